@@ -1,0 +1,164 @@
+//! The `staffgraph` command line: `serve` (the default), `migrate`, `seed`, `schema`.
+//! Configuration is parsed once, here, from flags and the environment.
+
+use crate::config::Config;
+use crate::http::Application;
+use crate::seed::{self, SeedError};
+use crate::{db, schema, telemetry};
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use migration::{Migrator, MigratorTrait};
+use std::process::ExitCode;
+
+/// The seed the server uses when it fills an empty embedded database with the demo district.
+pub const DEMO_SEED: u64 = 2026;
+
+/// staffgraph: a GraphQL backend for a school district's staff evaluation, survey, training
+/// and wellness data.
+#[derive(Debug, Parser)]
+#[command(name = "staffgraph", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL API and GraphiQL (the default). Applies pending migrations first; on
+    /// the embedded default database, loads the demo district when it is empty.
+    Serve,
+    /// Apply, revert or inspect database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Load a generated district into an empty, migrated database.
+    Seed {
+        /// Which district to generate.
+        #[arg(long, value_enum, default_value_t = Profile::Demo)]
+        profile: Profile,
+        /// Random seed: the same seed gives the same rows.
+        #[arg(long, default_value_t = DEMO_SEED)]
+        seed: u64,
+    },
+    /// Print the GraphQL schema (SDL, fields sorted). Needs no database.
+    Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Revert the most recent migrations.
+    Down {
+        /// How many migrations to revert.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+    /// Drop every table and apply all migrations again: deletes all data.
+    Fresh {
+        /// Confirm that every row may be deleted.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// Generated districts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// About 600 staff in 12 schools: complete but small.
+    Demo,
+}
+
+/// Parses the command line, runs it and reports a failure with its cause chain.
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(&cli.config);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Schema => {
+            print!("{}", schema::sdl());
+            Ok(())
+        }
+        Command::Serve => serve(&config).await,
+        Command::Migrate { action } => migrate(&config, action).await,
+        Command::Seed {
+            profile: Profile::Demo,
+            seed,
+        } => {
+            let db = db::connect(&config.database()).await?;
+            Migrator::up(&db, None).await.context("applying migrations")?;
+            let started = std::time::Instant::now();
+            let report = seed::seed_demo(&db, seed).await.map_err(seed_error)?;
+            println!(
+                "loaded the demo district: {} rows in {:.1?}",
+                report.total(),
+                started.elapsed()
+            );
+            for (table, rows) in &report.rows {
+                println!("  {table:<26} {rows:>8}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn seed_error(error: SeedError) -> anyhow::Error {
+    match error {
+        SeedError::Api(crate::error::ApiError::Internal(cause)) => anyhow::anyhow!("seeding: {cause:#}"),
+        other => anyhow::anyhow!(other.to_string()),
+    }
+}
+
+async fn serve(config: &Config) -> anyhow::Result<()> {
+    let target = config.database();
+    let db = db::connect(&target).await?;
+    Migrator::up(&db, None).await.context("applying migrations")?;
+    // Only the embedded default is ever filled on its own: a database named by DATABASE_URL
+    // may be production, and gets demo rows only from an explicit `staffgraph seed`.
+    if target.embedded_default && db::is_empty(&db).await? {
+        tracing::info!("the embedded database is empty: loading the demo district");
+        let report = seed::seed_demo(&db, DEMO_SEED).await.map_err(seed_error)?;
+        println!("loaded the demo district into staffgraph.db ({} rows)", report.total());
+    }
+    let app = Application::bind(config.bind, db).await?;
+    let address = app.address();
+    println!("staffgraph is serving GraphiQL at http://{address}/ and GraphQL at http://{address}/graphql");
+    app.run_until_stopped().await.context("serving")
+}
+
+async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
+    let db = db::connect(&config.database()).await?;
+    match action {
+        MigrateAction::Up => Migrator::up(&db, None).await.context("applying migrations")?,
+        MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await.context("reverting migrations")?,
+        MigrateAction::Fresh { yes: false } => {
+            anyhow::bail!("`migrate fresh` deletes every row of every table; run it again with --yes to confirm")
+        }
+        MigrateAction::Fresh { yes: true } => Migrator::fresh(&db).await.context("recreating the schema")?,
+        MigrateAction::Status => {}
+    }
+    for migration in Migrator::get_migration_with_status(&db)
+        .await
+        .context("reading migration status")?
+    {
+        println!("{:<10} {}", format!("{:?}", migration.status()), migration.name());
+    }
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! Configuration, parsed once from flags and the environment (a flag wins over its variable).
+//! Every setting is documented in `staffgraph --help` and in the README's table.
+
+use clap::{Args, ValueEnum};
+use std::net::SocketAddr;
+
+/// The embedded default database: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://staffgraph.db";
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://FILE` (created when missing, WAL mode) or
+    /// `postgres://USER@HOST:PORT/DB`. Default: the embedded `sqlite://staffgraph.db`.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Address the server listens on.
+    #[arg(long, env = "STAFFGRAPH_BIND", default_value = "127.0.0.1:8000", global = true)]
+    pub bind: SocketAddr,
+
+    /// Log filter, in `tracing` EnvFilter syntax (e.g. `info`, `api=debug,sea_orm=warn`).
+    #[arg(long, env = "STAFFGRAPH_LOG", default_value = "info", global = true)]
+    pub log: String,
+
+    /// Log format: human-readable text or one JSON object per line.
+    #[arg(long, env = "STAFFGRAPH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable text.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Which database to use, and whether it is the embedded default (the only database the
+/// server ever fills with demo data on its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseTarget {
+    pub url: String,
+    pub embedded_default: bool,
+}
+
+impl DatabaseTarget {
+    pub fn is_sqlite(&self) -> bool {
+        self.url.starts_with("sqlite:")
+    }
+}
+
+impl Config {
+    pub fn database(&self) -> DatabaseTarget {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => DatabaseTarget {
+                url: url.trim().to_owned(),
+                embedded_default: false,
+            },
+            _ => DatabaseTarget {
+                url: DEFAULT_DATABASE_URL.to_owned(),
+                embedded_default: true,
+            },
+        }
+    }
+}

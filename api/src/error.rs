@@ -1,0 +1,109 @@
+//! The one error vocabulary of the API (DESIGN.md §5). Every failure a client can see is an
+//! [`ApiError`]; each variant has a stable `extensions.code`. Internal causes (database errors
+//! above all) are logged here, with their cause chain, and reach the client only as
+//! "internal error".
+//!
+//! Resolvers return `async_graphql::Result` and convert service errors with
+//! `ResultExt::extend()`, never with a bare `?` (which would keep only the message).
+
+use async_graphql::{Error as GraphQLError, ErrorExtensions};
+use sea_orm::DbErr;
+use std::sync::Arc;
+
+/// What went wrong, in terms a client can act on.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// No valid credentials where they are needed (HTTP 401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The viewer's role may not do this.
+    #[error("not allowed for this viewer")]
+    Forbidden,
+    /// An argument or input field is invalid; `field` names it.
+    #[error("{field}: {message}")]
+    BadUserInput { field: String, message: String },
+    /// The record does not exist, or the viewer may not know it exists.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The write conflicts with the current state (a natural key taken, a stale version).
+    #[error("{0}")]
+    Conflict(String),
+    /// Anything else. The cause is logged, never sent.
+    #[error("internal error")]
+    Internal(#[source] Arc<anyhow::Error>),
+}
+
+impl ApiError {
+    /// The `extensions.code` of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::Conflict(_) => "CONFLICT",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// An internal error with its cause (logged when it reaches a client, never sent).
+    pub fn internal(cause: anyhow::Error) -> Self {
+        Self::Internal(Arc::new(cause))
+    }
+
+    /// A BAD_USER_INPUT error on `field`.
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(error: DbErr) -> Self {
+        Self::internal(anyhow::Error::new(error).context("database"))
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> GraphQLError {
+        if let Self::Internal(cause) = self {
+            tracing::error!(error = format!("{:#}", cause.as_ref()), "internal error");
+        }
+        GraphQLError::new(self.to_string()).extend_with(|_, extensions| {
+            extensions.set("code", self.code());
+            if let Self::BadUserInput { field, .. } = self {
+                extensions.set("field", field.as_str());
+            }
+        })
+    }
+}
+
+/// The result type of services.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_text_never_reaches_the_message() {
+        let error = ApiError::from(DbErr::Custom("relation \"staff\" does not exist".into()));
+        let graphql = error.extend();
+        assert_eq!(graphql.message, "internal error");
+        let code = graphql.extensions.and_then(|e| e.get("code").cloned());
+        assert_eq!(code, Some(async_graphql::Value::from("INTERNAL")));
+    }
+
+    #[test]
+    fn bad_input_names_the_field() {
+        let graphql = ApiError::bad_input("first", "at most 100").extend();
+        let extensions = graphql.extensions.unwrap();
+        assert_eq!(extensions.get("field"), Some(&async_graphql::Value::from("first")));
+        assert_eq!(
+            extensions.get("code"),
+            Some(&async_graphql::Value::from("BAD_USER_INPUT"))
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! The HTTP surface (DESIGN.md §5): `/graphql` (POST and GET), GraphiQL at `/`, `/health`
+//! (alive) and `/ready` (database reachable). Thin: every request is handed to the schema with
+//! a fresh [`RequestContext`].
+
+use crate::schema::{AppSchema, RequestContext};
+use async_graphql::http::GraphiQLSource;
+use async_graphql_poem::{GraphQLBatchRequest, GraphQLBatchResponse};
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::middleware::Tracing;
+use poem::web::{Data, Html, Json};
+use poem::{EndpointExt, IntoResponse, Route, Server, get, handler, http::StatusCode};
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use std::net::SocketAddr;
+
+/// Shared by every request.
+#[derive(Clone)]
+struct AppState {
+    schema: AppSchema,
+    db: DatabaseConnection,
+}
+
+#[handler]
+async fn graphql(Data(state): Data<&AppState>, request: GraphQLBatchRequest) -> GraphQLBatchResponse {
+    let request = request.0.data(RequestContext::new(state.db.clone()));
+    state.schema.execute_batch(request).await.into()
+}
+
+#[handler]
+fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("staffgraph")
+            .finish(),
+    )
+}
+
+#[handler]
+fn health() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// 200 when the database answers; 503 with a reason otherwise. The cause is logged, and the
+/// response says only which dependency is down.
+#[handler]
+async fn ready(Data(state): Data<&AppState>) -> poem::Response {
+    match state.db.ping().await {
+        Ok(()) => Json(json!({ "status": "ready" })).into_response(),
+        Err(error) => {
+            tracing::warn!(error = %error, "readiness check failed");
+            let body = json!({ "status": "unavailable", "reason": "database unreachable" });
+            Json(body).with_status(StatusCode::SERVICE_UNAVAILABLE).into_response()
+        }
+    }
+}
+
+/// The routes of the server.
+pub fn routes(schema: AppSchema, db: DatabaseConnection) -> impl poem::Endpoint {
+    Route::new()
+        .at("/", get(graphiql))
+        .at("/graphql", get(graphql).post(graphql))
+        .at("/health", get(health))
+        .at("/ready", get(ready))
+        .data(AppState { schema, db })
+        .with(Tracing)
+}
+
+/// A bound server, not yet running: binding first lets tests use port 0 and learn the port.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    address: SocketAddr,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    /// Binds `address` (port 0 picks a free port).
+    pub async fn bind(address: SocketAddr, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let acceptor = TcpListener::bind(address.to_string())
+            .into_acceptor()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
+        let address = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .unwrap_or(address);
+        Ok(Self { acceptor, address, db })
+    }
+
+    /// The address actually bound.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until the process is interrupted (Ctrl-C), then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let app = routes(crate::schema::build(), self.db);
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(
+                app,
+                async {
+                    let _ = tokio::signal::ctrl_c().await;
+                },
+                Some(std::time::Duration::from_secs(10)),
+            )
+            .await
+    }
+}
