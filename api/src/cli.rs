@@ -128,19 +128,30 @@ fn seed_error(error: SeedError) -> anyhow::Error {
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
     let target = config.database();
-    let db = db::connect(&target).await?;
-    Migrator::up(&db, None).await.context("applying migrations")?;
-    // Only the embedded default is ever filled on its own: a database named by DATABASE_URL
-    // may be production, and gets demo rows only from an explicit `staffgraph seed`.
-    if target.embedded_default && db::is_empty(&db).await? {
-        tracing::info!("the embedded database is empty: loading the demo district");
-        let report = seed::seed_demo(&db, DEMO_SEED).await.map_err(seed_error)?;
-        println!("loaded the demo district into staffgraph.db ({} rows)", report.total());
+    let (db, seeded) = prepare_database(&target).await?;
+    if let Some(report) = seeded {
+        println!("loaded the demo district into {} ({} rows)", target.url, report.total());
     }
     let app = Application::bind(config.bind, db).await?;
     let address = app.address();
     println!("staffgraph is serving GraphiQL at http://{address}/ and GraphQL at http://{address}/graphql");
     app.run_until_stopped().await.context("serving")
+}
+
+/// Connects, applies pending migrations and, on the embedded default database only, loads the
+/// demo district when the database is empty. A database named by `DATABASE_URL` may be
+/// production: it gets demo rows only from an explicit `staffgraph seed`.
+pub async fn prepare_database(
+    target: &crate::config::DatabaseTarget,
+) -> anyhow::Result<(sea_orm::DatabaseConnection, Option<seed::SeedReport>)> {
+    let db = db::connect(target).await?;
+    Migrator::up(&db, None).await.context("applying migrations")?;
+    let mut seeded = None;
+    if target.embedded_default && db::is_empty(&db).await? {
+        tracing::info!("the embedded database is empty: loading the demo district");
+        seeded = Some(seed::seed_demo(&db, DEMO_SEED).await.map_err(seed_error)?);
+    }
+    Ok((db, seeded))
 }
 
 async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {

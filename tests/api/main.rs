@@ -1,1 +1,10 @@
-fn main() {}
+//! Black-box tests of the whole server, one module per capability. Every database test runs on
+//! SQLite and on PostgreSQL (see `helpers::on_both_databases!`).
+
+// A failed test should panic with its cause.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod foundation;
+mod schema_drift;

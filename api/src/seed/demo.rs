@@ -680,11 +680,11 @@ impl Generator<'_> {
                 "2235",
                 n,
             );
-            if n % 3 == 0 {
-                if let Some(classified) = people.classified.pop() {
-                    let begin = plus(year_start, 20 + 25 * n as i64);
-                    self.promote(classified, *school, begin, "Plant Manager", "3810", n + 1);
-                }
+            if n % 3 == 0
+                && let Some(classified) = people.classified.pop()
+            {
+                let begin = plus(year_start, 20 + 25 * n as i64);
+                self.promote(classified, *school, begin, "Plant Manager", "3810", n + 1);
             }
         }
     }
@@ -838,10 +838,10 @@ impl Generator<'_> {
                     if self.rng.random_bool(0.15) {
                         let other = people.teachers[(t + 1) % people.teachers.len()];
                         self.teach(id, other, SectionRole::CoTeacher);
-                    } else if self.rng.random_bool(0.1) {
-                        if let Some(coach) = people.non_classroom.first() {
-                            self.teach(id, *coach, SectionRole::Support);
-                        }
+                    } else if self.rng.random_bool(0.1)
+                        && let Some(coach) = people.non_classroom.first()
+                    {
+                        self.teach(id, *coach, SectionRole::Support);
                     }
                 }
             }

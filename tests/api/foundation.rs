@@ -1,0 +1,273 @@
+//! The foundation: migrations on both databases, the demo district, the server over HTTP,
+//! health and readiness, and when the server seeds on its own.
+
+use crate::helpers::{Backend, TestApp, TestDb, error_code};
+use crate::on_both_databases;
+use entity::*;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Statement};
+use serde_json::json;
+
+async fn count_rows(db: &DatabaseConnection, table: &str) -> u64 {
+    let sql = format!("SELECT COUNT(*) AS n FROM \"{table}\"");
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("count query")
+        .expect("a row");
+    row.try_get::<i64>("", "n").expect("a count") as u64
+}
+
+on_both_databases!(
+    migrations_go_up_down_and_up_again_with_reference_data,
+    demo_district_loads_with_the_row_counts_its_generator_reports,
+    demo_seed_refuses_a_database_that_already_has_data,
+    server_answers_graphql_over_http_with_the_demo_schools,
+    oversized_pages_and_bad_cursors_are_bad_user_input,
+    ready_reports_an_unreachable_database_with_503_and_a_reason,
+    explicit_database_url_is_never_seeded_on_start_but_the_embedded_default_is,
+);
+
+async fn migrations_go_up_down_and_up_again_with_reference_data(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.migrated().await;
+    assert_eq!(framework::Entity::find().count(&db).await.unwrap(), 5);
+
+    Migrator::down(&db, None).await.expect("every migration reverts");
+    for table in ["organization", "staff", "evaluation", "survey_answer", "audit_event"] {
+        let probe = format!("SELECT COUNT(*) FROM \"{table}\"");
+        let result = db.execute_unprepared(&probe).await;
+        assert!(result.is_err(), "{table} still exists after down");
+    }
+
+    Migrator::up(&db, None).await.expect("migrations apply again");
+    assert_eq!(framework::Entity::find().count(&db).await.unwrap(), 5);
+    assert_eq!(evaluation_process::Entity::find().count(&db).await.unwrap(), 7);
+    assert_eq!(plan_measure::Entity::find().count(&db).await.unwrap(), 7);
+    assert_eq!(training_requirement::Entity::find().count(&db).await.unwrap(), 1);
+    let tlf = framework::Entity::find()
+        .filter(framework::Column::Code.eq("TLF"))
+        .one(&db)
+        .await
+        .unwrap()
+        .expect("TLF is loaded");
+    let standards = framework_standard::Entity::find()
+        .filter(framework_standard::Column::FrameworkId.eq(tlf.id))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(standards, 5, "the Teaching and Learning Framework has five standards");
+    let element = framework_element::Entity::find()
+        .filter(framework_element::Column::Code.eq("3b2"))
+        .one(&db)
+        .await
+        .unwrap();
+    assert!(element.is_some(), "element 3b2 is loaded");
+    let levels = rating_level::Entity::find()
+        .filter(rating_level::Column::FrameworkId.eq(tlf.id))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(levels, 6, "four element levels and two overall levels");
+    let pending = Migrator::get_pending_migrations(&db).await.unwrap();
+    assert!(pending.is_empty());
+}
+
+async fn demo_district_loads_with_the_row_counts_its_generator_reports(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.migrated().await;
+    let report = api::seed::seed_demo(&db, 7).await.expect("demo loads");
+    for (table, reported) in &report.rows {
+        assert_eq!(count_rows(&db, table).await, *reported, "rows of {table}");
+    }
+    let rows = |table: &str| report.rows.get(table).copied().unwrap_or_default();
+    assert_eq!(rows("organization"), 17, "district, 2 regions, 12 schools, 2 offices");
+    assert!(
+        (550..=650).contains(&rows("staff")),
+        "about 600 staff, got {}",
+        rows("staff")
+    );
+    for table in [
+        "section",
+        "evaluation",
+        "evaluation_event",
+        "element_rating",
+        "survey_response",
+        "ease_report",
+    ] {
+        assert!(rows(table) > 0, "the demo has {table} rows");
+    }
+    // Administrations in every status.
+    for status in [
+        enums::AdministrationStatus::Planned,
+        enums::AdministrationStatus::Open,
+        enums::AdministrationStatus::Administered,
+        enums::AdministrationStatus::Cancelled,
+    ] {
+        let n = survey_administration::Entity::find()
+            .filter(survey_administration::Column::Status.eq(status))
+            .count(&db)
+            .await
+            .unwrap();
+        assert!(n > 0, "an administration in status {status:?}");
+    }
+    // Both certificated and classified groups.
+    let groups = employee_group::Entity::find().all(&db).await.unwrap();
+    assert!(groups.iter().any(|g| g.certificated) && groups.iter().any(|g| !g.certificated));
+    // The seed is recorded in the audit trail.
+    assert_eq!(count_rows(&db, "audit_event").await, 1);
+
+    // Deterministic: the same seed gives the same rows in another database.
+    let other_db = TestDb::new(backend).await;
+    let other = other_db.migrated().await;
+    let again = api::seed::seed_demo(&other, 7).await.expect("demo loads again");
+    assert_eq!(again, report);
+    let names = |db: DatabaseConnection| async move {
+        staff::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.employee_number, s.last_name))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(db).await, names(other).await);
+}
+
+async fn demo_seed_refuses_a_database_that_already_has_data(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.migrated().await;
+    api::seed::seed_demo(&db, 1).await.expect("first seed loads");
+    let staff_before = count_rows(&db, "staff").await;
+    let second = api::seed::seed_demo(&db, 1).await;
+    assert!(matches!(second, Err(api::seed::SeedError::NotEmpty)), "{second:?}");
+    assert_eq!(count_rows(&db, "staff").await, staff_before);
+}
+
+async fn server_answers_graphql_over_http_with_the_demo_schools(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let data = app
+        .query_ok(
+            "query($kind: OrganizationKind) {
+               organizations(kind: $kind, first: 100) {
+                 totalCount
+                 edges { node { id code name kind parent { code kind } } }
+               }
+             }",
+            json!({ "kind": "SCHOOL" }),
+        )
+        .await;
+    let connection = &data["organizations"];
+    assert_eq!(connection["totalCount"], 12);
+    let schools = connection["edges"].as_array().unwrap();
+    assert_eq!(schools.len(), 12);
+    for school in schools {
+        assert_eq!(school["node"]["kind"], "SCHOOL");
+        assert_eq!(school["node"]["parent"]["kind"], "REGION");
+    }
+    let district = app
+        .query_ok(
+            "{ organization(code: \"DIST\") { name kind parent { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(district["organization"]["kind"], "DISTRICT");
+    assert!(district["organization"]["parent"].is_null());
+    let missing = app
+        .query_ok("{ organization(code: \"NOPE\") { name } }", json!({}))
+        .await;
+    assert!(missing["organization"].is_null());
+
+    // GET works too, and GraphiQL and /health answer.
+    let get: serde_json::Value = app
+        .client
+        .get(app.url("/graphql?query=%7Borganizations%7BtotalCount%7D%7D"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(get["data"]["organizations"]["totalCount"], 17);
+    let graphiql = app.client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(graphiql.contains("graphiql"), "GraphiQL page served at /");
+    let health = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = app.client.get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+}
+
+async fn oversized_pages_and_bad_cursors_are_bad_user_input(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let body = app
+        .graphql("{ organizations(first: 101) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "first");
+    let body = app
+        .graphql("{ organizations(after: \"not-a-cursor\") { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "after");
+
+    // Walking the pages yields every organization exactly once.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let data = app
+            .query_ok(
+                "query($after: String) { organizations(first: 5, after: $after) {
+                   pageInfo { hasNextPage endCursor } edges { node { code } } } }",
+                json!({ "after": after }),
+            )
+            .await;
+        let page = &data["organizations"];
+        for edge in page["edges"].as_array().unwrap() {
+            seen.push(edge["node"]["code"].as_str().unwrap().to_owned());
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(seen.len(), 17);
+    assert_eq!(unique.len(), 17);
+}
+
+async fn ready_reports_an_unreachable_database_with_503_and_a_reason(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(app.client.get(app.url("/ready")).send().await.unwrap().status(), 200);
+    app.db.close_by_ref().await.expect("pool closes");
+    let response = app.client.get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["reason"], "database unreachable");
+    // Liveness does not depend on the database.
+    assert_eq!(app.client.get(app.url("/health")).send().await.unwrap().status(), 200);
+}
+
+async fn explicit_database_url_is_never_seeded_on_start_but_the_embedded_default_is(backend: Backend) {
+    let explicit = TestDb::new(backend).await;
+    let (db, seeded) = api::cli::prepare_database(&explicit.target).await.expect("prepares");
+    assert!(seeded.is_none());
+    assert_eq!(
+        count_rows(&db, "organization").await,
+        0,
+        "no demo rows in a named database"
+    );
+
+    if backend == Backend::Sqlite {
+        let mut embedded = TestDb::new(backend).await;
+        embedded.target.embedded_default = true;
+        let (db, seeded) = api::cli::prepare_database(&embedded.target).await.expect("prepares");
+        assert!(seeded.is_some());
+        assert_eq!(count_rows(&db, "organization").await, 17);
+        // A second start finds data and loads nothing.
+        let (_, again) = api::cli::prepare_database(&embedded.target).await.expect("prepares");
+        assert!(again.is_none());
+    }
+}

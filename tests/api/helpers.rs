@@ -1,0 +1,215 @@
+//! Test harness: a fresh database per test on SQLite (a temporary file) and, when
+//! `STAFFGRAPH_TEST_POSTGRES` holds a maintenance URL, on PostgreSQL (a database created for the
+//! test and dropped after it); a server bound to port 0; typed request helpers.
+
+use api::config::DatabaseTarget;
+use api::http::Application;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The environment variable naming a PostgreSQL maintenance database.
+pub const POSTGRES_ENV: &str = "STAFFGRAPH_TEST_POSTGRES";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `sqlite` and `postgres` tests that run the async fn of the same name with each
+/// backend. The `postgres` test passes without running when `STAFFGRAPH_TEST_POSTGRES` is
+/// unset (a developer machine without PostgreSQL); CI sets it, and then an unreachable server
+/// fails the test.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::helpers::postgres_configured() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                } else {
+                    eprintln!("skipped: {} is not set", $crate::helpers::POSTGRES_ENV);
+                }
+            }
+        }
+    )+};
+}
+
+pub fn postgres_configured() -> bool {
+    std::env::var(POSTGRES_ENV).is_ok_and(|v| !v.trim().is_empty())
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh, empty database (not migrated) that is removed when dropped.
+pub struct TestDb {
+    pub target: DatabaseTarget,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("staffgraph.db").display());
+                Self {
+                    target: DatabaseTarget {
+                        url,
+                        embedded_default: false,
+                    },
+                    _dir: Some(dir),
+                    postgres: None,
+                }
+            }
+            Backend::Postgres => {
+                let maintenance = std::env::var(POSTGRES_ENV).expect("STAFFGRAPH_TEST_POSTGRES");
+                let name = format!(
+                    "staffgraph_test_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst),
+                    rand::random::<u32>()
+                );
+                let admin = sea_orm::Database::connect(&maintenance)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {POSTGRES_ENV} is unreachable: {e}"));
+                use sea_orm::ConnectionTrait;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = maintenance.split('?').next().unwrap_or(&maintenance);
+                let url = format!("{}/{name}", &base[..base.rfind('/').expect("URL with a database")]);
+                Self {
+                    target: DatabaseTarget {
+                        url,
+                        embedded_default: false,
+                    },
+                    _dir: None,
+                    postgres: Some((maintenance, name)),
+                }
+            }
+        }
+    }
+
+    /// A connection pool to this database.
+    pub async fn connect(&self) -> DatabaseConnection {
+        api::db::connect(&self.target)
+            .await
+            .expect("connect to the test database")
+    }
+
+    /// A connection to this database with every migration applied.
+    pub async fn migrated(&self) -> DatabaseConnection {
+        let db = self.connect().await;
+        Migrator::up(&db, None).await.expect("migrations apply");
+        db
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((maintenance, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop needs async I/O: run it on a runtime of its own, on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                use sea_orm::ConnectionTrait;
+                let admin = sea_orm::Database::connect(&maintenance).await.ok()?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await
+                    .ok()?;
+                admin.close().await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// A running server on a port bound at 0, over its own database.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub db: DatabaseConnection,
+    pub client: reqwest::Client,
+    /// Keeps the database alive (and drops it) with the app.
+    _test_db: TestDb,
+}
+
+impl TestApp {
+    /// A server over a migrated, empty database.
+    pub async fn spawn(backend: Backend) -> Self {
+        let test_db = TestDb::new(backend).await;
+        let db = test_db.migrated().await;
+        Self::serve(test_db, db).await
+    }
+
+    /// A server over the demo district.
+    pub async fn spawn_with_demo(backend: Backend) -> Self {
+        let test_db = TestDb::new(backend).await;
+        let db = test_db.migrated().await;
+        api::seed::seed_demo(&db, api::cli::DEMO_SEED)
+            .await
+            .expect("demo seed loads");
+        Self::serve(test_db, db).await
+    }
+
+    async fn serve(test_db: TestDb, db: DatabaseConnection) -> Self {
+        let app = Application::bind("127.0.0.1:0".parse().expect("address"), db.clone())
+            .await
+            .expect("bind port 0");
+        let address = app.address();
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            address,
+            db,
+            client: reqwest::Client::new(),
+            _test_db: test_db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// POSTs a GraphQL query; returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request reaches the server")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+
+    /// POSTs a query that must succeed; returns its `data`.
+    pub async fn query_ok(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+}
+
+/// The `extensions.code` of the first error of a response.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+}
