@@ -4,9 +4,14 @@
 //!
 //! # Layout
 //! Domain areas, each owning its GraphQL types, queries, loaders and database code:
-//! - `org`: the organization tree (district, regions, schools, offices).
+//! - `org`: the organization tree and people: staff, employee groups, assignments, sections.
+//! - `framework`: evaluation frameworks, their rubrics and rating levels.
+//! - `evaluation`: processes, cycles, evaluations, events and element ratings.
+//! - `survey`: surveys, their questions and classroom administrations.
+//! - `training`: training courses and completions.
 //!
 //! Cross-cutting:
+//! - `auth`: the viewer and roles every service and loader receives.
 //! - `config`: settings from flags and the environment, parsed once.
 //! - `db`: connecting to SQLite (embedded default) or PostgreSQL.
 //! - `error`: the one error vocabulary (`ApiError`, `extensions.code`).
@@ -16,12 +21,17 @@
 //! - `seed`: generated districts (the demo) and bulk inserts.
 //! - `cli`: the `staffgraph` subcommands.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod evaluation;
+pub mod framework;
 pub mod http;
 pub mod org;
 pub mod schema;
 pub mod seed;
+pub mod survey;
 pub mod telemetry;
+pub mod training;

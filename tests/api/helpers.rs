@@ -170,6 +170,18 @@ impl TestApp {
         Self::serve(test_db, db).await
     }
 
+    /// A server over a generated district with `schools_per_region` schools in each of its
+    /// two regions (the demo has 6).
+    pub async fn spawn_with_schools(backend: Backend, schools_per_region: usize) -> Self {
+        let test_db = TestDb::new(backend).await;
+        let db = test_db.migrated().await;
+        let shape = api::seed::demo::Shape { schools_per_region };
+        api::seed::seed_shaped(&db, api::cli::DEMO_SEED, shape)
+            .await
+            .expect("generated district loads");
+        Self::serve(test_db, db).await
+    }
+
     async fn serve(test_db: TestDb, db: DatabaseConnection) -> Self {
         let app = Application::bind("127.0.0.1:0".parse().expect("address"), db.clone())
             .await
@@ -201,12 +213,43 @@ impl TestApp {
             .expect("a JSON body")
     }
 
+    /// POSTs a query that must succeed; returns its `data` and the SQL statements it cost (the
+    /// server's `x-sql-statements` header).
+    pub async fn query_counted(&self, query: &str, variables: Value) -> (Value, u64) {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request reaches the server");
+        let statements = response
+            .headers()
+            .get(api::http::STATEMENTS_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("a statement count header");
+        let body: Value = response.json().await.expect("a JSON body");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        (body["data"].clone(), statements)
+    }
+
     /// POSTs a query that must succeed; returns its `data`.
     pub async fn query_ok(&self, query: &str, variables: Value) -> Value {
         let body = self.graphql(query, variables).await;
         assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
         body["data"].clone()
     }
+}
+
+/// The nodes of a connection in a response.
+pub fn nodes(connection: &Value) -> Vec<Value> {
+    connection["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a connection: {connection:#}"))
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect()
 }
 
 /// The `extensions.code` of the first error of a response.

@@ -7,4 +7,7 @@
 mod helpers;
 
 mod foundation;
+mod pagination;
+mod read_api;
 mod schema_drift;
+mod statements;

@@ -10,3 +10,54 @@ fn checked_in_schema_matches_the_code() {
         "schema.graphql is out of date with the code; regenerate it with\n\n    cargo run -- schema > schema.graphql\n"
     );
 }
+
+/// Every type, field, argument, input field and enum value of the schema is described: the
+/// descriptions are the API's documentation (they become `schema.graphql` and GraphiQL's docs).
+#[tokio::test]
+async fn every_type_field_argument_and_enum_value_is_described() {
+    let query = r#"{ __schema { types { name kind description
+        fields { name description args { name description } }
+        inputFields { name description }
+        enumValues { name description } } } }"#;
+    let response = api::schema::build().execute(query).await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    let data = response.data.into_json().unwrap();
+    let described = |v: &serde_json::Value| v["description"].as_str().is_some_and(|d| !d.trim().is_empty());
+    let mut missing = Vec::new();
+    for t in data["__schema"]["types"].as_array().unwrap() {
+        let name = t["name"].as_str().unwrap();
+        if name.starts_with("__") || ["String", "Int", "Float", "Boolean", "ID"].contains(&name) {
+            continue;
+        }
+        // async-graphql's `Connection` types carry no description of their own (their fields
+        // do); every other type must have one.
+        if !described(t) && !name.ends_with("Connection") {
+            missing.push(name.to_owned());
+        }
+        for field in t["fields"].as_array().into_iter().flatten() {
+            if !described(field) {
+                missing.push(format!("{name}.{}", field["name"].as_str().unwrap()));
+            }
+            for arg in field["args"].as_array().into_iter().flatten() {
+                if !described(arg) {
+                    missing.push(format!(
+                        "{name}.{}({})",
+                        field["name"].as_str().unwrap(),
+                        arg["name"].as_str().unwrap()
+                    ));
+                }
+            }
+        }
+        for field in t["inputFields"].as_array().into_iter().flatten() {
+            if !described(field) {
+                missing.push(format!("{name}.{}", field["name"].as_str().unwrap()));
+            }
+        }
+        for value in t["enumValues"].as_array().into_iter().flatten() {
+            if !described(value) {
+                missing.push(format!("{name}.{}", value["name"].as_str().unwrap()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "undescribed in the schema:\n{}", missing.join("\n"));
+}

@@ -1,25 +1,151 @@
-//! Batch loaders of the organization area: each `load` is one `WHERE … IN (…)` statement.
+//! The to-many relations of the organization-and-people area, named by key. Each is answered
+//! by `schema::loader` in one statement per batch of parents.
 
-use crate::error::ApiError;
-use entity::organization;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use std::collections::HashMap;
+use super::types::StaffFilter;
+use crate::children_by;
+use crate::schema::loader::{ChildRelation, ids_where};
+use chrono::Utc;
+use entity::enums::OrganizationKind;
+use entity::{assignment, employee_group, organization, section, section_teacher, staff};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, RelationTrait};
 
-/// Organizations by surrogate id.
-pub struct OrganizationById {
-    pub db: DatabaseConnection,
+/// An organization's children, optionally of one kind.
+pub struct ChildrenByParentId;
+
+impl ChildRelation for ChildrenByParentId {
+    type Entity = organization::Entity;
+    type Filter = Option<OrganizationKind>;
+    const PARENT: (&'static str, &'static str) = ("organization", "parent_id");
+
+    fn select(kind: &Self::Filter) -> SelectStatement {
+        let mut select = organization::Entity::find();
+        if let Some(kind) = kind {
+            select = select.filter(organization::Column::Kind.eq(*kind));
+        }
+        select.into_query()
+    }
 }
 
-impl async_graphql::dataloader::Loader<i32> for OrganizationById {
-    type Value = organization::Model;
-    type Error = ApiError;
+/// A current assignment: not ended before today.
+pub fn current(table: &str) -> Condition {
+    let today = Utc::now().date_naive();
+    Condition::any()
+        .add(Expr::col((Alias::new(table), Alias::new("end_date"))).is_null())
+        .add(Expr::col((Alias::new(table), Alias::new("end_date"))).gte(today))
+}
 
-    #[tracing::instrument(skip_all, fields(keys = keys.len()))]
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        let rows = organization::Entity::find()
-            .filter(organization::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+/// Applies a [`StaffFilter`] to a select of staff.
+pub fn filter_staff(select: &mut SelectStatement, filter: &StaffFilter) {
+    if let Some(code) = &filter.employee_group {
+        select.and_where(
+            Expr::col((staff::Entity, staff::Column::EmployeeGroupId))
+                .in_subquery(ids_where(employee_group::Column::Code, code.as_str())),
+        );
     }
+    if let Some(active) = filter.active {
+        select.and_where(Expr::col((staff::Entity, staff::Column::Active)).eq(active));
+    }
+    if let Some(supervisory) = filter.supervisory {
+        let holds = Query::select()
+            .expr(Expr::val(1))
+            .from_as(assignment::Entity, Alias::new("sup"))
+            .and_where(Expr::cust("\"sup\".\"staff_id\" = \"staff\".\"id\""))
+            .cond_where(
+                Condition::any()
+                    .add(Expr::col((Alias::new("sup"), Alias::new("supervisory"))).eq(true))
+                    .add(Expr::col((Alias::new("sup"), Alias::new("management"))).eq(true)),
+            )
+            .cond_where(current("sup"))
+            .to_owned();
+        let exists = Expr::exists(holds);
+        select.and_where(if supervisory { exists } else { exists.not() });
+    }
+}
+
+/// Staff with a current assignment at an organization (each person once, however many
+/// assignments they hold there).
+pub struct StaffByOrganizationId;
+
+impl ChildRelation for StaffByOrganizationId {
+    type Entity = staff::Entity;
+    type Filter = StaffFilter;
+    const PARENT: (&'static str, &'static str) = ("current_assignment", "organization_id");
+
+    fn select(filter: &Self::Filter) -> SelectStatement {
+        let current_assignments = Query::select()
+            .distinct()
+            .columns([assignment::Column::StaffId, assignment::Column::OrganizationId])
+            .from(assignment::Entity)
+            .cond_where(current("assignment"))
+            .to_owned();
+        let mut select = staff::Entity::find().into_query();
+        select.join_subquery(
+            JoinType::InnerJoin,
+            current_assignments,
+            Alias::new("current_assignment"),
+            Expr::cust("\"current_assignment\".\"staff_id\" = \"staff\".\"id\""),
+        );
+        filter_staff(&mut select, filter);
+        select
+    }
+}
+
+/// Staff, filtered.
+fn staff_where(filter: &StaffFilter) -> SelectStatement {
+    let mut select = staff::Entity::find().into_query();
+    filter_staff(&mut select, filter);
+    select
+}
+
+children_by! {
+    /// The staff of an employee group.
+    StaffByGroupId: staff.employee_group_id, StaffFilter => staff_where
+}
+
+/// A school's sections, optionally of one school year.
+pub struct SectionsBySchoolId;
+
+impl ChildRelation for SectionsBySchoolId {
+    type Entity = section::Entity;
+    type Filter = Option<i32>;
+    const PARENT: (&'static str, &'static str) = ("section", "school_id");
+
+    fn select(school_year: &Self::Filter) -> SelectStatement {
+        let mut select = section::Entity::find();
+        if let Some(year) = school_year {
+            select = select.filter(section::Column::SchoolYear.eq(*year));
+        }
+        select.into_query()
+    }
+}
+
+/// The sections a staff member teaches or supports.
+pub struct SectionsByStaffId;
+
+impl ChildRelation for SectionsByStaffId {
+    type Entity = section::Entity;
+    type Filter = Option<i32>;
+    const PARENT: (&'static str, &'static str) = ("section_teacher", "staff_id");
+
+    fn select(school_year: &Self::Filter) -> SelectStatement {
+        let mut select = section::Entity::find().join(
+            sea_orm::JoinType::InnerJoin,
+            section_teacher::Relation::Section.def().rev(),
+        );
+        if let Some(year) = school_year {
+            select = select.filter(section::Column::SchoolYear.eq(*year));
+        }
+        select.into_query()
+    }
+}
+
+children_by! {
+    /// The teachers of a section, with their roles.
+    TeachersBySectionId: section_teacher.section_id
+}
+
+children_by! {
+    /// A staff member's assignments.
+    AssignmentsByStaffId: assignment.staff_id
 }

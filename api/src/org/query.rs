@@ -1,40 +1,115 @@
-//! Queries of the organization area.
+//! Queries of the organization-and-people area.
 
+use super::loader::{current, filter_staff};
 use super::service;
-use super::types::{Organization, OrganizationKind};
+use super::types::{
+    Organization, OrganizationKind, OrganizationOrder, Section, SectionOrder, Staff, StaffFilter, StaffOrder,
+};
 use crate::schema::RequestContext;
-use crate::schema::relay::{ConnectionFields, PageRequest};
+use crate::schema::loader::{by_key, ids_where, list};
+use crate::schema::relay::ConnectionFields;
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Object, ResultExt};
+use async_graphql::{Context, Object, Result, ResultExt};
+use entity::{assignment, organization, section, staff};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
-/// Organization queries.
+/// Organization and people queries.
 #[derive(Default)]
 pub struct OrgQuery;
 
 #[Object]
 impl OrgQuery {
-    /// The district's organizations (district, regions, schools, offices), in id order.
+    /// The district's organizations (district, regions, schools, offices).
     async fn organizations(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only organizations of this kind.")] kind: Option<OrganizationKind>,
+        #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<OrganizationOrder>,
         #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Organization, ConnectionFields>> {
-        let request = RequestContext::of(ctx).extend()?;
-        let page = PageRequest::parse(first, after.as_deref()).extend()?;
-        service::list(&request.db, kind.map(Into::into), page, Organization)
-            .await
-            .extend()
+    ) -> Result<Connection<String, Organization, ConnectionFields>> {
+        let mut select = organization::Entity::find();
+        if let Some(kind) = kind {
+            select = select.filter(organization::Column::Kind.eq(entity::enums::OrganizationKind::from(kind)));
+        }
+        let sort = OrganizationOrder::sort(order_by);
+        list::<organization::Entity, _>(ctx, select.into_query(), first, after, sort, Organization).await
     }
 
     /// The organization with this code, or null.
     async fn organization(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Natural key, e.g. `SCH-0101`.")] code: String,
-    ) -> async_graphql::Result<Option<Organization>> {
-        let request = RequestContext::of(ctx).extend()?;
-        Ok(service::by_code(&request.db, &code).await.extend()?.map(Organization))
+        #[graphql(desc = "Natural key, e.g. `SCH-101`.")] code: String,
+    ) -> Result<Option<Organization>> {
+        by_key::<organization::Entity, _>(ctx, organization::Column::Code, &code, Organization).await
+    }
+
+    /// Staff across the district, filtered.
+    async fn staff(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only staff with a current assignment at the organization with this code or below it.")]
+        organization: Option<String>,
+        #[graphql(desc = "Only rows matching every filter given.")] filter: Option<StaffFilter>,
+        #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<StaffOrder>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<Connection<String, Staff, ConnectionFields>> {
+        let mut select = staff::Entity::find().into_query();
+        filter_staff(&mut select, &filter.unwrap_or_default());
+        if let Some(code) = organization {
+            let request = RequestContext::of(ctx).extend()?;
+            let organizations = match service::by_code(&request.db, &code).await.extend()? {
+                Some(root) => service::subtree_ids(&request.db, root.id).await.extend()?,
+                None => Vec::new(),
+            };
+            let placed = assignment::Entity::find()
+                .select_only()
+                .column(assignment::Column::StaffId)
+                .filter(assignment::Column::OrganizationId.is_in(organizations))
+                .filter(current("assignment"))
+                .into_query();
+            select.and_where(Expr::col((staff::Entity, staff::Column::Id)).in_subquery(placed));
+        }
+        list::<staff::Entity, _>(ctx, select, first, after, StaffOrder::sort(order_by), Staff).await
+    }
+
+    /// The staff member with this employee number, or null.
+    async fn staff_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Natural key, e.g. `E100001`.")] employee_number: String,
+    ) -> Result<Option<Staff>> {
+        by_key::<staff::Entity, _>(ctx, staff::Column::EmployeeNumber, &employee_number, Staff).await
+    }
+
+    /// Class sections, filtered.
+    async fn sections(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only sections of the school with this code.")] school: Option<String>,
+        #[graphql(desc = "Only sections of this school year (ending year).")] school_year: Option<i32>,
+        #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<SectionOrder>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<Connection<String, Section, ConnectionFields>> {
+        let mut select = section::Entity::find();
+        if let Some(year) = school_year {
+            select = select.filter(section::Column::SchoolYear.eq(year));
+        }
+        if let Some(code) = school {
+            select = select.filter(section::Column::SchoolId.in_subquery(ids_where(organization::Column::Code, code)));
+        }
+        list::<section::Entity, _>(
+            ctx,
+            select.into_query(),
+            first,
+            after,
+            SectionOrder::sort(order_by),
+            Section,
+        )
+        .await
     }
 }

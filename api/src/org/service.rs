@@ -1,25 +1,8 @@
-//! Database access of the organization area.
+//! Database access of the organization-and-people area.
 
 use crate::error::ApiResult;
-use crate::schema::relay::{ConnectionFields, PageRequest, page_by_id};
-use async_graphql::connection::Connection;
-use entity::{enums::OrganizationKind, organization};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-
-/// A page of organizations, optionally of one kind.
-#[tracing::instrument(skip_all, fields(?kind))]
-pub async fn list<N: async_graphql::OutputType>(
-    db: &DatabaseConnection,
-    kind: Option<OrganizationKind>,
-    page: PageRequest,
-    wrap: impl Fn(organization::Model) -> N,
-) -> ApiResult<Connection<String, N, ConnectionFields>> {
-    let mut select = organization::Entity::find();
-    if let Some(kind) = kind {
-        select = select.filter(organization::Column::Kind.eq(kind));
-    }
-    page_by_id(db, select, organization::Column::Id, page, |row| row.id, wrap).await
-}
+use entity::organization;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 /// The organization with natural key `code`.
 #[tracing::instrument(skip_all)]
@@ -28,4 +11,23 @@ pub async fn by_code(db: &DatabaseConnection, code: &str) -> ApiResult<Option<or
         .filter(organization::Column::Code.eq(code))
         .one(db)
         .await?)
+}
+
+/// The ids of `root` and every organization below it: one statement per level of the tree
+/// (district → region → school is three).
+#[tracing::instrument(skip_all, fields(root))]
+pub async fn subtree_ids(db: &DatabaseConnection, root: i32) -> ApiResult<Vec<i32>> {
+    let mut all = vec![root];
+    let mut level = vec![root];
+    while !level.is_empty() && all.len() < 100_000 {
+        level = organization::Entity::find()
+            .select_only()
+            .column(organization::Column::Id)
+            .filter(organization::Column::ParentId.is_in(level))
+            .into_tuple::<i32>()
+            .all(db)
+            .await?;
+        all.extend(&level);
+    }
+    Ok(all)
 }

@@ -3,14 +3,14 @@
 //! OFFSET, so a late page costs what the first one does.
 
 use crate::error::{ApiError, ApiResult};
-use async_graphql::connection::{Connection, Edge};
-use async_graphql::{ID, SimpleObject};
+use crate::schema::loader::HasId;
+use async_graphql::{Enum, ID, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
-};
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, SimpleExpr};
+use sea_orm::{EntityTrait, ModelTrait, Value};
+use std::str::FromStr;
 
 /// Rows in a page when `first` is not given.
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
@@ -52,23 +52,197 @@ pub struct ConnectionFields {
     pub total_count: u64,
 }
 
-/// A validated `first` / `after` pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
-    pub limit: u64,
-    pub after: Option<i32>,
+/// The direction of an ordering.
+#[derive(Enum, Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum OrderDirection {
+    /// Smallest first.
+    #[default]
+    Asc,
+    /// Largest first.
+    Desc,
 }
 
-const CURSOR_PREFIX: &str = "cursor:";
+/// The type of a sort column's values, so that a cursor decodes to a typed value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortKind {
+    Int,
+    Text,
+    Date,
+}
 
-fn encode_cursor(id: i32) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{id}"))
+/// The order of a connection: a NOT NULL column, then the id as the tie-break, both in one
+/// direction. Keyset pages compare `(column, id)` with the cursor's pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sort {
+    /// The column's SQL name.
+    pub column: &'static str,
+    pub kind: SortKind,
+    pub descending: bool,
+}
+
+impl Sort {
+    /// Creation order: the default of every connection.
+    pub const BY_ID: Sort = Sort {
+        column: "id",
+        kind: SortKind::Int,
+        descending: false,
+    };
+
+    pub fn new(column: &'static str, kind: SortKind, direction: OrderDirection) -> Self {
+        Self {
+            column,
+            kind,
+            descending: direction == OrderDirection::Desc,
+        }
+    }
+
+    fn by_id(&self) -> bool {
+        self.column == "id"
+    }
+
+    /// `ORDER BY column, id` with the columns read from `table` (a table or a subquery alias).
+    pub fn order_on(&self, table: &str) -> Vec<(SimpleExpr, Order)> {
+        let direction = if self.descending { Order::Desc } else { Order::Asc };
+        let mut order = Vec::with_capacity(2);
+        if !self.by_id() {
+            order.push((
+                Expr::col((Alias::new(table), Alias::new(self.column))),
+                direction.clone(),
+            ));
+        }
+        order.push((Expr::col((Alias::new(table), Alias::new("id"))), direction));
+        order
+    }
+
+    /// The value of the sort column in a row.
+    pub fn value_of<M: ModelTrait>(&self, model: &M) -> ApiResult<SortValue> {
+        let column = <<M::Entity as EntityTrait>::Column as FromStr>::from_str(self.column)
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("no sort column {}", self.column)))?;
+        let value = match (self.kind, model.get(column)) {
+            (SortKind::Int, Value::Int(Some(v))) => SortValue::Int(i64::from(v)),
+            (SortKind::Int, Value::BigInt(Some(v))) => SortValue::Int(v),
+            (SortKind::Text, Value::String(Some(v))) => SortValue::Text(v.to_string()),
+            (SortKind::Date, Value::ChronoDate(Some(v))) => SortValue::Date(v),
+            (_, other) => {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "sort column {} holds {other:?}",
+                    self.column
+                )));
+            }
+        };
+        Ok(value)
+    }
+
+    /// The cursor of a row.
+    pub fn cursor_of<M: ModelTrait + HasId>(&self, model: &M) -> ApiResult<String> {
+        let value = if self.by_id() {
+            SortValue::Int(i64::from(model.id()))
+        } else {
+            self.value_of(model)?
+        };
+        Ok(Cursor { value, id: model.id() }.encode(self))
+    }
+
+    /// The rows after `cursor` in this order, with columns read from `table`.
+    pub fn after(&self, cursor: &Cursor, table: &str) -> SimpleExpr {
+        let id = Expr::col((Alias::new(table), Alias::new("id")));
+        let (id_after, value_after) = if self.descending {
+            (
+                id.clone().lt(cursor.id),
+                Expr::col((Alias::new(table), Alias::new(self.column))).lt(cursor.value.clone()),
+            )
+        } else {
+            (
+                id.clone().gt(cursor.id),
+                Expr::col((Alias::new(table), Alias::new(self.column))).gt(cursor.value.clone()),
+            )
+        };
+        if self.by_id() {
+            return id_after;
+        }
+        let same = Expr::col((Alias::new(table), Alias::new(self.column))).eq(cursor.value.clone());
+        value_after.or(same.and(id_after))
+    }
+}
+
+/// The value of a sort column, typed so that it binds as the column's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SortValue {
+    Int(i64),
+    Text(String),
+    Date(NaiveDate),
+}
+
+impl From<SortValue> for Value {
+    fn from(value: SortValue) -> Self {
+        match value {
+            SortValue::Int(v) => Value::BigInt(Some(v)),
+            SortValue::Text(v) => Value::String(Some(v)),
+            SortValue::Date(v) => Value::ChronoDate(Some(v)),
+        }
+    }
+}
+
+/// A position in an ordered connection: the last row's sort value and id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Cursor {
+    pub value: SortValue,
+    pub id: i32,
+}
+
+const CURSOR_PREFIX: &str = "cursor";
+
+impl Cursor {
+    /// `cursor:<column>:<a|d>:<id>:<value>`, base64url: opaque to clients, and tied to its order
+    /// so that a cursor of another ordering is refused rather than misread.
+    fn encode(&self, sort: &Sort) -> String {
+        let direction = if sort.descending { "d" } else { "a" };
+        let value = match &self.value {
+            SortValue::Int(v) => v.to_string(),
+            SortValue::Text(v) => v.clone(),
+            SortValue::Date(v) => v.to_string(),
+        };
+        URL_SAFE_NO_PAD.encode(format!(
+            "{CURSOR_PREFIX}:{}:{direction}:{}:{value}",
+            sort.column, self.id
+        ))
+    }
+
+    fn decode(text: &str, sort: &Sort) -> ApiResult<Self> {
+        let bad = || ApiError::bad_input("after", "not a cursor of this connection");
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
+        let text = String::from_utf8(bytes).map_err(|_| bad())?;
+        let mut parts = text.splitn(5, ':');
+        let (Some(CURSOR_PREFIX), Some(column), Some(direction), Some(id), Some(value)) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        if column != sort.column || (direction == "d") != sort.descending {
+            return Err(ApiError::bad_input("after", "this cursor belongs to another ordering"));
+        }
+        let id = id.parse::<i32>().map_err(|_| bad())?;
+        let value = match sort.kind {
+            SortKind::Int => SortValue::Int(value.parse().map_err(|_| bad())?),
+            SortKind::Text => SortValue::Text(value.to_owned()),
+            SortKind::Date => SortValue::Date(value.parse().map_err(|_| bad())?),
+        };
+        Ok(Self { value, id })
+    }
+}
+
+/// A validated `first` / `after` / order triple.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageRequest {
+    pub limit: u64,
+    pub after: Option<Cursor>,
+    pub sort: Sort,
 }
 
 impl PageRequest {
     /// Parses the arguments of a connection field: `first` from 0 to 100 (default 20), `after`
-    /// a cursor this server returned.
-    pub fn parse(first: Option<i32>, after: Option<&str>) -> ApiResult<Self> {
+    /// a cursor this server returned for the same order.
+    pub fn parse(first: Option<i32>, after: Option<&str>, sort: Sort) -> ApiResult<Self> {
         let limit = match first {
             None => DEFAULT_PAGE_SIZE,
             Some(n) if n < 0 => return Err(ApiError::bad_input("first", "must not be negative")),
@@ -80,50 +254,55 @@ impl PageRequest {
             }
             Some(n) => n as u64,
         };
-        let after = after
-            .map(|cursor| {
-                URL_SAFE_NO_PAD
-                    .decode(cursor)
-                    .ok()
-                    .and_then(|bytes| String::from_utf8(bytes).ok())
-                    .and_then(|text| text.strip_prefix(CURSOR_PREFIX).and_then(|id| id.parse::<i32>().ok()))
-                    .ok_or_else(|| ApiError::bad_input("after", "not a cursor of this connection"))
-            })
-            .transpose()?;
-        Ok(Self { limit, after })
+        let after = after.map(|cursor| Cursor::decode(cursor, &sort)).transpose()?;
+        Ok(Self { limit, after, sort })
+    }
+
+    /// `limit + 1`: one row more than the page, to learn whether there is a next page.
+    pub fn probe(&self) -> u64 {
+        self.limit.saturating_add(1)
     }
 }
 
-/// One keyset page of `select`, ordered by `id_column`, each row wrapped by `wrap`.
-pub async fn page_by_id<E, N, C>(
-    db: &C,
-    select: Select<E>,
-    id_column: E::Column,
-    page: PageRequest,
-    id_of: impl Fn(&E::Model) -> i32,
-    wrap: impl Fn(E::Model) -> N,
-) -> ApiResult<Connection<String, N, ConnectionFields>>
-where
-    E: EntityTrait,
-    E::Model: FromQueryResult + Sized + Send + Sync,
-    N: async_graphql::OutputType,
-    C: ConnectionTrait,
-{
-    let total_count = select.clone().count(db).await?;
-    let mut rows = select;
-    if let Some(after) = page.after {
-        rows = rows.filter(id_column.gt(after));
-    }
-    let mut rows = rows.order_by_asc(id_column).limit(page.limit + 1).all(db).await?;
-    let has_next_page = rows.len() as u64 > page.limit;
-    rows.truncate(page.limit as usize);
-    let mut connection =
-        Connection::with_additional_fields(page.after.is_some(), has_next_page, ConnectionFields { total_count });
-    connection.edges.extend(
-        rows.into_iter()
-            .map(|row| Edge::new(encode_cursor(id_of(&row)), wrap(row))),
-    );
-    Ok(connection)
+/// Declares a GraphQL `orderBy` input: an enum of sortable NOT NULL columns and the input
+/// `{ field, direction }`, with `sort()` turning an optional input into a [`Sort`].
+#[macro_export]
+macro_rules! order_by {
+    (
+        $(#[$doc:meta])* $input:ident, $field:ident {
+            $($(#[$variant_doc:meta])* $variant:ident => ($column:literal, $kind:ident)),+ $(,)?
+        }
+    ) => {
+        #[doc = concat!("The fields ", stringify!($input), " can order by.")]
+        #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+        pub enum $field {
+            $($(#[$variant_doc])* $variant),+
+        }
+
+        $(#[$doc])*
+        #[derive(async_graphql::InputObject, Copy, Clone, Debug)]
+        pub struct $input {
+            /// The field to order by; ties are broken by creation order.
+            pub field: $field,
+            /// Ascending unless told otherwise.
+            #[graphql(default)]
+            pub direction: $crate::schema::relay::OrderDirection,
+        }
+
+        impl $input {
+            /// The sort this input asks for; creation order when there is none.
+            pub fn sort(order: Option<Self>) -> $crate::schema::relay::Sort {
+                match order {
+                    None => $crate::schema::relay::Sort::BY_ID,
+                    $(Some(Self { field: $field::$variant, direction }) => $crate::schema::relay::Sort::new(
+                        $column,
+                        $crate::schema::relay::SortKind::$kind,
+                        direction,
+                    ),)+
+                }
+            }
+        }
+    };
 }
 
 #[cfg(test)]
@@ -141,18 +320,35 @@ mod tests {
     fn malformed_ids_and_cursors_are_bad_input() {
         assert_eq!(decode_id(&ID("%%%".into()), "id").unwrap_err().code(), "BAD_USER_INPUT");
         assert_eq!(
-            PageRequest::parse(None, Some("nope")).unwrap_err().code(),
+            PageRequest::parse(None, Some("nope"), Sort::BY_ID).unwrap_err().code(),
             "BAD_USER_INPUT"
         );
     }
 
     #[test]
     fn page_size_defaults_to_20_and_is_capped_at_100() {
-        assert_eq!(PageRequest::parse(None, None).unwrap().limit, 20);
-        assert_eq!(PageRequest::parse(Some(100), None).unwrap().limit, 100);
-        assert!(PageRequest::parse(Some(101), None).is_err());
-        assert!(PageRequest::parse(Some(-1), None).is_err());
-        let cursor = encode_cursor(7);
-        assert_eq!(PageRequest::parse(Some(5), Some(&cursor)).unwrap().after, Some(7));
+        assert_eq!(PageRequest::parse(None, None, Sort::BY_ID).unwrap().limit, 20);
+        assert_eq!(PageRequest::parse(Some(100), None, Sort::BY_ID).unwrap().limit, 100);
+        assert!(PageRequest::parse(Some(101), None, Sort::BY_ID).is_err());
+        assert!(PageRequest::parse(Some(-1), None, Sort::BY_ID).is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_belong_to_their_ordering() {
+        let by_name = Sort::new("last_name", SortKind::Text, OrderDirection::Desc);
+        let cursor = Cursor {
+            value: SortValue::Text("O'Neil: the second".into()),
+            id: 7,
+        };
+        let text = cursor.encode(&by_name);
+        assert_eq!(
+            PageRequest::parse(Some(5), Some(&text), by_name).unwrap().after,
+            Some(cursor)
+        );
+        let by_date = Sort::new("hire_date", SortKind::Date, OrderDirection::Asc);
+        let err = PageRequest::parse(Some(5), Some(&text), by_date).unwrap_err();
+        assert!(err.to_string().contains("another ordering"), "{err}");
+        let ascending = Sort::new("last_name", SortKind::Text, OrderDirection::Asc);
+        assert!(PageRequest::parse(Some(5), Some(&text), ascending).is_err());
     }
 }

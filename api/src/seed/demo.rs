@@ -367,17 +367,33 @@ struct SchoolStaff {
     classified: Vec<i32>,
 }
 
+/// How big a generated district is. The demo is [`Shape::DEMO`]; tests that need more parents
+/// (a statement count that must not grow with them) ask for more schools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Schools in each of the two regions, cycling elementary, elementary, elementary,
+    /// middle, middle, high (at most 99).
+    pub schools_per_region: usize,
+}
+
+impl Shape {
+    /// The demo district: 6 schools a region, 12 in all.
+    pub const DEMO: Shape = Shape { schools_per_region: 6 };
+}
+
 struct Generator<'a> {
     rng: ChaCha8Rng,
+    shape: Shape,
     reference: &'a ReferenceIds,
     data: DemoData,
     groups: HashMap<&'static str, i32>,
 }
 
-/// Generates the demo district from `seed`.
-pub fn generate(seed: u64, reference: &ReferenceIds) -> DemoData {
+/// Generates a district of `shape` from `seed`.
+pub fn generate(seed: u64, shape: Shape, reference: &ReferenceIds) -> DemoData {
     let mut generator = Generator {
         rng: ChaCha8Rng::seed_from_u64(seed),
+        shape,
         reference,
         data: DemoData::default(),
         groups: HashMap::new(),
@@ -525,8 +541,9 @@ impl Generator<'_> {
         let tiers = ["Highest", "High", "Moderate"];
         let mut schools = Vec::new();
         for (r, region) in regions.iter().enumerate() {
-            for (s, level) in levels.iter().enumerate() {
-                let n = r * levels.len() + s;
+            for s in 0..self.shape.schools_per_region.min(99) {
+                let level = &levels[s % levels.len()];
+                let n = r * self.shape.schools_per_region + s;
                 let code = format!("SCH-{}{:02}", r + 1, s + 1);
                 let name = format!("{} {}", SCHOOL_NAMES[n % SCHOOL_NAMES.len()], level.suffix());
                 let id = self.org(

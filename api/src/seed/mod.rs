@@ -40,13 +40,19 @@ impl From<sea_orm::DbErr> for SeedError {
 
 /// Loads the demo district generated from `seed` into an empty, migrated database, in one
 /// transaction, and appends an audit event.
-#[tracing::instrument(skip(db))]
 pub async fn seed_demo(db: &DatabaseConnection, seed: u64) -> Result<SeedReport, SeedError> {
+    seed_shaped(db, seed, demo::Shape::DEMO).await
+}
+
+/// Loads a generated district of `shape` (the demo's generator, more schools) as
+/// [`seed_demo`] does.
+#[tracing::instrument(skip(db))]
+pub async fn seed_shaped(db: &DatabaseConnection, seed: u64, shape: demo::Shape) -> Result<SeedReport, SeedError> {
     if !crate::db::is_empty(db).await? {
         return Err(SeedError::NotEmpty);
     }
     let reference = demo::ReferenceIds::load(db).await?;
-    let data = demo::generate(seed, &reference);
+    let data = demo::generate(seed, shape, &reference);
     let txn = db.begin().await?;
     let report = data.insert(&txn).await?;
     bulk::audit(&txn, "SEED", "demo", serde_json::to_value(&report).unwrap_or_default()).await?;

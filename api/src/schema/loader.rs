@@ -1,0 +1,600 @@
+//! The request-scoped batch loader. One [`DbLoader`] per GraphQL request implements
+//! async-graphql's `Loader` for two kinds of key:
+//!
+//! - [`Id<E>`]: a row of entity `E` by surrogate id — one `WHERE id IN (…)` statement per batch;
+//! - [`ChildKey<R>`]: a page of the children of a parent through relation `R` — one statement
+//!   per batch for every parent at once, paginated per parent inside the database with window
+//!   functions (`COUNT(*) OVER`, a running count for the cursor), never by loading every child.
+//!
+//! The relations themselves ([`ChildRelation`] impls, named by key such as `SectionsBySchoolId`)
+//! sit in the areas beside the types that use them.
+
+use crate::auth::{Viewer, Visibility};
+use crate::error::{ApiError, ApiResult};
+use crate::schema::relay::{ConnectionFields, PageRequest, Sort};
+use async_graphql::ResultExt;
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::dataloader::Loader;
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement, WindowStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityName, EntityTrait, FromQueryResult, Iterable, ModelTrait,
+    PrimaryKeyToColumn, QueryFilter, QueryOrder,
+};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// A model with an integer surrogate key.
+pub trait HasId {
+    fn id(&self) -> i32;
+}
+
+macro_rules! has_id {
+    ($($module:ident),+ $(,)?) => {$(
+        impl HasId for entity::$module::Model {
+            fn id(&self) -> i32 {
+                self.id
+            }
+        }
+    )+};
+}
+
+crate::api_entities!(has_id);
+
+/// Calls macro `$apply` with every entity the API reads rows of, listed once here so that
+/// every such entity has a surrogate id ([`HasId`]) and a visibility rule
+/// ([`Visibility`](crate::auth::Visibility)). EASE reports, attendance and survey answers are not
+/// listed: they reach the API only as aggregates.
+#[macro_export]
+macro_rules! api_entities {
+    ($apply:ident) => {
+        $apply!(
+            organization,
+            employee_group,
+            staff,
+            assignment,
+            section,
+            section_teacher,
+            framework,
+            framework_standard,
+            framework_component,
+            framework_element,
+            rating_level,
+            evaluation_process,
+            evaluation_process_measure,
+            evaluation_process_group,
+            evaluation_cycle,
+            evaluation,
+            evaluation_event,
+            element_rating,
+            survey,
+            survey_question,
+            survey_administration,
+            training_course,
+            training_completion,
+        );
+    };
+}
+
+/// The id of a row of entity `E`: a typed key, so a staff id is never looked up as a section.
+pub struct Id<E>(pub i32, PhantomData<fn() -> E>);
+
+impl<E> Id<E> {
+    pub fn new(id: i32) -> Self {
+        Self(id, PhantomData)
+    }
+}
+
+impl<E> Clone for Id<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E> Copy for Id<E> {}
+impl<E> PartialEq for Id<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<E> Eq for Id<E> {}
+impl<E> Hash for Id<E> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+/// The primary-key column of `E` (every table's is `id`).
+fn id_column<E: EntityTrait>() -> ApiResult<E::Column> {
+    E::PrimaryKey::iter()
+        .next()
+        .map(PrimaryKeyToColumn::into_column)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("entity without a primary key")))
+}
+
+/// Loads rows of every entity by id, and pages of children through every relation, showing
+/// only what the request's viewer may see ([`Visibility`]).
+pub struct DbLoader {
+    pub db: DatabaseConnection,
+    pub viewer: Viewer,
+}
+
+impl<E> Loader<Id<E>> for DbLoader
+where
+    E: Visibility + Send + Sync + 'static,
+    E::Model: HasId + FromQueryResult + Clone + Send + Sync + 'static,
+{
+    type Value = E::Model;
+    type Error = ApiError;
+
+    #[tracing::instrument(skip_all, fields(table = E::default().table_name(), keys = keys.len()))]
+    async fn load(&self, keys: &[Id<E>]) -> Result<HashMap<Id<E>, E::Model>, ApiError> {
+        let rows = E::find()
+            .filter(id_column::<E>()?.is_in(keys.iter().map(|key| key.0)))
+            .filter(E::visible_to(&self.viewer))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (Id::new(row.id()), row)).collect())
+    }
+}
+
+/// A to-many relation: which rows of `Entity` belong to a parent id, and how to filter them.
+pub trait ChildRelation: Send + Sync + 'static {
+    /// The child entity.
+    type Entity: Visibility;
+    /// Filters the field takes (`()` when none).
+    type Filter: Clone + Hash + Eq + Send + Sync + 'static;
+    /// The SQL column holding the parent id in [`select`](Self::select), as (table, column).
+    const PARENT: (&'static str, &'static str);
+    /// The children's columns (`Entity::find()`), with their joins and `filter` applied.
+    fn select(filter: &Self::Filter) -> SelectStatement;
+}
+
+/// A page of the children of `parent` through relation `R`.
+pub struct ChildKey<R: ChildRelation> {
+    pub parent: i32,
+    pub page: PageRequest,
+    pub filter: R::Filter,
+}
+
+impl<R: ChildRelation> ChildKey<R> {
+    pub fn new(parent: i32, page: PageRequest, filter: R::Filter) -> Self {
+        Self { parent, page, filter }
+    }
+}
+
+impl<R: ChildRelation> Clone for ChildKey<R> {
+    fn clone(&self) -> Self {
+        Self {
+            parent: self.parent,
+            page: self.page.clone(),
+            filter: self.filter.clone(),
+        }
+    }
+}
+impl<R: ChildRelation> PartialEq for ChildKey<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.parent == other.parent && self.page == other.page && self.filter == other.filter
+    }
+}
+impl<R: ChildRelation> Eq for ChildKey<R> {}
+impl<R: ChildRelation> Hash for ChildKey<R> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parent.hash(state);
+        self.page.hash(state);
+        self.filter.hash(state);
+    }
+}
+
+/// One parent's page of children.
+pub struct ChildPage<M> {
+    pub rows: Vec<M>,
+    pub total: u64,
+    pub has_next_page: bool,
+}
+
+impl<M> Default for ChildPage<M> {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            total: 0,
+            has_next_page: false,
+        }
+    }
+}
+
+impl<R> Loader<ChildKey<R>> for DbLoader
+where
+    R: ChildRelation,
+    <R::Entity as EntityTrait>::Model: HasId + FromQueryResult + Send + Sync + 'static,
+{
+    type Value = Arc<ChildPage<<R::Entity as EntityTrait>::Model>>;
+    type Error = ApiError;
+
+    #[tracing::instrument(skip_all, fields(relation = std::any::type_name::<R>(), keys = keys.len()))]
+    async fn load(&self, keys: &[ChildKey<R>]) -> Result<HashMap<ChildKey<R>, Self::Value>, ApiError> {
+        // Keys that share a page request and filter are answered by one statement.
+        let mut groups: HashMap<(PageRequest, R::Filter), Vec<i32>> = HashMap::new();
+        for key in keys {
+            groups
+                .entry((key.page.clone(), key.filter.clone()))
+                .or_default()
+                .push(key.parent);
+        }
+        let mut result = HashMap::new();
+        for ((page, filter), parents) in groups {
+            let mut select = R::select(&filter);
+            select.cond_where(R::Entity::visible_to(&self.viewer));
+            let mut pages = load_child_pages::<R>(&self.db, select, &parents, &page).await?;
+            for parent in parents {
+                let value = Arc::new(pages.remove(&parent).unwrap_or_default());
+                result.insert(ChildKey::new(parent, page.clone(), filter.clone()), value);
+            }
+        }
+        Ok(result)
+    }
+}
+
+/// The pages of children of `parents` in one statement, ordered by `page.sort` (shown here
+/// for the default, the id):
+///
+/// ```sql
+/// SELECT * FROM (
+///   SELECT child.*, parent AS sg_parent,
+///          COUNT(*) OVER (PARTITION BY parent) AS sg_total,
+///          SUM(CASE WHEN child.id > :after THEN 1 ELSE 0 END)
+///            OVER (PARTITION BY parent ORDER BY child.id) AS sg_rank
+///   FROM child … WHERE parent IN (:parents) AND <filter> AND <visible>
+/// ) sg WHERE sg.id > :after AND sg.sg_rank <= :limit + 1 ORDER BY sg_parent, sg.id
+/// ```
+///
+/// `sg_rank` counts the rows after the cursor in page order, so each parent gets its own
+/// keyset page and `sg_total` its own total, whatever the number of parents.
+async fn load_child_pages<R: ChildRelation>(
+    db: &DatabaseConnection,
+    mut inner: SelectStatement,
+    parents: &[i32],
+    page: &PageRequest,
+) -> ApiResult<HashMap<i32, ChildPage<<R::Entity as EntityTrait>::Model>>>
+where
+    <R::Entity as EntityTrait>::Model: HasId + FromQueryResult,
+{
+    let table = R::Entity::default().table_name();
+    let (parent_table, parent_column) = R::PARENT;
+    let parent = || Expr::col((Alias::new(parent_table), Alias::new(parent_column)));
+    let after = |on: &str| match &page.after {
+        Some(cursor) => page.sort.after(cursor, on),
+        None => Expr::value(true),
+    };
+    let mut rank_window = WindowStatement::partition_by((Alias::new(parent_table), Alias::new(parent_column)));
+    for (expr, order) in page.sort.order_on(table) {
+        rank_window.order_by_expr(expr, order);
+    }
+    inner
+        .and_where(parent().is_in(parents.iter().copied()))
+        .expr_as(parent(), Alias::new("sg_parent"))
+        .expr_window_as(
+            Func::count(Expr::col(Asterisk)),
+            WindowStatement::partition_by((Alias::new(parent_table), Alias::new(parent_column))),
+            Alias::new("sg_total"),
+        )
+        .expr_window_as(
+            Func::sum(Expr::case(after(table), 1).finally(0)),
+            rank_window,
+            Alias::new("sg_rank"),
+        );
+    let limit = i64::try_from(page.probe()).unwrap_or(i64::MAX);
+    let mut outer = Query::select();
+    outer
+        .column(Asterisk)
+        .from_subquery(inner, Alias::new("sg"))
+        .and_where(after("sg"))
+        .and_where(Expr::col((Alias::new("sg"), Alias::new("sg_rank"))).lte(limit))
+        .order_by((Alias::new("sg"), Alias::new("sg_parent")), Order::Asc);
+    for (expr, order) in page.sort.order_on("sg") {
+        outer.order_by_expr(expr, order);
+    }
+    let rows = db.query_all(&outer).await?;
+    let mut pages: HashMap<i32, ChildPage<_>> = HashMap::new();
+    for row in rows {
+        let parent_id: i32 = row.try_get("", "sg_parent")?;
+        let total: i64 = row.try_get("", "sg_total")?;
+        let model = <R::Entity as EntityTrait>::Model::from_query_result(&row, "")?;
+        let entry = pages.entry(parent_id).or_default();
+        entry.total = u64::try_from(total).unwrap_or_default();
+        if entry.rows.len() as u64 >= page.limit {
+            entry.has_next_page = true;
+        } else {
+            entry.rows.push(model);
+        }
+    }
+    Ok(pages)
+}
+
+/// A connection of `rows` (one more than the page when there is a next page), with cursors in
+/// `page`'s order.
+fn connection<M, N>(
+    page: &PageRequest,
+    rows: Vec<M>,
+    has_next_page: bool,
+    total: u64,
+    wrap: impl Fn(M) -> N,
+) -> ApiResult<Connection<String, N, ConnectionFields>>
+where
+    M: ModelTrait + HasId,
+    N: async_graphql::OutputType,
+{
+    let mut connection = Connection::with_additional_fields(
+        page.after.is_some(),
+        has_next_page,
+        ConnectionFields { total_count: total },
+    );
+    for row in rows {
+        connection.edges.push(Edge::new(page.sort.cursor_of(&row)?, wrap(row)));
+    }
+    Ok(connection)
+}
+
+/// A parent's connection through relation `R`, each row wrapped by `wrap`.
+pub async fn child_connection<R, N>(
+    loader: &async_graphql::dataloader::DataLoader<DbLoader>,
+    key: ChildKey<R>,
+    wrap: impl Fn(<R::Entity as EntityTrait>::Model) -> N,
+) -> ApiResult<Connection<String, N, ConnectionFields>>
+where
+    R: ChildRelation,
+    <R::Entity as EntityTrait>::Model: HasId + FromQueryResult + Clone + Send + Sync + 'static,
+    N: async_graphql::OutputType,
+{
+    let page = key.page.clone();
+    let children = loader.load_one(key).await?.unwrap_or_default();
+    connection(
+        &page,
+        children.rows.clone(),
+        children.has_next_page,
+        children.total,
+        wrap,
+    )
+}
+
+/// One keyset page of a top-level list: `select` (an `Entity::find()` with the list's filters)
+/// narrowed to what the viewer may see, a COUNT of it and its page after the cursor, each row
+/// wrapped by `wrap`. Two statements, whatever the page.
+pub async fn list<E, N>(
+    ctx: &async_graphql::Context<'_>,
+    mut select: SelectStatement,
+    first: Option<i32>,
+    after: Option<String>,
+    sort: Sort,
+    wrap: impl Fn(E::Model) -> N,
+) -> async_graphql::Result<Connection<String, N, ConnectionFields>>
+where
+    E: Visibility,
+    E::Model: FromQueryResult + HasId + Sized + Send + Sync,
+    N: async_graphql::OutputType,
+{
+    let request = super::RequestContext::of(ctx).extend()?;
+    let page = PageRequest::parse(first, after.as_deref(), sort).extend()?;
+    select.cond_where(E::visible_to(&request.viewer));
+    list_page::<E, N>(request, select, &page, wrap).await.extend()
+}
+
+async fn list_page<E, N>(
+    request: &super::RequestContext,
+    select: SelectStatement,
+    page: &PageRequest,
+    wrap: impl Fn(E::Model) -> N,
+) -> ApiResult<Connection<String, N, ConnectionFields>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + HasId + Sized + Send + Sync,
+    N: async_graphql::OutputType,
+{
+    let db = &request.db;
+    let table = E::default().table_name();
+    let count = Query::select()
+        .expr_as(Func::count(Expr::col(Asterisk)), Alias::new("n"))
+        .from_subquery(select.clone(), Alias::new("filtered"))
+        .to_owned();
+    let total: i64 = match db.query_one(&count).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    let mut rows = select;
+    if let Some(cursor) = &page.after {
+        rows.and_where(page.sort.after(cursor, table));
+    }
+    for (expr, order) in page.sort.order_on(table) {
+        rows.order_by_expr(expr, order);
+    }
+    rows.limit(page.probe());
+    let mut rows = E::find()
+        .from_raw_sql(db.get_database_backend().build(&rows))
+        .all(db)
+        .await?;
+    let has_next_page = rows.len() as u64 > page.limit;
+    rows.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
+    connection(
+        page,
+        rows,
+        has_next_page,
+        u64::try_from(total).unwrap_or_default(),
+        wrap,
+    )
+}
+
+/// The row `id` of entity `E`, wrapped; a dangling reference is an internal error (foreign
+/// keys make it impossible).
+pub async fn one<E, N>(
+    ctx: &async_graphql::Context<'_>,
+    id: i32,
+    wrap: impl FnOnce(E::Model) -> N,
+) -> async_graphql::Result<N>
+where
+    E: Visibility + Send + Sync + 'static,
+    E::Model: HasId + FromQueryResult + Clone + Send + Sync + 'static,
+{
+    let request = super::RequestContext::of(ctx).extend()?;
+    let row = request.loader.load_one(Id::<E>::new(id)).await.extend()?;
+    row.map(wrap)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("dangling reference to {}", E::default().table_name())))
+        .extend()
+}
+
+/// The row `id` of entity `E`, wrapped, when there is an id.
+pub async fn maybe_one<E, N>(
+    ctx: &async_graphql::Context<'_>,
+    id: Option<i32>,
+    wrap: impl FnOnce(E::Model) -> N,
+) -> async_graphql::Result<Option<N>>
+where
+    E: Visibility + Send + Sync + 'static,
+    E::Model: HasId + FromQueryResult + Clone + Send + Sync + 'static,
+{
+    match id {
+        Some(id) => one::<E, N>(ctx, id, wrap).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A page of `parent`'s children through relation `R` for a connection field's arguments.
+pub async fn children<R, N>(
+    ctx: &async_graphql::Context<'_>,
+    parent: i32,
+    first: Option<i32>,
+    after: Option<String>,
+    sort: Sort,
+    filter: R::Filter,
+    wrap: impl Fn(<R::Entity as EntityTrait>::Model) -> N,
+) -> async_graphql::Result<Connection<String, N, ConnectionFields>>
+where
+    R: ChildRelation,
+    <R::Entity as EntityTrait>::Model: HasId + FromQueryResult + Clone + Send + Sync + 'static,
+    N: async_graphql::OutputType,
+{
+    let request = super::RequestContext::of(ctx).extend()?;
+    let page = PageRequest::parse(first, after.as_deref(), sort).extend()?;
+    child_connection(&request.loader, ChildKey::<R>::new(parent, page, filter), wrap)
+        .await
+        .extend()
+}
+
+/// The row of `E` whose natural key `column` is `value` (e.g. an organization by code), when
+/// there is one the viewer may see.
+pub async fn by_key<E, N>(
+    ctx: &async_graphql::Context<'_>,
+    column: E::Column,
+    value: &str,
+    wrap: impl FnOnce(E::Model) -> N,
+) -> async_graphql::Result<Option<N>>
+where
+    E: Visibility,
+    E::Model: FromQueryResult + Send + Sync,
+{
+    let request = super::RequestContext::of(ctx).extend()?;
+    let row = E::find()
+        .filter(column.eq(value))
+        .filter(E::visible_to(&request.viewer))
+        .one(&request.db)
+        .await
+        .map_err(ApiError::from)
+        .extend()?;
+    Ok(row.map(wrap))
+}
+
+/// Every row of a small, fixed reference table (the five frameworks, the seven processes) the
+/// viewer may see, ordered by `order`: a plain list, since these do not grow.
+pub async fn reference_rows<E, N>(
+    ctx: &async_graphql::Context<'_>,
+    order: E::Column,
+    wrap: impl Fn(E::Model) -> N,
+) -> async_graphql::Result<Vec<N>>
+where
+    E: Visibility,
+    E::Model: FromQueryResult + Send + Sync,
+{
+    let request = super::RequestContext::of(ctx).extend()?;
+    let rows = E::find()
+        .filter(E::visible_to(&request.viewer))
+        .order_by_asc(order)
+        .all(&request.db)
+        .await
+        .map_err(ApiError::from)
+        .extend()?;
+    Ok(rows.into_iter().map(wrap).collect())
+}
+
+/// `SELECT id FROM <table of column> WHERE column = value`: a filter on a natural key (a
+/// school's code, a process's code) as a sub-select, so the filtered rows join nothing and
+/// appear once each.
+pub fn ids_where<C: ColumnTrait>(column: C, value: impl Into<sea_orm::Value>) -> SelectStatement {
+    let table = column.entity_name();
+    Query::select()
+        .expr(Expr::col((table.clone(), Alias::new("id"))))
+        .from(table)
+        .and_where(column.eq(value))
+        .to_owned()
+}
+
+/// Declares a [`ChildRelation`]: the rows of `entity::$module` whose `$column` holds the
+/// parent's id — every one, or those a filter selects:
+///
+/// ```ignore
+/// children_by! { /// An evaluation's events.
+///     EventsByEvaluationId: evaluation_event.evaluation_id }
+/// children_by! { /// A school's evaluations.
+///     EvaluationsBySchoolId: evaluation.school_id, EvaluationFilter => evaluations }
+/// ```
+///
+/// where `evaluations(&EvaluationFilter) -> SelectStatement` selects the filtered rows.
+#[macro_export]
+macro_rules! children_by {
+    ($(#[$doc:meta])* $name:ident: $module:ident . $column:ident) => {
+        $crate::children_by!($(#[$doc])* $name: $module.$column, () => $crate::schema::loader::all_rows::<entity::$module::Entity>);
+    };
+    ($(#[$doc:meta])* $name:ident: $module:ident . $column:ident, $filter:ty => $select:path) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl $crate::schema::loader::ChildRelation for $name {
+            type Entity = entity::$module::Entity;
+            type Filter = $filter;
+            const PARENT: (&'static str, &'static str) = (stringify!($module), stringify!($column));
+
+            fn select(filter: &$filter) -> sea_orm::sea_query::SelectStatement {
+                $select(filter)
+            }
+        }
+    };
+}
+
+/// Every row of `E`: the select of a relation without filters.
+pub fn all_rows<E: EntityTrait>(_: &()) -> SelectStatement {
+    use sea_orm::QueryTrait;
+    E::find().into_query()
+}
+
+/// The children of `parent` through a relation that is small by nature (a process's measure
+/// kinds, the groups it serves): one page of the most a page may hold, as a plain list.
+pub async fn few_children<R>(
+    ctx: &async_graphql::Context<'_>,
+    parent: i32,
+    filter: R::Filter,
+) -> async_graphql::Result<Vec<<R::Entity as EntityTrait>::Model>>
+where
+    R: ChildRelation,
+    <R::Entity as EntityTrait>::Model: HasId + FromQueryResult + Clone + Send + Sync + 'static,
+{
+    let request = super::RequestContext::of(ctx).extend()?;
+    let page = PageRequest {
+        limit: crate::schema::relay::MAX_PAGE_SIZE,
+        after: None,
+        sort: Sort::BY_ID,
+    };
+    let children = request
+        .loader
+        .load_one(ChildKey::<R>::new(parent, page, filter))
+        .await
+        .extend()?;
+    Ok(children.map(|page| page.rows.clone()).unwrap_or_default())
+}

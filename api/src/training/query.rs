@@ -1,0 +1,66 @@
+//! Queries of the training area.
+
+use super::loader::filter_completions;
+use super::types::{CompletionFilter, CompletionOrder, CourseCategory, TrainingCompletion, TrainingCourse};
+use crate::schema::loader::{by_key, ids_where, list};
+use crate::schema::relay::{ConnectionFields, Sort};
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Object, Result};
+use entity::{staff, training_completion, training_course};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryTrait};
+
+/// Training queries.
+#[derive(Default)]
+pub struct TrainingQuery;
+
+#[Object]
+impl TrainingQuery {
+    /// Training courses, optionally of one category.
+    async fn training_courses(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only courses of this category.")] category: Option<CourseCategory>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<Connection<String, TrainingCourse, ConnectionFields>> {
+        let mut select = training_course::Entity::find();
+        if let Some(category) = category {
+            select = select.filter(training_course::Column::Category.eq(entity::enums::CourseCategory::from(category)));
+        }
+        list::<training_course::Entity, _>(ctx, select.into_query(), first, after, Sort::BY_ID, TrainingCourse).await
+    }
+
+    /// The training course with this code, or null.
+    async fn training_course(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Natural key.")] code: String,
+    ) -> Result<Option<TrainingCourse>> {
+        by_key::<training_course::Entity, _>(ctx, training_course::Column::Code, &code, TrainingCourse).await
+    }
+
+    /// Training completions across the district, filtered.
+    async fn training_completions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only completions by the staff member with this employee number.")] employee_number: Option<
+            String,
+        >,
+        #[graphql(desc = "Only rows matching every filter given.")] filter: Option<CompletionFilter>,
+        #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<CompletionOrder>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<Connection<String, TrainingCompletion, ConnectionFields>> {
+        let mut select = training_completion::Entity::find().into_query();
+        filter_completions(&mut select, &filter.unwrap_or_default());
+        if let Some(number) = employee_number {
+            select.and_where(
+                Expr::col((training_completion::Entity, training_completion::Column::StaffId))
+                    .in_subquery(ids_where(staff::Column::EmployeeNumber, number)),
+            );
+        }
+        let sort = CompletionOrder::sort(order_by);
+        list::<training_completion::Entity, _>(ctx, select, first, after, sort, TrainingCompletion).await
+    }
+}

@@ -1,0 +1,125 @@
+//! GraphQL types of the training area.
+
+use super::loader::{CompletionsByCourseId, CompletionsByStaffId};
+use crate::order_by;
+use crate::org::types::Staff;
+use crate::schema::loader::{children, one};
+use crate::schema::relay::{ConnectionFields, encode_id};
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use chrono::NaiveDate;
+use entity::{staff, training_completion, training_course};
+
+/// What a course is about.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[graphql(remote = "entity::enums::CourseCategory")]
+pub enum CourseCategory {
+    /// Performance management: what new supervisors and managers must complete (5D target).
+    PerformanceManagement,
+    /// Staff wellness (5C target).
+    Wellness,
+    /// Certification of evaluators.
+    EvaluatorCertification,
+    /// Anything else.
+    Other,
+}
+
+/// Filters of training completions.
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CompletionFilter {
+    /// Only completions of courses in this category.
+    pub category: Option<CourseCategory>,
+    /// Only completions on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Only completions on or before this day.
+    pub to: Option<NaiveDate>,
+}
+
+order_by! {
+    /// How to order training completions.
+    CompletionOrder, CompletionOrderField {
+        /// By the day of completion.
+        CompletedOn => ("completed_on", Date),
+    }
+}
+
+/// The GraphQL type `TrainingCourse` (described on its `#[Object]` impl).
+pub struct TrainingCourse(pub training_course::Model);
+
+/// A training course (Ed-Fi ProfessionalDevelopmentEvent).
+#[Object]
+impl TrainingCourse {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        encode_id("TrainingCourse", self.0.id)
+    }
+    /// Natural key, e.g. `PM-101`.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// What it is about.
+    async fn category(&self) -> CourseCategory {
+        self.0.category.into()
+    }
+    /// Length in hours.
+    async fn hours(&self) -> f64 {
+        self.0.hours
+    }
+    /// Who completed it, and when.
+    async fn completions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only rows matching every filter given.")] filter: Option<CompletionFilter>,
+        #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<CompletionOrder>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<Connection<String, TrainingCompletion, ConnectionFields>> {
+        let (sort, filter) = (CompletionOrder::sort(order_by), filter.unwrap_or_default());
+        children::<CompletionsByCourseId, _>(ctx, self.0.id, first, after, sort, filter, TrainingCompletion).await
+    }
+}
+
+/// The GraphQL type `TrainingCompletion` (described on its `#[Object]` impl).
+pub struct TrainingCompletion(pub training_completion::Model);
+
+/// A completed course (Ed-Fi ProfessionalDevelopmentEventAttendance).
+#[Object]
+impl TrainingCompletion {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        encode_id("TrainingCompletion", self.0.id)
+    }
+    /// The day it was completed.
+    async fn completed_on(&self) -> NaiveDate {
+        self.0.completed_on
+    }
+    /// The system that reported it, e.g. `LMS`.
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+    /// Who completed it.
+    async fn staff(&self, ctx: &Context<'_>) -> Result<Staff> {
+        one::<staff::Entity, _>(ctx, self.0.staff_id, Staff).await
+    }
+    /// The course.
+    async fn course(&self, ctx: &Context<'_>) -> Result<TrainingCourse> {
+        one::<training_course::Entity, _>(ctx, self.0.course_id, TrainingCourse).await
+    }
+}
+
+/// A staff member's completions: the field the org area adds to `Staff`.
+pub async fn completions_of_staff(
+    ctx: &Context<'_>,
+    staff: i32,
+    filter: Option<CompletionFilter>,
+    order_by: Option<CompletionOrder>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<Connection<String, TrainingCompletion, ConnectionFields>> {
+    let (sort, filter) = (CompletionOrder::sort(order_by), filter.unwrap_or_default());
+    children::<CompletionsByStaffId, _>(ctx, staff, first, after, sort, filter, TrainingCompletion).await
+}

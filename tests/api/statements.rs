@@ -1,0 +1,81 @@
+//! What a nested query costs in SQL statements: one per relation level however many parents,
+//! read from the server's per-request counter (the `x-sql-statements` header).
+
+use crate::helpers::{Backend, TestApp, nodes};
+use crate::on_both_databases;
+use serde_json::json;
+
+on_both_databases!(
+    schools_teachers_evaluations_events_cost_the_same_statements_for_5_and_50_schools,
+    a_batch_of_node_lookups_costs_one_statement_per_type,
+);
+
+const SCHOOL_PAGE: &str = r#"
+query ($n: Int!) {
+  organizations(kind: SCHOOL, first: $n) {
+    totalCount
+    edges { node { code
+      staff(first: 10, filter: { employeeGroup: "TCH" }) { totalCount edges { node { employeeNumber
+        evaluations(first: 5) { totalCount edges { node { status
+          events(first: 10) { totalCount edges { node { kind occurredOn } } }
+        } } }
+      } } }
+    } }
+  }
+}"#;
+
+async fn schools_teachers_evaluations_events_cost_the_same_statements_for_5_and_50_schools(backend: Backend) {
+    let app = TestApp::spawn_with_schools(backend, 25).await;
+
+    let (five, five_cost) = app.query_counted(SCHOOL_PAGE, json!({ "n": 5 })).await;
+    let (fifty, fifty_cost) = app.query_counted(SCHOOL_PAGE, json!({ "n": 50 })).await;
+
+    let schools = nodes(&fifty["organizations"]);
+    assert_eq!(nodes(&five["organizations"]).len(), 5);
+    assert_eq!(schools.len(), 50, "the district has 50 schools");
+    let events: usize = schools
+        .iter()
+        .flat_map(|school| nodes(&school["staff"]))
+        .flat_map(|teacher| nodes(&teacher["evaluations"]))
+        .map(|evaluation| nodes(&evaluation["events"]).len())
+        .sum();
+    assert!(
+        events > 500,
+        "the query reaches real rows at every level ({events} events)"
+    );
+
+    // The list (a COUNT and a page) and one statement for each nested level.
+    assert_eq!(five_cost, 5, "5 schools");
+    assert_eq!(fifty_cost, five_cost, "50 schools cost what 5 do");
+    assert!(fifty_cost <= 2 * 4, "at most 2 statements per level");
+}
+
+async fn a_batch_of_node_lookups_costs_one_statement_per_type(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let data = app
+        .query_ok(
+            "{ organizations(first: 30) { edges { node { id } } } staff(first: 30) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let ids: Vec<String> = nodes(&data["organizations"])
+        .iter()
+        .chain(nodes(&data["staff"]).iter())
+        .map(|node| node["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 47, "17 organizations and 30 staff");
+
+    let (found, cost) = app
+        .query_counted(
+            "query ($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }",
+            json!({ "ids": ids }),
+        )
+        .await;
+    let found = found["nodes"].as_array().unwrap();
+    assert_eq!(found.len(), 47);
+    assert!(
+        found.iter().zip(&ids).all(|(node, id)| node["id"] == *id),
+        "in the order asked"
+    );
+    assert_eq!(cost, 2, "one statement for organizations, one for staff");
+}
