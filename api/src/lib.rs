@@ -8,6 +8,7 @@
 //! - `framework`: evaluation frameworks, their rubrics and rating levels.
 //! - `evaluation`: processes, cycles, evaluations, events and element ratings.
 //! - `survey`: surveys, their questions and classroom administrations.
+//! - `measures`: the strategic-plan measures, their breakdowns and the lists behind them.
 //! - `training`: training courses and completions.
 //!
 //! Cross-cutting:
@@ -29,6 +30,7 @@ pub mod error;
 pub mod evaluation;
 pub mod framework;
 pub mod http;
+pub mod measures;
 pub mod org;
 pub mod schema;
 pub mod seed;

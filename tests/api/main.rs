@@ -4,9 +4,12 @@
 // A failed test should panic with its cause.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bulk;
+mod fixtures;
 mod helpers;
 
 mod foundation;
+mod measures;
 mod pagination;
 mod read_api;
 mod schema_drift;

@@ -8,6 +8,7 @@ use serde_json::json;
 on_both_databases!(
     schools_teachers_evaluations_events_cost_the_same_statements_for_5_and_50_schools,
     a_batch_of_node_lookups_costs_one_statement_per_type,
+    plan_measures_cost_the_same_statements_for_50_000_staff_as_for_a_handful,
 );
 
 const SCHOOL_PAGE: &str = r#"
@@ -78,4 +79,47 @@ async fn a_batch_of_node_lookups_costs_one_statement_per_type(backend: Backend) 
         "in the order asked"
     );
     assert_eq!(cost, 2, "one statement for organizations, one for staff");
+}
+
+const PLAN_MEASURES: &str =
+    "{ planMeasures(schoolYear: 2026, organization: \"RGN\") { code numerator denominator rate met priorRate
+    breakdown { organization { code } numerator denominator rate } } }";
+
+async fn plan_measures_cost_the_same_statements_for_50_000_staff_as_for_a_handful(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let district = crate::fixtures::District::new(&app.db).await;
+    let first = district.school("SCH-0000").await;
+    district.person(district.teachers_group, first).await;
+    let (small, small_cost) = app.query_counted(PLAN_MEASURES, json!({})).await;
+
+    let mut schools = vec![first];
+    for i in 1..100 {
+        schools.push(district.school(&format!("SCH-{i:04}")).await);
+    }
+    crate::bulk::staff_at_schools(&app.db, district.teachers_group, &schools, 50_000).await;
+    let (large, large_cost) = app.query_counted(PLAN_MEASURES, json!({})).await;
+
+    let attendance = |data: &serde_json::Value| {
+        let m = data["planMeasures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["code"] == "EXCELLENT_ATTENDANCE")
+            .unwrap()
+            .clone();
+        (
+            m["numerator"].as_f64().unwrap(),
+            m["denominator"].as_f64().unwrap(),
+            m["breakdown"].as_array().unwrap().len(),
+        )
+    };
+    assert_eq!(attendance(&small), (0.0, 0.0, 1));
+    // Every tenth of the 50,000 is absent more than 4% of days.
+    assert_eq!(
+        attendance(&large),
+        (45_000.0, 50_000.0, 100),
+        "the figures are counted, over 100 schools"
+    );
+    assert_eq!(large_cost, small_cost, "50,000 staff cost what a handful do");
+    assert!(large_cost <= 25, "{large_cost} statements");
 }

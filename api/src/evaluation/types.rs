@@ -9,9 +9,9 @@ use crate::order_by;
 use crate::org::types::{EmployeeGroup, Organization, Section, Staff};
 use crate::schema::loader::{children, few_children, maybe_one, one};
 use crate::schema::relay::{ConnectionFields, Sort, SortKind, encode_id};
+use crate::schema::scalars::Date;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
-use chrono::NaiveDate;
 use entity::{
     element_rating, employee_group, evaluation, evaluation_cycle, evaluation_event, evaluation_process, framework,
     framework_element, organization, rating_level, section, staff,
@@ -176,12 +176,12 @@ impl EvaluationCycle {
         self.0.school_year
     }
     /// Last day to roster an evaluatee.
-    async fn roster_cutoff(&self) -> NaiveDate {
-        self.0.roster_cutoff
+    async fn roster_cutoff(&self) -> Date {
+        Date(self.0.roster_cutoff)
     }
     /// Final evaluations are due.
-    async fn final_due_date(&self) -> NaiveDate {
-        self.0.final_due_date
+    async fn final_due_date(&self) -> Date {
+        Date(self.0.final_due_date)
     }
     /// The process.
     async fn process(&self, ctx: &Context<'_>) -> Result<EvaluationProcess> {
@@ -216,12 +216,12 @@ impl Evaluation {
         self.0.status.into()
     }
     /// Day the evaluatee was rostered.
-    async fn rostered_on(&self) -> NaiveDate {
-        self.0.rostered_on
+    async fn rostered_on(&self) -> Date {
+        Date(self.0.rostered_on)
     }
     /// Day it was completed.
-    async fn completed_on(&self) -> Option<NaiveDate> {
-        self.0.completed_on
+    async fn completed_on(&self) -> Option<Date> {
+        (self.0.completed_on).map(Date)
     }
     /// Optimistic-concurrency version: pass it back when writing.
     async fn version(&self) -> i32 {
@@ -273,8 +273,8 @@ impl EvaluationEvent {
         self.0.kind.into()
     }
     /// When.
-    async fn occurred_on(&self) -> NaiveDate {
-        self.0.occurred_on
+    async fn occurred_on(&self) -> Date {
+        Date(self.0.occurred_on)
     }
     /// Where it stands.
     async fn status(&self) -> EventStatus {

@@ -7,12 +7,12 @@ use crate::evaluation::types::{Evaluation, EvaluationFilter, EvaluationOrder};
 use crate::order_by;
 use crate::schema::loader::{children, maybe_one, one};
 use crate::schema::relay::{ConnectionFields, Sort, encode_id};
+use crate::schema::scalars::Date;
 use crate::survey::loader::{AdministrationsBySectionId, AdministrationsByTeacherId};
 use crate::survey::types::{AdministrationFilter, AdministrationOrder, SurveyAdministration, administrations_of};
 use crate::training::types::{CompletionFilter, CompletionOrder, TrainingCompletion, completions_of_staff};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
-use chrono::NaiveDate;
 use entity::{assignment, employee_group, organization, section, section_teacher, staff};
 
 /// What an organization is.
@@ -272,8 +272,8 @@ impl Staff {
         self.0.email.as_deref()
     }
     /// First day of employment.
-    async fn hire_date(&self) -> NaiveDate {
-        self.0.hire_date
+    async fn hire_date(&self) -> Date {
+        Date(self.0.hire_date)
     }
     /// Currently employed.
     async fn active(&self) -> bool {
@@ -396,12 +396,12 @@ impl Assignment {
         self.0.management
     }
     /// First day in the position.
-    async fn begin_date(&self) -> NaiveDate {
-        self.0.begin_date
+    async fn begin_date(&self) -> Date {
+        Date(self.0.begin_date)
     }
     /// Last day, when it has ended.
-    async fn end_date(&self) -> Option<NaiveDate> {
-        self.0.end_date
+    async fn end_date(&self) -> Option<Date> {
+        (self.0.end_date).map(Date)
     }
     /// Who holds the position.
     async fn staff(&self, ctx: &Context<'_>) -> Result<Staff> {
@@ -480,12 +480,12 @@ impl SectionTeacher {
         self.0.role.into()
     }
     /// First day teaching it.
-    async fn begin_date(&self) -> Option<NaiveDate> {
-        self.0.begin_date
+    async fn begin_date(&self) -> Option<Date> {
+        (self.0.begin_date).map(Date)
     }
     /// Last day teaching it.
-    async fn end_date(&self) -> Option<NaiveDate> {
-        self.0.end_date
+    async fn end_date(&self) -> Option<Date> {
+        (self.0.end_date).map(Date)
     }
     /// The teacher.
     async fn staff(&self, ctx: &Context<'_>) -> Result<Staff> {

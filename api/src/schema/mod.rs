@@ -6,11 +6,13 @@ pub mod batch;
 pub mod loader;
 pub mod node;
 pub mod relay;
+pub mod scalars;
 
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::evaluation::query::EvaluationQuery;
 use crate::framework::query::FrameworkQuery;
+use crate::measures::query::MeasuresQuery;
 use crate::org::query::OrgQuery;
 use crate::schema::batch::{Batched, Batches};
 use crate::schema::loader::DbLoader;
@@ -35,6 +37,7 @@ pub struct Query(
     EvaluationQuery,
     SurveyQuery,
     TrainingQuery,
+    MeasuresQuery,
 );
 
 /// The schema type served at `/graphql`.

@@ -231,6 +231,15 @@ impl Cursor {
     }
 }
 
+/// The cursor of a row `id` in creation order (lists computed in SQL are keyed this way).
+pub fn id_cursor(id: i32) -> String {
+    Cursor {
+        value: SortValue::Int(i64::from(id)),
+        id,
+    }
+    .encode(&Sort::BY_ID)
+}
+
 /// A validated `first` / `after` / order triple.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageRequest {

@@ -5,9 +5,9 @@ use crate::order_by;
 use crate::org::types::{Section, Staff};
 use crate::schema::loader::{ChildRelation, children, one};
 use crate::schema::relay::{ConnectionFields, Sort, encode_id};
+use crate::schema::scalars::Date;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
-use chrono::NaiveDate;
 use entity::{section, staff, survey, survey_administration, survey_question};
 
 /// What a survey is for.
@@ -84,12 +84,12 @@ impl Survey {
         self.0.school_year
     }
     /// First day it may be given.
-    async fn window_start(&self) -> NaiveDate {
-        self.0.window_start
+    async fn window_start(&self) -> Date {
+        Date(self.0.window_start)
     }
     /// Last day it may be given.
-    async fn window_end(&self) -> NaiveDate {
-        self.0.window_end
+    async fn window_end(&self) -> Date {
+        Date(self.0.window_end)
     }
     /// Fewest respondents a result is reported for; smaller groups are suppressed.
     async fn min_report_n(&self) -> i32 {
@@ -173,8 +173,8 @@ impl SurveyAdministration {
         self.0.status.into()
     }
     /// The day it was given.
-    async fn administered_on(&self) -> Option<NaiveDate> {
-        self.0.administered_on
+    async fn administered_on(&self) -> Option<Date> {
+        (self.0.administered_on).map(Date)
     }
     /// Students enrolled when it was given.
     async fn enrolled_count(&self) -> i32 {

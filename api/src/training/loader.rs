@@ -18,10 +18,10 @@ pub fn filter_completions(select: &mut SelectStatement, filter: &CompletionFilte
         select.and_where(column(training_completion::Column::CourseId).in_subquery(courses));
     }
     if let Some(from) = filter.from {
-        select.and_where(column(training_completion::Column::CompletedOn).gte(from));
+        select.and_where(column(training_completion::Column::CompletedOn).gte(from.0));
     }
     if let Some(to) = filter.to {
-        select.and_where(column(training_completion::Column::CompletedOn).lte(to));
+        select.and_where(column(training_completion::Column::CompletedOn).lte(to.0));
     }
 }
 

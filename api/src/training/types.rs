@@ -5,9 +5,9 @@ use crate::order_by;
 use crate::org::types::Staff;
 use crate::schema::loader::{children, one};
 use crate::schema::relay::{ConnectionFields, encode_id};
+use crate::schema::scalars::Date;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
-use chrono::NaiveDate;
 use entity::{staff, training_completion, training_course};
 
 /// What a course is about.
@@ -30,9 +30,9 @@ pub struct CompletionFilter {
     /// Only completions of courses in this category.
     pub category: Option<CourseCategory>,
     /// Only completions on or after this day.
-    pub from: Option<NaiveDate>,
+    pub from: Option<Date>,
     /// Only completions on or before this day.
-    pub to: Option<NaiveDate>,
+    pub to: Option<Date>,
 }
 
 order_by! {
@@ -94,8 +94,8 @@ impl TrainingCompletion {
         encode_id("TrainingCompletion", self.0.id)
     }
     /// The day it was completed.
-    async fn completed_on(&self) -> NaiveDate {
-        self.0.completed_on
+    async fn completed_on(&self) -> Date {
+        Date(self.0.completed_on)
     }
     /// The system that reported it, e.g. `LMS`.
     async fn source(&self) -> &str {

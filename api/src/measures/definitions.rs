@@ -1,0 +1,147 @@
+//! Each measure of DESIGN.md §3 as SQL: its *subjects* — the rows it counts — each with the
+//! breakdown unit it falls in (`unit_id`, from `scope::TREE`), a `subject` key and `hit` (1
+//! when the subject counts toward the numerator). The service counts them with
+//! `COUNT(DISTINCT subject)`, so a person placed under two units counts once in the headline.
+//!
+//! Parameters: `:scope` (the organization), `:year`, `:start`, `:end` (the school year and its
+//! first and last day), `:asof`, and for supervisor training `:window` and `:prior_valid`.
+
+use super::scope::Dialect;
+
+/// The seven plan measures, by code (`plan_measure.code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MeasureCode {
+    SfsCoverage,
+    SupervisorTraining,
+    MultipleMeasures,
+    EaseUsage,
+    ExcellentAttendance,
+    SesSupportive,
+    WellnessPd,
+}
+
+impl MeasureCode {
+    pub fn parse(code: &str) -> Option<Self> {
+        Some(match code {
+            "SFS_COVERAGE" => Self::SfsCoverage,
+            "SUPERVISOR_TRAINING" => Self::SupervisorTraining,
+            "MULTIPLE_MEASURES" => Self::MultipleMeasures,
+            "EASE_USAGE" => Self::EaseUsage,
+            "EXCELLENT_ATTENDANCE" => Self::ExcellentAttendance,
+            "SES_SUPPORTIVE" => Self::SesSupportive,
+            "WELLNESS_PD" => Self::WellnessPd,
+            _ => return None,
+        })
+    }
+
+    /// The subjects of a counted measure; EASE is not counted from rows (vendor aggregates).
+    pub fn subjects(self, dialect: Dialect) -> Option<String> {
+        Some(match self {
+            Self::SfsCoverage => SFS_CLASSROOMS.to_owned(),
+            Self::SupervisorTraining => format!(
+                "SELECT t.unit_id AS unit_id, x.assignment_id AS subject, \
+                 CASE WHEN x.status = 'ON_TIME' THEN 1 ELSE 0 END AS hit \
+                 FROM ({}) x JOIN tree t ON t.org_id = x.organization_id WHERE x.status <> 'PENDING'",
+                supervisory_entries(dialect)
+            ),
+            Self::MultipleMeasures => format!(
+                "SELECT ss.unit_id AS unit_id, g.id AS subject, \
+                 CASE WHEN EXISTS ({MULTIPLE_MEASURE_PROCESS} AND pg.employee_group_id = g.id) THEN 1 ELSE 0 END AS hit \
+                 FROM staff s JOIN employee_group g ON g.id = s.employee_group_id \
+                 JOIN ({SCOPED_STAFF}) ss ON ss.staff_id = s.id \
+                 WHERE g.certificated AND s.active"
+            ),
+            Self::EaseUsage => return None,
+            Self::ExcellentAttendance => format!(
+                // days_absent / days_expected <= 0.04, exactly: 25 × absent <= expected.
+                "SELECT ss.unit_id AS unit_id, att.staff_id AS subject, \
+                 CASE WHEN att.days_absent * 25 <= att.days_expected THEN 1 ELSE 0 END AS hit \
+                 FROM attendance_summary att JOIN ({SCOPED_STAFF}) ss ON ss.staff_id = att.staff_id \
+                 WHERE att.school_year = :year AND att.days_expected > 0"
+            ),
+            Self::SesSupportive => "SELECT t.unit_id AS unit_id, ans.id AS subject, \
+                 CASE WHEN ans.value >= q.favorable_from THEN 1 ELSE 0 END AS hit \
+                 FROM survey_answer ans JOIN survey_question q ON q.id = ans.question_id \
+                 JOIN survey sv ON sv.id = q.survey_id JOIN survey_response r ON r.id = ans.response_id \
+                 JOIN tree t ON t.org_id = r.school_id \
+                 WHERE sv.kind = 'SCHOOL_EXPERIENCE' AND sv.school_year = :year AND q.code = 'SUPPORTIVE_PLACE'"
+                .to_owned(),
+            Self::WellnessPd => format!(
+                "SELECT ss.unit_id AS unit_id, s.id AS subject, \
+                 CASE WHEN EXISTS (SELECT 1 FROM training_completion c JOIN training_course k ON k.id = c.course_id \
+                   WHERE c.staff_id = s.id AND k.category = 'WELLNESS' AND c.completed_on >= :start AND c.completed_on <= :end) \
+                 THEN 1 ELSE 0 END AS hit \
+                 FROM staff s JOIN ({SCOPED_STAFF}) ss ON ss.staff_id = s.id WHERE s.active"
+            ),
+        })
+    }
+}
+
+/// A scope's staff for a year (DESIGN.md §3: "a school's staff are those whose evaluation or
+/// assignment is at that school"): `(staff_id, unit_id)` for every assignment in the subtree
+/// that overlaps the year and every evaluation of the year at a school in it.
+pub const SCOPED_STAFF: &str = "SELECT a.staff_id AS staff_id, t.unit_id AS unit_id FROM assignment a \
+     JOIN tree t ON t.org_id = a.organization_id \
+     WHERE a.begin_date <= :end AND (a.end_date IS NULL OR a.end_date >= :start) \
+     UNION SELECT e.evaluatee_id, t.unit_id FROM evaluation e JOIN evaluation_cycle c ON c.id = e.cycle_id \
+     JOIN tree t ON t.org_id = e.school_id WHERE c.school_year = :year";
+
+/// The processes of pairs `pg` (process, group) that are multiple-measures (two or more
+/// measure kinds) and have a cycle in the year; callers add a condition on `pg`.
+pub const MULTIPLE_MEASURE_PROCESS: &str = "SELECT 1 FROM evaluation_process_group pg \
+     WHERE (SELECT COUNT(*) FROM evaluation_process_measure m WHERE m.process_id = pg.process_id) >= 2 \
+     AND EXISTS (SELECT 1 FROM evaluation_cycle c WHERE c.process_id = pg.process_id AND c.school_year = :year)";
+
+/// SFS_COVERAGE's eligible classrooms: (section, teacher) pairs — a `section_teacher` row — where
+/// the teacher is teacher of record of a section of the year with students, and has a
+/// non-withdrawn evaluation of the year in a process that requires the survey. `hit`: the pair
+/// has an ADMINISTERED administration of the year's SFS with at least one response.
+pub const SFS_CLASSROOMS: &str = "SELECT t.unit_id AS unit_id, st.id AS subject, \
+     CASE WHEN EXISTS (SELECT 1 FROM survey_administration sa JOIN survey sv ON sv.id = sa.survey_id \
+       WHERE sa.section_id = st.section_id AND sa.teacher_id = st.staff_id \
+       AND sv.kind = 'STAKEHOLDER_FEEDBACK' AND sv.school_year = :year \
+       AND sa.status = 'ADMINISTERED' AND sa.response_count >= 1) THEN 1 ELSE 0 END AS hit, \
+     st.section_id AS section_id, st.staff_id AS teacher_id, s.school_id AS school_id \
+     FROM section_teacher st JOIN section s ON s.id = st.section_id JOIN tree t ON t.org_id = s.school_id \
+     WHERE st.role = 'TEACHER_OF_RECORD' AND s.school_year = :year AND s.enrolled_count > 0 \
+     AND EXISTS (SELECT 1 FROM evaluation e JOIN evaluation_cycle c ON c.id = e.cycle_id \
+       JOIN evaluation_process p ON p.id = c.process_id \
+       WHERE e.evaluatee_id = st.staff_id AND c.school_year = :year AND e.status <> 'WITHDRAWN' AND p.requires_sfs)";
+
+/// SUPERVISOR_TRAINING's supervisory entries with their status as of `:asof`: assignments with
+/// supervisory or management true beginning from `:start` to `:end`, whose holder held no
+/// other such assignment in the 365 days before (of two beginning the same day, the first
+/// created is the entry). Due date = begin + `:window` days. ON_TIME: a performance-management
+/// completion from begin − `:prior_valid` days to the due date; LATE: the first completion
+/// after the due date; OVERDUE: none and the due date has passed; PENDING: none yet, not due.
+/// Completions after `:asof` have not happened as of then.
+pub fn supervisory_entries(dialect: Dialect) -> String {
+    let due = dialect.plus_days("a.begin_date", ":window");
+    let valid_from = dialect.plus_days("a.begin_date", "-:prior_valid");
+    let year_before = dialect.plus_days("a.begin_date", "-365");
+    let completion = "SELECT MIN(c.completed_on) FROM training_completion c JOIN training_course k ON k.id = c.course_id \
+         WHERE c.staff_id = a.staff_id AND k.category = 'PERFORMANCE_MANAGEMENT' AND c.completed_on <= :asof";
+    let entries = format!(
+        "SELECT a.id AS assignment_id, a.staff_id AS staff_id, a.organization_id AS organization_id, \
+         a.job_title AS job_title, a.begin_date AS begin_date, {due} AS due_date, \
+         ({completion} AND c.completed_on >= {valid_from} AND c.completed_on <= {due}) AS on_time_on, \
+         ({completion} AND c.completed_on > {due}) AS late_on \
+         FROM assignment a \
+         WHERE (a.supervisory OR a.management) AND a.begin_date >= :start AND a.begin_date <= :end \
+         AND NOT EXISTS (SELECT 1 FROM assignment b WHERE b.staff_id = a.staff_id AND b.id <> a.id \
+           AND (b.supervisory OR b.management) \
+           AND (b.begin_date < a.begin_date OR (b.begin_date = a.begin_date AND b.id < a.id)) \
+           AND (b.end_date IS NULL OR b.end_date >= {year_before}))"
+    );
+    let overdue_days = dialect.days_between(":asof", "e.due_date");
+    let late_days = dialect.days_between("e.late_on", "e.due_date");
+    format!(
+        "SELECT e.*, \
+         CASE WHEN e.on_time_on IS NOT NULL THEN 'ON_TIME' WHEN e.late_on IS NOT NULL THEN 'LATE' \
+              WHEN e.due_date < :asof THEN 'OVERDUE' ELSE 'PENDING' END AS status, \
+         COALESCE(e.on_time_on, e.late_on) AS completed_on, \
+         CAST(CASE WHEN e.on_time_on IS NOT NULL THEN 0 WHEN e.late_on IS NOT NULL THEN {late_days} \
+              WHEN e.due_date < :asof THEN {overdue_days} ELSE 0 END AS BIGINT) AS days_overdue \
+         FROM ({entries}) e"
+    )
+}

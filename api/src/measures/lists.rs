@@ -1,0 +1,293 @@
+//! The lists people act on, each a keyset page over a measure's subjects: the SFS-eligible
+//! classrooms not yet administered (what a principal chases), the supervisory entries with
+//! their training status (what HR chases), the certificated groups and their evaluation
+//! processes, and EASE by service type. Counts are GROUP BYs; pages are `WHERE key > :after
+//! ORDER BY key LIMIT n + 1`.
+
+use super::definitions::{MULTIPLE_MEASURE_PROCESS, SFS_CLASSROOMS};
+use super::scope::{Dialect, Params, SchoolYear, TREE};
+use super::service::{EaseRow, scoped_entries, training_window};
+use crate::error::ApiResult;
+use crate::schema::relay::PageRequest;
+use chrono::NaiveDate;
+use sea_orm::{DatabaseConnection, QueryResult};
+use std::collections::BTreeMap;
+
+/// A page of rows keyed by an integer, and the total.
+#[derive(Debug, Clone)]
+pub struct KeyedPage<T> {
+    pub rows: Vec<(i32, T)>,
+    pub has_next_page: bool,
+    pub total: u64,
+}
+
+/// Runs a count and a page of `sql` (which selects `key` and whatever `read` needs).
+async fn keyed_page<T>(
+    db: &DatabaseConnection,
+    params: Params,
+    sql: &str,
+    page: &PageRequest,
+    read: impl Fn(&QueryResult) -> ApiResult<T>,
+) -> ApiResult<KeyedPage<T>> {
+    let count = params
+        .query(
+            db,
+            &format!("{TREE} SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ({sql}) k"),
+        )
+        .await?;
+    let total = match count.first() {
+        Some(row) => u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or_default(),
+        None => 0,
+    };
+    let after = page.after.as_ref().map_or(i32::MIN, |cursor| cursor.id);
+    let limit = i64::try_from(page.probe()).unwrap_or(i64::MAX);
+    let rows = params
+        .set("after", after)
+        .set("limit", limit)
+        .query(
+            db,
+            &format!("{TREE} SELECT k.* FROM ({sql}) k WHERE k.key > :after ORDER BY k.key LIMIT :limit"),
+        )
+        .await?;
+    let has_next_page = rows.len() as u64 > page.limit;
+    let rows = rows
+        .iter()
+        .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
+        .map(|row| Ok((row.try_get::<i32>("", "key")?, read(row)?)))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(KeyedPage {
+        rows,
+        has_next_page,
+        total,
+    })
+}
+
+/// An eligible classroom where the SFS has not been administered.
+#[derive(Debug, Clone, Copy)]
+pub struct Classroom {
+    pub section_id: i32,
+    pub teacher_id: i32,
+    pub school_id: i32,
+    /// The teacher's evaluation of the year that makes the classroom eligible.
+    pub evaluation_id: i32,
+}
+
+/// The eligible classrooms of the scope (`:scope`) not yet administered, optionally at one
+/// school, keyed by their `section_teacher` id.
+pub async fn classrooms_not_administered(
+    db: &DatabaseConnection,
+    scope: i32,
+    year: SchoolYear,
+    school: Option<i32>,
+    page: &PageRequest,
+) -> ApiResult<KeyedPage<Classroom>> {
+    let school_filter = if school.is_some() {
+        "AND c.school_id = :school"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT c.subject AS key, c.section_id, c.teacher_id, c.school_id, \
+         (SELECT MIN(e.id) FROM evaluation e JOIN evaluation_cycle cy ON cy.id = e.cycle_id \
+          JOIN evaluation_process p ON p.id = cy.process_id \
+          WHERE e.evaluatee_id = c.teacher_id AND cy.school_year = :year AND e.status <> 'WITHDRAWN' AND p.requires_sfs) \
+         AS evaluation_id \
+         FROM ({SFS_CLASSROOMS}) c WHERE c.hit = 0 {school_filter}"
+    );
+    let mut params = Params::new().set("scope", scope).year(year, year.end());
+    if let Some(school) = school {
+        params = params.set("school", school);
+    }
+    keyed_page(db, params, &sql, page, |row| {
+        Ok(Classroom {
+            section_id: row.try_get("", "section_id")?,
+            teacher_id: row.try_get("", "teacher_id")?,
+            school_id: row.try_get("", "school_id")?,
+            evaluation_id: row.try_get("", "evaluation_id")?,
+        })
+    })
+    .await
+}
+
+/// A supervisory entry and where its training stands.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub assignment_id: i32,
+    pub staff_id: i32,
+    pub organization_id: i32,
+    pub job_title: String,
+    pub begin_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub completed_on: Option<NaiveDate>,
+    pub status: String,
+    pub days_overdue: i64,
+}
+
+/// The window and scope of a supervisory-entry list.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryWindow {
+    pub scope: i32,
+    pub as_of: NaiveDate,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl EntryWindow {
+    async fn params(&self, db: &DatabaseConnection) -> ApiResult<Params> {
+        let (window, prior_valid) = training_window(db).await?;
+        Ok(Params::new()
+            .set("scope", self.scope)
+            .set("start", self.from)
+            .set("end", self.to)
+            .set("asof", self.as_of)
+            .set("window", window)
+            .set("prior_valid", prior_valid))
+    }
+}
+
+/// Entries beginning in the window, counted by status.
+pub async fn entry_counts(db: &DatabaseConnection, window: EntryWindow) -> ApiResult<BTreeMap<String, u64>> {
+    let sql = format!(
+        "{TREE} SELECT x.status AS status, CAST(COUNT(*) AS BIGINT) AS n FROM ({}) x GROUP BY x.status",
+        scoped_entries(Dialect::of(db))
+    );
+    let rows = window.params(db).await?.query(db, &sql).await?;
+    rows.iter()
+        .map(|row| {
+            let n: i64 = row.try_get("", "n")?;
+            Ok((row.try_get("", "status")?, u64::try_from(n).unwrap_or_default()))
+        })
+        .collect()
+}
+
+/// A page of the entries beginning in the window, optionally of one status, keyed by
+/// assignment id.
+pub async fn entries(
+    db: &DatabaseConnection,
+    window: EntryWindow,
+    status: Option<&'static str>,
+    page: &PageRequest,
+) -> ApiResult<KeyedPage<Entry>> {
+    let status_filter = if status.is_some() {
+        "WHERE x.status = :status"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT x.assignment_id AS key, x.* FROM ({}) x {status_filter}",
+        scoped_entries(Dialect::of(db))
+    );
+    let mut params = window.params(db).await?;
+    if let Some(status) = status {
+        params = params.set("status", status);
+    }
+    keyed_page(db, params, &sql, page, |row| {
+        Ok(Entry {
+            assignment_id: row.try_get("", "assignment_id")?,
+            staff_id: row.try_get("", "staff_id")?,
+            organization_id: row.try_get("", "organization_id")?,
+            job_title: row.try_get("", "job_title")?,
+            begin_date: row.try_get("", "begin_date")?,
+            due_date: row.try_get("", "due_date")?,
+            completed_on: row.try_get("", "completed_on")?,
+            status: row.try_get("", "status")?,
+            days_overdue: row.try_get("", "days_overdue")?,
+        })
+    })
+    .await
+}
+
+/// A certificated group and its evaluation in a year.
+#[derive(Debug, Clone, Default)]
+pub struct GroupCoverage {
+    pub group_id: i32,
+    pub active_staff: u64,
+    pub evaluated: u64,
+    /// (process id, multiple-measures, has a cycle in the year) for each process serving it.
+    pub processes: Vec<(i32, bool, bool)>,
+}
+
+impl GroupCoverage {
+    /// Served by a multiple-measures process with a cycle in the year.
+    pub fn covered(&self) -> bool {
+        self.processes.iter().any(|(_, multiple, cycle)| *multiple && *cycle)
+    }
+}
+
+/// Every certificated group, by code: its active staff, how many of them have a non-withdrawn
+/// evaluation of the year in a multiple-measures process serving the group, and its processes.
+pub async fn group_coverage(db: &DatabaseConnection, year: SchoolYear) -> ApiResult<Vec<GroupCoverage>> {
+    let params = Params::new().set("year", year.value());
+    let groups = params
+        .query(
+            db,
+            &format!(
+                "SELECT g.id AS group_id, \
+                 (SELECT CAST(COUNT(*) AS BIGINT) FROM staff s WHERE s.employee_group_id = g.id AND s.active) AS active_staff, \
+                 (SELECT CAST(COUNT(*) AS BIGINT) FROM staff s WHERE s.employee_group_id = g.id AND s.active AND EXISTS ( \
+                    SELECT 1 FROM evaluation e JOIN evaluation_cycle c ON c.id = e.cycle_id \
+                    WHERE e.evaluatee_id = s.id AND e.status <> 'WITHDRAWN' AND c.school_year = :year \
+                    AND EXISTS ({MULTIPLE_MEASURE_PROCESS} AND pg.process_id = c.process_id AND pg.employee_group_id = g.id))) \
+                 AS evaluated \
+                 FROM employee_group g WHERE g.certificated ORDER BY g.code"
+            ),
+        )
+        .await?;
+    let processes = params
+        .query(
+            db,
+            "SELECT pg.employee_group_id AS group_id, pg.process_id AS process_id, \
+             CASE WHEN (SELECT COUNT(*) FROM evaluation_process_measure m WHERE m.process_id = pg.process_id) >= 2 \
+               THEN 1 ELSE 0 END AS multiple, \
+             CASE WHEN EXISTS (SELECT 1 FROM evaluation_cycle c WHERE c.process_id = pg.process_id AND c.school_year = :year) \
+               THEN 1 ELSE 0 END AS has_cycle \
+             FROM evaluation_process_group pg ORDER BY pg.process_id",
+        )
+        .await?;
+    let mut coverage: Vec<GroupCoverage> = groups
+        .iter()
+        .map(|row| {
+            let (active, evaluated): (i64, i64) = (row.try_get("", "active_staff")?, row.try_get("", "evaluated")?);
+            Ok(GroupCoverage {
+                group_id: row.try_get("", "group_id")?,
+                active_staff: u64::try_from(active).unwrap_or_default(),
+                evaluated: u64::try_from(evaluated).unwrap_or_default(),
+                processes: Vec::new(),
+            })
+        })
+        .collect::<ApiResult<_>>()?;
+    for row in &processes {
+        let group: i32 = row.try_get("", "group_id")?;
+        let flag = |name: &str| -> ApiResult<bool> { Ok(row.try_get::<i32>("", name)? == 1) };
+        if let Some(entry) = coverage.iter_mut().find(|g| g.group_id == group) {
+            entry
+                .processes
+                .push((row.try_get("", "process_id")?, flag("multiple")?, flag("has_cycle")?));
+        }
+    }
+    Ok(coverage)
+}
+
+/// One organization's EASE reports of a year by service type.
+pub async fn ease_by_service(
+    db: &DatabaseConnection,
+    organization: i32,
+    year: SchoolYear,
+) -> ApiResult<Vec<(String, EaseRow)>> {
+    let rows = Params::new()
+        .set("org", organization)
+        .set("start", year.start())
+        .set("end", year.end())
+        .query(
+            db,
+            "SELECT r.service_type AS service_type, r.organization_id AS organization_id, \
+             CAST(SUM(r.unique_employees) AS BIGINT) AS unique_employees, CAST(SUM(r.sessions) AS BIGINT) AS sessions, \
+             CAST(AVG(r.eligible_employees) AS DOUBLE PRECISION) AS eligible_employees \
+             FROM ease_report r WHERE r.organization_id = :org AND r.period_start >= :start AND r.period_end <= :end \
+             GROUP BY r.service_type, r.organization_id ORDER BY r.service_type",
+        )
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("", "service_type")?, EaseRow::from(row)?)))
+        .collect()
+}

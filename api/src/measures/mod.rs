@@ -1,0 +1,22 @@
+//! The strategic-plan measures (DESIGN.md §3), live: each a GROUP BY over the district's rows
+//! for a school year and an organization scope, with a breakdown by the scope's children, the
+//! prior year's rate, and the lists people act on (classrooms still to survey, supervisors
+//! still to train).
+//!
+//! Layout:
+//! - `scope.rs`: the scope (an organization, its subtree, its children) and the SQL dialect
+//!   helpers the measures share (date arithmetic differs between SQLite and PostgreSQL);
+//! - `definitions.rs`: each measure's subjects as SQL — the rows it counts, the scope unit
+//!   each belongs to and whether it counts toward the numerator;
+//! - `suppress.rs`: small-cell and complementary suppression of confidential aggregates;
+//! - `service.rs`: running the definitions: a headline and a breakdown per measure;
+//! - `lists.rs`: SFS classrooms not administered and supervisory entries, paginated;
+//! - `types.rs` / `query.rs`: the GraphQL surface.
+
+pub mod definitions;
+pub mod lists;
+pub mod query;
+pub mod scope;
+pub mod service;
+pub mod suppress;
+pub mod types;

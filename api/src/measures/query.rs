@@ -1,0 +1,299 @@
+//! Queries of the measures.
+
+use super::lists::{self, EntryWindow};
+use super::scope::{SchoolYear, Scope};
+use super::service::{MeasureResult, Run};
+use super::types::{
+    EaseService, EligibleClassroom, GroupCoverageObject, PlanMeasure, StatusCount, SupervisoryEntry, TrainingStatus,
+    classroom_connection, ease_services, entry_connection,
+};
+use crate::error::ApiError;
+use crate::schema::RequestContext;
+use crate::schema::relay::{ConnectionFields, PageRequest, Sort};
+use crate::schema::scalars::Date;
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Object, Result, ResultExt};
+use chrono::{NaiveDate, Utc};
+use std::sync::Arc;
+
+/// Measure queries.
+#[derive(Default)]
+pub struct MeasuresQuery;
+
+/// The one measure `code` over a scope.
+async fn measure(
+    ctx: &Context<'_>,
+    code: &str,
+    school_year: i32,
+    organization: Option<&str>,
+) -> Result<(Arc<MeasureResult>, Scope, SchoolYear)> {
+    let request = RequestContext::of(ctx).extend()?;
+    let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
+    let scope = Scope::resolve(&request.db, organization, "organization")
+        .await
+        .extend()?;
+    let run = Run::new(&request.db, year, year.default_as_of(), &scope);
+    let result = run
+        .plan_measures(&[code.to_owned()])
+        .await
+        .extend()?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("plan measure {code} missing from the reference data")))
+        .extend()?;
+    Ok((Arc::new(result), scope, year))
+}
+
+#[Object]
+impl MeasuresQuery {
+    /// The strategic-plan measures of DESIGN.md §3 for a school year over an organization
+    /// (the district when omitted), each with its breakdown by the organization's children
+    /// and the prior year's rate.
+    async fn plan_measures(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "School year, by its ending year (2026 is 2025-26).")] school_year: i32,
+        #[graphql(desc = "Code of the district, a region or a school; the district when omitted.")]
+        organization: Option<String>,
+        #[graphql(desc = "Figures as of this day; today, or the year's last day when that is earlier.")] as_of: Option<
+            Date,
+        >,
+        #[graphql(desc = "Only these measure codes, e.g. `SFS_COVERAGE`; all seven when omitted.")] codes: Option<
+            Vec<String>,
+        >,
+    ) -> Result<Vec<PlanMeasure>> {
+        let request = RequestContext::of(ctx).extend()?;
+        let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
+        let scope = Scope::resolve(&request.db, organization.as_deref(), "organization")
+            .await
+            .extend()?;
+        let as_of = as_of.map_or_else(|| year.default_as_of(), NaiveDate::from);
+        let results = Run::new(&request.db, year, as_of, &scope)
+            .plan_measures(&codes.unwrap_or_default())
+            .await
+            .extend()?;
+        Ok(results.into_iter().map(|r| PlanMeasure(Arc::new(r))).collect())
+    }
+
+    /// SFS coverage (target: the survey given in at least 75% of eligible classrooms), its
+    /// breakdown, and the eligible classrooms not yet administered.
+    async fn sfs_coverage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "School year, by its ending year.")] school_year: i32,
+        #[graphql(desc = "Code of the district, a region or a school; the district when omitted.")]
+        organization: Option<String>,
+    ) -> Result<SfsCoverage> {
+        let (result, scope, year) = measure(ctx, "SFS_COVERAGE", school_year, organization.as_deref()).await?;
+        Ok(SfsCoverage { result, scope, year })
+    }
+
+    /// Supervisory entries (people hired or promoted into supervisory or management positions)
+    /// and their performance-management training: counts by status and the entries, for HR
+    /// to chase.
+    async fn supervisor_training(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Statuses as of this day; today when omitted.")] as_of: Option<Date>,
+        #[graphql(
+            desc = "Entries beginning on or after this day; the start of the as-of date's school year when omitted."
+        )]
+        from: Option<Date>,
+        #[graphql(desc = "Entries beginning on or before this day; the end of that school year when omitted.")]
+        to: Option<NaiveDate>,
+        #[graphql(desc = "Code of an organization; the district when omitted.")] organization: Option<String>,
+    ) -> Result<SupervisorTraining> {
+        let request = RequestContext::of(ctx).extend()?;
+        let as_of = as_of.map_or_else(|| Utc::now().date_naive(), NaiveDate::from);
+        let year = SchoolYear::of(as_of);
+        let from = from.map_or_else(|| year.start(), NaiveDate::from);
+        let to = to.map_or_else(|| year.end(), NaiveDate::from);
+        if from > to {
+            return Err(ApiError::bad_input("from", "must not be after `to`")).extend();
+        }
+        let scope = Scope::resolve(&request.db, organization.as_deref(), "organization")
+            .await
+            .extend()?;
+        let window = EntryWindow {
+            scope: scope.organization.id,
+            as_of,
+            from,
+            to,
+        };
+        let counts = lists::entry_counts(&request.db, window).await.extend()?;
+        Ok(SupervisorTraining { window, counts })
+    }
+
+    /// Multiple-measures evaluation: each certificated group covered or not and by which
+    /// process, and how many of its staff are evaluated.
+    async fn multiple_measures(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "School year, by its ending year.")] school_year: i32,
+    ) -> Result<MultipleMeasures> {
+        let request = RequestContext::of(ctx).extend()?;
+        let (result, _, year) = measure(ctx, "MULTIPLE_MEASURES", school_year, None).await?;
+        let groups = lists::group_coverage(&request.db, year).await.extend()?;
+        Ok(MultipleMeasures { result, groups })
+    }
+
+    /// EASE (confidential counseling) use: utilization against the prior year, sessions per
+    /// 1,000 eligible employees and use per service type; counts from 1 to 10 withheld.
+    async fn ease_usage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "School year, by its ending year.")] school_year: i32,
+        #[graphql(desc = "Code of the district or a region; the district when omitted.")] organization: Option<String>,
+    ) -> Result<EaseUsage> {
+        let request = RequestContext::of(ctx).extend()?;
+        let (result, scope, year) = measure(ctx, "EASE_USAGE", school_year, organization.as_deref()).await?;
+        let rows = lists::ease_by_service(&request.db, scope.organization.id, year)
+            .await
+            .extend()?;
+        Ok(EaseUsage {
+            result,
+            services: ease_services(rows),
+        })
+    }
+}
+
+/// SFS coverage over a scope.
+pub struct SfsCoverage {
+    result: Arc<MeasureResult>,
+    scope: Scope,
+    year: SchoolYear,
+}
+
+#[Object]
+impl SfsCoverage {
+    /// The measure: administered ÷ eligible classrooms, with its breakdown.
+    async fn measure(&self) -> PlanMeasure {
+        PlanMeasure(self.result.clone())
+    }
+    /// Eligible classrooms where the survey has not been administered, by classroom.
+    async fn not_administered(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only classrooms of the school with this code.")] school: Option<String>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<Connection<String, EligibleClassroom, ConnectionFields>> {
+        let request = RequestContext::of(ctx).extend()?;
+        let page = PageRequest::parse(first, after.as_deref(), Sort::BY_ID).extend()?;
+        let school = match school {
+            Some(code) => Some(
+                Scope::resolve(&request.db, Some(&code), "school")
+                    .await
+                    .extend()?
+                    .organization
+                    .id,
+            ),
+            None => None,
+        };
+        let keyed =
+            lists::classrooms_not_administered(&request.db, self.scope.organization.id, self.year, school, &page)
+                .await
+                .extend()?;
+        Ok(classroom_connection(&page, keyed))
+    }
+}
+
+/// Supervisory entries in a window and their training.
+pub struct SupervisorTraining {
+    window: EntryWindow,
+    counts: std::collections::BTreeMap<String, u64>,
+}
+
+impl SupervisorTraining {
+    fn count(&self, status: TrainingStatus) -> u64 {
+        self.counts.get(status.sql()).copied().unwrap_or_default()
+    }
+}
+
+#[Object]
+impl SupervisorTraining {
+    /// The day statuses are as of.
+    async fn as_of(&self) -> Date {
+        Date(self.window.as_of)
+    }
+    /// First entry day counted.
+    async fn from(&self) -> Date {
+        Date(self.window.from)
+    }
+    /// Last entry day counted.
+    async fn to(&self) -> Date {
+        Date(self.window.to)
+    }
+    /// Entries in each status.
+    async fn counts(&self) -> Vec<StatusCount> {
+        [
+            TrainingStatus::OnTime,
+            TrainingStatus::Late,
+            TrainingStatus::Overdue,
+            TrainingStatus::Pending,
+        ]
+        .into_iter()
+        .map(|status| StatusCount {
+            status,
+            count: self.count(status),
+        })
+        .collect()
+    }
+    /// ON_TIME ÷ (ON_TIME + LATE + OVERDUE); null when no entry is decided yet.
+    async fn rate(&self) -> Option<f64> {
+        let on_time = self.count(TrainingStatus::OnTime);
+        let decided = on_time + self.count(TrainingStatus::Late) + self.count(TrainingStatus::Overdue);
+        (decided > 0).then(|| on_time as f64 / decided as f64)
+    }
+    /// The entries, by assignment.
+    async fn entries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only entries in this status.")] status: Option<TrainingStatus>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<Connection<String, SupervisoryEntry, ConnectionFields>> {
+        let request = RequestContext::of(ctx).extend()?;
+        let page = PageRequest::parse(first, after.as_deref(), Sort::BY_ID).extend()?;
+        let keyed = lists::entries(&request.db, self.window, status.map(TrainingStatus::sql), &page)
+            .await
+            .extend()?;
+        Ok(entry_connection(&page, keyed))
+    }
+}
+
+/// Multiple-measures evaluation coverage in a year.
+pub struct MultipleMeasures {
+    result: Arc<MeasureResult>,
+    groups: Vec<lists::GroupCoverage>,
+}
+
+#[Object]
+impl MultipleMeasures {
+    /// The measure: covered ÷ all certificated groups.
+    async fn measure(&self) -> PlanMeasure {
+        PlanMeasure(self.result.clone())
+    }
+    /// Every certificated group, by code.
+    async fn groups(&self) -> Vec<GroupCoverageObject> {
+        self.groups.iter().cloned().map(GroupCoverageObject).collect()
+    }
+}
+
+/// EASE use over a year.
+pub struct EaseUsage {
+    result: Arc<MeasureResult>,
+    services: Vec<EaseService>,
+}
+
+#[Object]
+impl EaseUsage {
+    /// The measure: utilization against the prior year, with its breakdown by region.
+    async fn measure(&self) -> PlanMeasure {
+        PlanMeasure(self.result.clone())
+    }
+    /// Use per service type at the organization.
+    async fn by_service_type(&self) -> &[EaseService] {
+        &self.services
+    }
+}

@@ -1,0 +1,235 @@
+//! What a measure is taken over: a school year, an organization scope and an as-of date
+//! (DESIGN.md §3), and the SQL the measures share to express them on SQLite and PostgreSQL.
+
+use crate::error::{ApiError, ApiResult};
+use chrono::{Datelike, NaiveDate, Utc};
+use entity::enums::OrganizationKind;
+use entity::organization;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QueryResult,
+    Statement, Value,
+};
+use std::collections::BTreeMap;
+
+/// A school year, named by its ending year: 2026 is 1 July 2025 to 30 June 2026.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SchoolYear(i32);
+
+impl SchoolYear {
+    /// Parses a `schoolYear` argument: an ending year from 1990 to 2100.
+    pub fn parse(year: i32, field: &str) -> ApiResult<Self> {
+        if (1990..=2100).contains(&year) {
+            Ok(Self(year))
+        } else {
+            Err(ApiError::bad_input(
+                field,
+                "a school year is its ending year, from 1990 to 2100",
+            ))
+        }
+    }
+
+    /// The ending year.
+    pub fn value(self) -> i32 {
+        self.0
+    }
+
+    /// 1 July of the year before.
+    pub fn start(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.0 - 1, 7, 1).unwrap_or_default()
+    }
+
+    /// 30 June.
+    pub fn end(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.0, 6, 30).unwrap_or_default()
+    }
+
+    /// The year before.
+    pub fn prior(self) -> Self {
+        Self(self.0 - 1)
+    }
+
+    /// The school year a day falls in.
+    pub fn of(day: NaiveDate) -> Self {
+        Self(if day.month() >= 7 { day.year() + 1 } else { day.year() })
+    }
+
+    /// The default as-of date: today, or the year's last day when that is earlier.
+    pub fn default_as_of(self) -> NaiveDate {
+        Utc::now().date_naive().min(self.end())
+    }
+}
+
+/// An organization a measure is taken over, and its children (the rows of its breakdown).
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub organization: organization::Model,
+    pub children: Vec<organization::Model>,
+}
+
+impl Scope {
+    /// The organization with `code`, or the district when there is none; a code that names
+    /// nothing is NOT_FOUND on `field`.
+    pub async fn resolve(db: &DatabaseConnection, code: Option<&str>, field: &str) -> ApiResult<Self> {
+        let found = match code {
+            Some(code) => organization::Entity::find()
+                .filter(organization::Column::Code.eq(code))
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("{field} `{code}`")))?,
+            None => organization::Entity::find()
+                .filter(organization::Column::Kind.eq(OrganizationKind::District))
+                .filter(organization::Column::ParentId.is_null())
+                .order_by_asc(organization::Column::Id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("the district (the database holds no district)".into()))?,
+        };
+        let children = organization::Entity::find()
+            .filter(organization::Column::ParentId.eq(found.id))
+            .order_by_asc(organization::Column::Code)
+            .all(db)
+            .await?;
+        Ok(Self {
+            organization: found,
+            children,
+        })
+    }
+}
+
+/// `tree(org_id, unit_id)`: every organization in the scope's subtree (`:scope` is its id)
+/// and the child of the scope it lies under — the unit of the breakdown; NULL for the scope
+/// itself. Recursive, so any depth of tree works; both databases run it.
+pub const TREE: &str = "WITH RECURSIVE tree(org_id, unit_id) AS (
+    SELECT id, CASE WHEN id = :scope THEN NULL ELSE id END FROM organization WHERE id = :scope OR parent_id = :scope
+    UNION ALL
+    SELECT o.id, t.unit_id FROM organization o JOIN tree t ON o.parent_id = t.org_id WHERE t.org_id <> :scope
+)";
+
+/// The SQL that differs between the databases.
+#[derive(Debug, Clone, Copy)]
+pub struct Dialect(pub DbBackend);
+
+impl Dialect {
+    pub fn of(db: &impl ConnectionTrait) -> Self {
+        Self(db.get_database_backend())
+    }
+
+    /// `date + days` (days may be negative), as a date.
+    pub fn plus_days(self, date: &str, days: &str) -> String {
+        match self.0 {
+            DbBackend::Postgres => format!("({date} + CAST({days} AS INTEGER))"),
+            _ => format!("date({date}, printf('%+d days', {days}))"),
+        }
+    }
+
+    /// Whole days from `earlier` to `later`.
+    pub fn days_between(self, later: &str, earlier: &str) -> String {
+        match self.0 {
+            DbBackend::Postgres => format!("({later} - {earlier})"),
+            _ => format!("CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"),
+        }
+    }
+}
+
+/// Named parameters for hand-written SQL: `:name` in the text becomes `$n`, bound to the value
+/// given for `name`. Values are always bound, never spliced into the text. (The text must not
+/// hold a string literal with a colon before a letter.)
+#[derive(Debug, Clone, Default)]
+pub struct Params(BTreeMap<&'static str, Value>);
+
+impl Params {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn set(mut self, name: &'static str, value: impl Into<Value>) -> Self {
+        self.0.insert(name, value.into());
+        self
+    }
+
+    /// The year, its first and last day and the as-of date: `:year`, `:start`, `:end`, `:asof`.
+    pub fn year(self, year: SchoolYear, as_of: NaiveDate) -> Self {
+        self.set("year", year.value())
+            .set("start", year.start())
+            .set("end", year.end())
+            .set("asof", as_of)
+    }
+
+    /// `sql` with its `:name`s numbered, and the values in that order.
+    pub fn statement(&self, backend: DbBackend, sql: &str) -> ApiResult<Statement> {
+        let mut text = String::with_capacity(sql.len());
+        let mut order: Vec<&str> = Vec::new();
+        let mut values = Vec::new();
+        let mut rest = sql;
+        while let Some(at) = rest.find(':') {
+            let (before, from) = rest.split_at(at);
+            text.push_str(before);
+            if from[1..].starts_with(':') {
+                // A PostgreSQL cast (`x::int`), not a parameter.
+                text.push_str("::");
+                rest = &from[2..];
+                continue;
+            }
+            let name_len = from[1..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(from.len() - 1);
+            let name = &from[1..1 + name_len];
+            if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                text.push(':');
+                rest = &from[1..];
+                continue;
+            }
+            let index = match order.iter().position(|n| *n == name) {
+                Some(i) => i + 1,
+                None => {
+                    let value = self
+                        .0
+                        .get(name)
+                        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("SQL parameter :{name} not set")))?;
+                    order.push(name);
+                    values.push(value.clone());
+                    order.len()
+                }
+            };
+            text.push_str(&format!("${index}"));
+            rest = &from[1 + name_len..];
+        }
+        text.push_str(rest);
+        Ok(Statement::from_sql_and_values(backend, text, values))
+    }
+
+    /// Runs `sql` with these parameters.
+    pub async fn query(&self, db: &impl ConnectionTrait, sql: &str) -> ApiResult<Vec<QueryResult>> {
+        let statement = self.statement(db.get_database_backend(), sql)?;
+        Ok(db.query_all_raw(statement).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn school_years_end_on_30_june() {
+        let year = SchoolYear::parse(2026, "schoolYear").unwrap();
+        assert_eq!(year.start(), NaiveDate::from_ymd_opt(2025, 7, 1).unwrap());
+        assert_eq!(year.end(), NaiveDate::from_ymd_opt(2026, 6, 30).unwrap());
+        assert_eq!(SchoolYear::of(NaiveDate::from_ymd_opt(2025, 7, 1).unwrap()), year);
+        assert_eq!(
+            SchoolYear::of(NaiveDate::from_ymd_opt(2025, 6, 30).unwrap()),
+            year.prior()
+        );
+        assert!(SchoolYear::parse(26, "schoolYear").is_err());
+    }
+
+    #[test]
+    fn named_parameters_are_numbered_in_order_and_reused() {
+        let params = Params::new().set("a", 1).set("b", "x");
+        let statement = params
+            .statement(DbBackend::Postgres, "SELECT :b, :a, :b, '10:30', x::int FROM t")
+            .unwrap();
+        assert_eq!(statement.sql, "SELECT $1, $2, $1, '10:30', x::int FROM t");
+        assert_eq!(statement.values.unwrap().0.len(), 2);
+        assert!(params.statement(DbBackend::Sqlite, "SELECT :missing").is_err());
+    }
+}

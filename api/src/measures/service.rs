@@ -1,0 +1,351 @@
+//! Running the measures: for each, one statement for the headline and the breakdown (a UNION
+//! of the ungrouped count and the count grouped by unit) and one for the prior year's
+//! headline. The counting is SQL's; Rust only pairs the rows with the scope's children.
+
+use super::definitions::{MeasureCode, supervisory_entries};
+use super::scope::{Dialect, Params, SchoolYear, Scope, TREE};
+use super::suppress::{self, Rule, SuppressionReason};
+use crate::error::{ApiError, ApiResult};
+use chrono::NaiveDate;
+use entity::enums::{CourseCategory, RequirementTrigger, SurveyKind, TargetComparator};
+use entity::{organization, plan_measure, survey, training_requirement};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QueryResult};
+use std::collections::HashMap;
+
+/// Tolerance of target comparisons: 0.75 × 4 is 3 whatever the float rounding.
+const EPSILON: f64 = 1e-9;
+
+/// One figure: a numerator over a denominator, or withheld.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Figure {
+    pub numerator: f64,
+    pub denominator: f64,
+    /// Why the figure is withheld, if it is; a withheld figure shows no numbers.
+    pub suppressed: Option<SuppressionReason>,
+}
+
+impl Figure {
+    pub fn counted(numerator: i64, denominator: i64) -> Self {
+        Self {
+            numerator: numerator as f64,
+            denominator: denominator as f64,
+            suppressed: None,
+        }
+    }
+
+    fn withheld(reason: SuppressionReason) -> Self {
+        Self {
+            suppressed: Some(reason),
+            ..Self::default()
+        }
+    }
+
+    /// numerator ÷ denominator; none when withheld or when the denominator is 0 (a scope with
+    /// nothing to count has no rate, and is not an error).
+    pub fn rate(&self) -> Option<f64> {
+        (self.suppressed.is_none() && self.denominator > 0.0).then(|| self.numerator / self.denominator)
+    }
+
+    /// Whether the rate meets `target` under `comparator`, given the prior year's rate.
+    pub fn met(&self, comparator: TargetComparator, target: f64, prior: Option<f64>) -> Option<bool> {
+        let rate = self.rate()?;
+        match comparator {
+            TargetComparator::AtLeast => Some(rate >= target - EPSILON),
+            TargetComparator::AbovePrior => prior.map(|prior| rate > prior + EPSILON),
+            TargetComparator::PriorMultiple => prior.map(|prior| rate >= target * prior - EPSILON),
+        }
+    }
+}
+
+/// A measure taken over a scope for a year.
+#[derive(Debug, Clone)]
+pub struct MeasureResult {
+    pub definition: plan_measure::Model,
+    pub year: SchoolYear,
+    pub as_of: NaiveDate,
+    pub organization: organization::Model,
+    pub figure: Figure,
+    pub prior: Figure,
+    /// One cell per child of the scope, in code order.
+    pub breakdown: Vec<(organization::Model, Figure)>,
+}
+
+impl MeasureResult {
+    pub fn met(&self) -> Option<bool> {
+        self.met_by(&self.figure)
+    }
+
+    /// Whether a figure of this measure (the headline or a cell) meets the target.
+    pub fn met_by(&self, figure: &Figure) -> Option<bool> {
+        figure.met(
+            self.definition.comparator,
+            self.definition.target_value,
+            self.prior.rate(),
+        )
+    }
+
+    pub fn change(&self) -> Option<f64> {
+        Some(self.figure.rate()? - self.prior.rate()?)
+    }
+}
+
+/// What every measure of one request shares.
+pub struct Run<'a> {
+    db: &'a DatabaseConnection,
+    dialect: Dialect,
+    year: SchoolYear,
+    as_of: NaiveDate,
+    scope: &'a Scope,
+}
+
+impl<'a> Run<'a> {
+    pub fn new(db: &'a DatabaseConnection, year: SchoolYear, as_of: NaiveDate, scope: &'a Scope) -> Self {
+        Self {
+            db,
+            dialect: Dialect::of(db),
+            year,
+            as_of,
+            scope,
+        }
+    }
+
+    /// The parameters of the year (or the prior year, as of its last day or today).
+    fn params(&self, prior: bool) -> Params {
+        let (year, as_of) = if prior {
+            let year = self.year.prior();
+            (year, year.default_as_of().min(self.as_of))
+        } else {
+            (self.year, self.as_of)
+        };
+        Params::new().set("scope", self.scope.organization.id).year(year, as_of)
+    }
+
+    /// The measures `codes` (all seven when empty), in plan order.
+    #[tracing::instrument(skip_all, fields(year = self.year.value(), scope = self.scope.organization.id))]
+    pub async fn plan_measures(&self, codes: &[String]) -> ApiResult<Vec<MeasureResult>> {
+        let mut definitions = plan_measure::Entity::find().order_by_asc(plan_measure::Column::Id);
+        if !codes.is_empty() {
+            definitions = definitions.filter(plan_measure::Column::Code.is_in(codes.iter().cloned()));
+        }
+        let definitions = definitions.all(self.db).await?;
+        let mut results = Vec::with_capacity(definitions.len());
+        for definition in definitions {
+            let code = MeasureCode::parse(&definition.code)
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown plan measure {}", definition.code)))?;
+            results.push(self.measure(code, definition).await?);
+        }
+        Ok(results)
+    }
+
+    async fn measure(&self, code: MeasureCode, definition: plan_measure::Model) -> ApiResult<MeasureResult> {
+        let (figure, cells, prior) = match code {
+            MeasureCode::EaseUsage => {
+                let (figure, cells) = self.ease(false).await?;
+                (figure, cells, self.ease(true).await?.0)
+            }
+            _ => {
+                let extra = self.extra_params(code).await?;
+                let (figure, cells) = self.count(code, &extra, false).await?;
+                let (prior, _) = self.count(code, &extra, true).await?;
+                let (figure, cells, prior) = match code {
+                    MeasureCode::SesSupportive => {
+                        let rule = Rule::MinRespondents(self.ses_min_report_n().await?);
+                        (
+                            withhold(rule, figure),
+                            withhold_cells(rule, cells),
+                            withhold(rule, prior),
+                        )
+                    }
+                    _ => (figure, cells, prior),
+                };
+                (figure, cells, prior)
+            }
+        };
+        let breakdown = self
+            .scope
+            .children
+            .iter()
+            .map(|child| (child.clone(), cells.get(&child.id).copied().unwrap_or_default()))
+            .collect();
+        Ok(MeasureResult {
+            definition,
+            year: self.year,
+            as_of: self.as_of,
+            organization: self.scope.organization.clone(),
+            figure,
+            prior,
+            breakdown,
+        })
+    }
+
+    /// Parameters only some measures use.
+    async fn extra_params(&self, code: MeasureCode) -> ApiResult<Vec<(&'static str, i32)>> {
+        if code != MeasureCode::SupervisorTraining {
+            return Ok(Vec::new());
+        }
+        let (window, prior_valid) = training_window(self.db).await?;
+        Ok(vec![("window", window), ("prior_valid", prior_valid)])
+    }
+
+    /// The headline and the per-unit counts of a counted measure.
+    async fn count(
+        &self,
+        code: MeasureCode,
+        extra: &[(&'static str, i32)],
+        prior: bool,
+    ) -> ApiResult<(Figure, HashMap<i32, Figure>)> {
+        let subjects = code
+            .subjects(self.dialect)
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("{code:?} is not counted from rows")))?;
+        let counts = "CAST(COUNT(DISTINCT s.subject) AS BIGINT) AS denominator, \
+             CAST(COUNT(DISTINCT CASE WHEN s.hit = 1 THEN s.subject END) AS BIGINT) AS numerator";
+        let sql = if prior {
+            format!("{TREE} SELECT NULL AS unit_id, {counts} FROM ({subjects}) s")
+        } else {
+            format!(
+                "{TREE} SELECT NULL AS unit_id, {counts} FROM ({subjects}) s \
+                 UNION ALL SELECT s.unit_id, {counts} FROM ({subjects}) s WHERE s.unit_id IS NOT NULL GROUP BY s.unit_id"
+            )
+        };
+        let mut params = self.params(prior);
+        for (name, value) in extra {
+            params = params.set(name, *value);
+        }
+        let rows = params.query(self.db, &sql).await?;
+        let (mut headline, mut cells) = (Figure::default(), HashMap::new());
+        for row in rows {
+            let figure = Figure::counted(row.try_get("", "numerator")?, row.try_get("", "denominator")?);
+            match row.try_get::<Option<i32>>("", "unit_id")? {
+                Some(unit) => {
+                    cells.insert(unit, figure);
+                }
+                None => headline = figure,
+            }
+        }
+        Ok((headline, cells))
+    }
+
+    /// The minimum report size of the year's School Experience Survey (10 when there is none).
+    async fn ses_min_report_n(&self) -> ApiResult<u64> {
+        let survey = survey::Entity::find()
+            .filter(survey::Column::Kind.eq(SurveyKind::SchoolExperience))
+            .filter(survey::Column::SchoolYear.eq(self.year.value()))
+            .one(self.db)
+            .await?;
+        Ok(survey.map_or(10, |s| u64::try_from(s.min_report_n).unwrap_or(10)))
+    }
+
+    /// EASE_USAGE over the scope and its children: Σ unique employees ÷ mean eligible
+    /// employees over the service-type ALL reports whose period lies within the year.
+    async fn ease(&self, prior: bool) -> ApiResult<(Figure, HashMap<i32, Figure>)> {
+        let rows = self.params(prior).query(self.db, EASE_BY_ORGANIZATION).await?;
+        let mut by_org: HashMap<i32, EaseRow> = HashMap::new();
+        for row in &rows {
+            let parsed = EaseRow::from(row)?;
+            by_org.insert(parsed.organization_id, parsed);
+        }
+        let scope = &self.scope.organization;
+        let headline = match by_org.get(&scope.id) {
+            Some(row) => row.utilization(Rule::EaseCount),
+            None => Figure::withheld(SuppressionReason::NotReportedAtLevel),
+        };
+        let children: Vec<&organization::Model> = self.scope.children.iter().collect();
+        let counts: Vec<u64> = children
+            .iter()
+            .map(|c| by_org.get(&c.id).map_or(0, |r| r.unique_employees))
+            .collect();
+        let reasons = suppress::breakdown(Rule::EaseCount, &counts);
+        let cells = children
+            .iter()
+            .zip(reasons)
+            .map(|(child, reason)| {
+                let figure = match (by_org.get(&child.id), reason) {
+                    (None, _) => Figure::withheld(SuppressionReason::NotReportedAtLevel),
+                    (Some(_), Some(reason)) => Figure::withheld(reason),
+                    (Some(row), None) => row.utilization(Rule::EaseCount),
+                };
+                (child.id, figure)
+            })
+            .collect();
+        Ok((headline, cells))
+    }
+}
+
+/// EASE reports of the scope and its children, summed per organization.
+pub const EASE_BY_ORGANIZATION: &str = "SELECT r.organization_id AS organization_id, \
+     CAST(SUM(r.unique_employees) AS BIGINT) AS unique_employees, CAST(SUM(r.sessions) AS BIGINT) AS sessions, \
+     CAST(AVG(r.eligible_employees) AS DOUBLE PRECISION) AS eligible_employees \
+     FROM ease_report r WHERE r.service_type = 'ALL' AND r.period_start >= :start AND r.period_end <= :end \
+     AND (r.organization_id = :scope OR r.organization_id IN (SELECT id FROM organization WHERE parent_id = :scope)) \
+     GROUP BY r.organization_id";
+
+/// One organization's EASE figures for a year.
+#[derive(Debug, Clone, Copy)]
+pub struct EaseRow {
+    pub organization_id: i32,
+    pub unique_employees: u64,
+    pub sessions: u64,
+    pub eligible_employees: f64,
+}
+
+impl EaseRow {
+    pub fn from(row: &QueryResult) -> ApiResult<Self> {
+        Ok(Self {
+            organization_id: row.try_get("", "organization_id")?,
+            unique_employees: u64::try_from(row.try_get::<i64>("", "unique_employees")?).unwrap_or_default(),
+            sessions: u64::try_from(row.try_get::<i64>("", "sessions")?).unwrap_or_default(),
+            eligible_employees: row.try_get("", "eligible_employees")?,
+        })
+    }
+
+    /// Utilization, withheld when a count is small.
+    pub fn utilization(&self, rule: Rule) -> Figure {
+        match rule.check(self.unique_employees).or(rule.check(self.sessions)) {
+            Some(reason) => Figure::withheld(reason),
+            None => Figure {
+                numerator: self.unique_employees as f64,
+                denominator: self.eligible_employees,
+                suppressed: None,
+            },
+        }
+    }
+}
+
+fn withhold(rule: Rule, figure: Figure) -> Figure {
+    match rule.check(figure.denominator as u64) {
+        Some(reason) => Figure::withheld(reason),
+        None => figure,
+    }
+}
+
+fn withhold_cells(rule: Rule, cells: HashMap<i32, Figure>) -> HashMap<i32, Figure> {
+    let (units, figures): (Vec<i32>, Vec<Figure>) = cells.into_iter().unzip();
+    let counts: Vec<u64> = figures.iter().map(|f| f.denominator as u64).collect();
+    let reasons = suppress::breakdown(rule, &counts);
+    units
+        .into_iter()
+        .zip(figures)
+        .zip(reasons)
+        .map(|((unit, figure), reason)| (unit, reason.map_or(figure, Figure::withheld)))
+        .collect()
+}
+
+/// The performance-management requirement for supervisory entries: (window days, prior-valid
+/// days), DESIGN.md's defaults (180, 365) when the reference row is missing.
+pub async fn training_window(db: &DatabaseConnection) -> ApiResult<(i32, i32)> {
+    let requirement = training_requirement::Entity::find()
+        .filter(training_requirement::Column::Category.eq(CourseCategory::PerformanceManagement))
+        .filter(training_requirement::Column::AppliesTo.eq(RequirementTrigger::SupervisoryEntry))
+        .one(db)
+        .await?;
+    Ok(requirement.map_or((180, 365), |r| (r.window_days, r.prior_valid_days)))
+}
+
+/// The supervisory entries of a scope as SQL selecting every column of
+/// [`supervisory_entries`] plus `unit_id`, for the lists.
+pub fn scoped_entries(dialect: Dialect) -> String {
+    format!(
+        "SELECT x.*, t.unit_id AS unit_id FROM ({}) x JOIN tree t ON t.org_id = x.organization_id",
+        supervisory_entries(dialect)
+    )
+}

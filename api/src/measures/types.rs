@@ -1,0 +1,433 @@
+//! GraphQL types of the measures.
+
+use super::lists::{Classroom, Entry, GroupCoverage, KeyedPage};
+use super::service::{EaseRow, Figure, MeasureResult};
+use super::suppress::{self, Rule, SuppressionReason};
+use crate::evaluation::types::{Evaluation, EvaluationProcess};
+use crate::org::types::{Assignment, EmployeeGroup, Organization, Section, Staff};
+use crate::schema::loader::one;
+use crate::schema::relay::{ConnectionFields, PageRequest};
+use crate::schema::scalars::Date;
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, Object, OutputType, Result, SimpleObject};
+use entity::{assignment, employee_group, evaluation, evaluation_process, organization, section, staff};
+use std::sync::Arc;
+
+/// How a measure's target is judged.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TargetComparator")]
+pub enum TargetComparator {
+    /// The rate is at least the target.
+    AtLeast,
+    /// The rate is higher than the prior year's.
+    AbovePrior,
+    /// The rate is at least the target times the prior year's (2.0: double it).
+    PriorMultiple,
+}
+
+/// The figure every measure, cell and list shows: flattened into its parent's fields.
+pub struct FigureFields(pub Figure);
+
+#[Object]
+impl FigureFields {
+    /// What is counted toward the target (e.g. administered classrooms); null when withheld.
+    async fn numerator(&self) -> Option<f64> {
+        self.0.suppressed.is_none().then_some(self.0.numerator)
+    }
+    /// What it is counted out of (e.g. eligible classrooms); null when withheld.
+    async fn denominator(&self) -> Option<f64> {
+        self.0.suppressed.is_none().then_some(self.0.denominator)
+    }
+    /// numerator ÷ denominator; null when withheld or when the denominator is 0.
+    async fn rate(&self) -> Option<f64> {
+        self.0.rate()
+    }
+    /// Whether the figure is withheld to protect small groups.
+    async fn suppressed(&self) -> bool {
+        self.0.suppressed.is_some()
+    }
+    /// Why it is withheld.
+    async fn suppression_reason(&self) -> Option<SuppressionReason> {
+        self.0.suppressed
+    }
+}
+
+/// A strategic-plan measure over a scope and school year (DESIGN.md §3).
+pub struct PlanMeasure(pub Arc<MeasureResult>);
+
+#[Object]
+impl PlanMeasure {
+    /// Measure code, e.g. `SFS_COVERAGE`.
+    async fn code(&self) -> &str {
+        &self.0.definition.code
+    }
+    /// Strategic-plan priority: `5C` (staff wellness) or `5D` (high performance standards).
+    async fn priority(&self) -> &str {
+        &self.0.definition.priority
+    }
+    /// Pillar of the strategic plan.
+    async fn pillar(&self) -> &str {
+        &self.0.definition.pillar
+    }
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.definition.title
+    }
+    /// What is measured, in a sentence.
+    async fn description(&self) -> &str {
+        &self.0.definition.description
+    }
+    /// The school year (ending year).
+    async fn school_year(&self) -> i32 {
+        self.0.year.value()
+    }
+    /// The day the figures are as of.
+    async fn as_of(&self) -> Date {
+        Date(self.0.as_of)
+    }
+    /// The scope: the district, a region or a school.
+    async fn organization(&self) -> Organization {
+        Organization(self.0.organization.clone())
+    }
+    #[graphql(flatten)]
+    async fn figure(&self) -> FigureFields {
+        FigureFields(self.0.figure)
+    }
+    /// The target value (a rate, or a multiple of the prior year's rate).
+    async fn target(&self) -> f64 {
+        self.0.definition.target_value
+    }
+    /// How the target is judged.
+    async fn comparator(&self) -> TargetComparator {
+        self.0.definition.comparator.into()
+    }
+    /// Whether the target is met; null when there is no rate (or no prior rate to compare).
+    async fn met(&self) -> Option<bool> {
+        self.0.met()
+    }
+    /// The prior school year's rate over the same scope.
+    async fn prior_rate(&self) -> Option<f64> {
+        self.0.prior.rate()
+    }
+    /// This year's rate minus the prior year's.
+    async fn change(&self) -> Option<f64> {
+        self.0.change()
+    }
+    /// The same measure for each child of the scope (a district's regions and offices, a
+    /// region's schools), in code order.
+    async fn breakdown(&self) -> Vec<MeasureCell> {
+        (0..self.0.breakdown.len())
+            .map(|index| MeasureCell(self.0.clone(), index))
+            .collect()
+    }
+}
+
+/// A plan measure for one child of the scope.
+pub struct MeasureCell(Arc<MeasureResult>, usize);
+
+#[Object]
+impl MeasureCell {
+    /// The child organization.
+    async fn organization(&self) -> Option<Organization> {
+        self.0.breakdown.get(self.1).map(|(org, _)| Organization(org.clone()))
+    }
+    #[graphql(flatten)]
+    async fn figure(&self) -> FigureFields {
+        FigureFields(self.0.breakdown.get(self.1).map(|(_, f)| *f).unwrap_or_default())
+    }
+    /// Whether the child meets the measure's target.
+    async fn met(&self) -> Option<bool> {
+        let (_, figure) = self.0.breakdown.get(self.1)?;
+        self.0.met_by(figure)
+    }
+}
+
+/// A connection over a computed list keyed by integers.
+fn keyed_connection<T, N: OutputType>(
+    page: &PageRequest,
+    keyed: KeyedPage<T>,
+    wrap: impl Fn(T) -> N,
+) -> Connection<String, N, ConnectionFields> {
+    let mut connection = Connection::with_additional_fields(
+        page.after.is_some(),
+        keyed.has_next_page,
+        ConnectionFields {
+            total_count: keyed.total,
+        },
+    );
+    connection.edges.extend(
+        keyed
+            .rows
+            .into_iter()
+            .map(|(key, row)| Edge::new(crate::schema::relay::id_cursor(key), wrap(row))),
+    );
+    connection
+}
+
+/// A classroom eligible for the SFS where it has not been administered: what a principal
+/// chases.
+pub struct EligibleClassroom(pub Classroom);
+
+#[Object]
+impl EligibleClassroom {
+    /// The school.
+    async fn school(&self, ctx: &Context<'_>) -> Result<Organization> {
+        one::<organization::Entity, _>(ctx, self.0.school_id, Organization).await
+    }
+    /// The section.
+    async fn section(&self, ctx: &Context<'_>) -> Result<Section> {
+        one::<section::Entity, _>(ctx, self.0.section_id, Section).await
+    }
+    /// The teacher of record.
+    async fn teacher(&self, ctx: &Context<'_>) -> Result<Staff> {
+        one::<staff::Entity, _>(ctx, self.0.teacher_id, Staff).await
+    }
+    /// The teacher's evaluation of the year that makes the classroom eligible (its status
+    /// is the teacher's evaluation status).
+    async fn evaluation(&self, ctx: &Context<'_>) -> Result<Evaluation> {
+        one::<evaluation::Entity, _>(ctx, self.0.evaluation_id, Evaluation).await
+    }
+}
+
+/// Builds a connection of classrooms.
+pub fn classroom_connection(
+    page: &PageRequest,
+    keyed: KeyedPage<Classroom>,
+) -> Connection<String, EligibleClassroom, ConnectionFields> {
+    keyed_connection(page, keyed, EligibleClassroom)
+}
+
+/// Where a supervisory entry's performance-management training stands (DESIGN.md §3).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TrainingStatus {
+    /// Completed from `prior_valid_days` before the entry to the due date.
+    OnTime,
+    /// First completed after the due date.
+    Late,
+    /// Not completed, and the due date has passed.
+    Overdue,
+    /// Not completed, not yet due.
+    Pending,
+}
+
+impl TrainingStatus {
+    pub fn sql(self) -> &'static str {
+        match self {
+            Self::OnTime => "ON_TIME",
+            Self::Late => "LATE",
+            Self::Overdue => "OVERDUE",
+            Self::Pending => "PENDING",
+        }
+    }
+
+    fn parse(sql: &str) -> Option<Self> {
+        [Self::OnTime, Self::Late, Self::Overdue, Self::Pending]
+            .into_iter()
+            .find(|s| s.sql() == sql)
+    }
+}
+
+/// Someone hired or promoted into a supervisory or management position, and their training.
+pub struct SupervisoryEntry(pub Entry);
+
+#[Object]
+impl SupervisoryEntry {
+    /// The person.
+    async fn staff(&self, ctx: &Context<'_>) -> Result<Staff> {
+        one::<staff::Entity, _>(ctx, self.0.staff_id, Staff).await
+    }
+    /// The supervisory or management assignment that makes the entry.
+    async fn assignment(&self, ctx: &Context<'_>) -> Result<Assignment> {
+        one::<assignment::Entity, _>(ctx, self.0.assignment_id, Assignment).await
+    }
+    /// Where the position is.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
+        one::<organization::Entity, _>(ctx, self.0.organization_id, Organization).await
+    }
+    /// The position's job title.
+    async fn position(&self) -> &str {
+        &self.0.job_title
+    }
+    /// The day the person entered the position.
+    async fn entry_date(&self) -> Date {
+        Date(self.0.begin_date)
+    }
+    /// Training is due by this day (entry + the requirement's window).
+    async fn due_date(&self) -> Date {
+        Date(self.0.due_date)
+    }
+    /// The completion that counts (on time, or the first late one).
+    async fn completed_on(&self) -> Option<Date> {
+        (self.0.completed_on).map(Date)
+    }
+    /// Where the training stands as of the list's date.
+    async fn status(&self) -> Option<TrainingStatus> {
+        TrainingStatus::parse(&self.0.status)
+    }
+    /// Days past the due date: until the late completion, or until the as-of date while
+    /// overdue; 0 otherwise.
+    async fn days_overdue(&self) -> i64 {
+        self.0.days_overdue
+    }
+}
+
+/// Builds a connection of entries.
+pub fn entry_connection(
+    page: &PageRequest,
+    keyed: KeyedPage<Entry>,
+) -> Connection<String, SupervisoryEntry, ConnectionFields> {
+    keyed_connection(page, keyed, SupervisoryEntry)
+}
+
+/// How many supervisory entries are in a status.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct StatusCount {
+    /// The status.
+    pub status: TrainingStatus,
+    /// Entries in it.
+    pub count: u64,
+}
+
+/// A process serving a certificated group.
+pub struct ProcessCoverage(i32, bool, bool);
+
+#[Object]
+impl ProcessCoverage {
+    /// The process.
+    async fn process(&self, ctx: &Context<'_>) -> Result<EvaluationProcess> {
+        one::<evaluation_process::Entity, _>(ctx, self.0, EvaluationProcess).await
+    }
+    /// It uses two or more measure kinds.
+    async fn multiple_measures(&self) -> bool {
+        self.1
+    }
+    /// It has a cycle in the school year.
+    async fn has_cycle(&self) -> bool {
+        self.2
+    }
+}
+
+/// A certificated employee group's evaluation coverage in a school year.
+pub struct GroupCoverageObject(pub GroupCoverage);
+
+#[Object(name = "GroupCoverage")]
+impl GroupCoverageObject {
+    /// The group.
+    async fn group(&self, ctx: &Context<'_>) -> Result<EmployeeGroup> {
+        one::<employee_group::Entity, _>(ctx, self.0.group_id, EmployeeGroup).await
+    }
+    /// Served by a multiple-measures process that has a cycle in the year.
+    async fn covered(&self) -> bool {
+        self.0.covered()
+    }
+    /// The processes serving the group.
+    async fn processes(&self) -> Vec<ProcessCoverage> {
+        self.0
+            .processes
+            .iter()
+            .map(|(id, multiple, cycle)| ProcessCoverage(*id, *multiple, *cycle))
+            .collect()
+    }
+    /// Active staff of the group.
+    async fn active_staff(&self) -> u64 {
+        self.0.active_staff
+    }
+    /// Of those, staff with a non-withdrawn evaluation of the year in a multiple-measures
+    /// process serving the group.
+    async fn evaluated(&self) -> u64 {
+        self.0.evaluated
+    }
+    /// evaluated ÷ active staff; null for a group with no active staff.
+    async fn participation(&self) -> Option<f64> {
+        (self.0.active_staff > 0).then(|| self.0.evaluated as f64 / self.0.active_staff as f64)
+    }
+}
+
+/// EASE service types.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ServiceType")]
+pub enum ServiceType {
+    /// All services together (what the measure uses).
+    All,
+    /// Counseling sessions.
+    Counseling,
+    /// The hotline.
+    Hotline,
+    /// Telehealth.
+    Telehealth,
+    /// Work-life services.
+    WorkLife,
+}
+
+/// One service type's EASE use at an organization over a year; counts from 1 to 10 and their
+/// complementary sibling are withheld.
+pub struct EaseService {
+    service_type: Option<ServiceType>,
+    row: EaseRow,
+    figure: Figure,
+}
+
+/// The service-type rows of an organization, with suppression applied: each row on its own,
+/// and across the individual service types (ALL is their total).
+pub fn ease_services(rows: Vec<(String, EaseRow)>) -> Vec<EaseService> {
+    let parse = |code: &str| {
+        <entity::enums::ServiceType as sea_orm::ActiveEnum>::try_from_value(&code.to_owned())
+            .ok()
+            .map(ServiceType::from)
+    };
+    let parts: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].0 != "ALL").collect();
+    let counts: Vec<u64> = parts.iter().map(|&i| rows[i].1.unique_employees).collect();
+    let reasons = suppress::breakdown(Rule::EaseCount, &counts);
+    let mut withheld = vec![None; rows.len()];
+    for (part, reason) in parts.iter().zip(reasons) {
+        withheld[*part] = reason;
+    }
+    rows.into_iter()
+        .zip(withheld)
+        .map(|((code, row), reason)| {
+            let figure = row.utilization(Rule::EaseCount);
+            let figure = match reason {
+                Some(reason) => Figure {
+                    suppressed: Some(reason),
+                    ..Figure::default()
+                },
+                None => figure,
+            };
+            EaseService {
+                service_type: parse(&code),
+                row,
+                figure,
+            }
+        })
+        .collect()
+}
+
+#[Object]
+impl EaseService {
+    /// The service type.
+    async fn service_type(&self) -> Option<ServiceType> {
+        self.service_type
+    }
+    /// Distinct employees who used it; null when withheld.
+    async fn unique_employees(&self) -> Option<u64> {
+        self.figure.suppressed.is_none().then_some(self.row.unique_employees)
+    }
+    /// Sessions; null when withheld.
+    async fn sessions(&self) -> Option<u64> {
+        self.figure.suppressed.is_none().then_some(self.row.sessions)
+    }
+    /// Employees eligible for EASE (mean over the year's reports).
+    async fn eligible_employees(&self) -> f64 {
+        self.row.eligible_employees
+    }
+    /// Sessions per 1,000 eligible employees; null when withheld.
+    async fn sessions_per_1000_eligible(&self) -> Option<f64> {
+        (self.figure.suppressed.is_none() && self.row.eligible_employees > 0.0)
+            .then(|| self.row.sessions as f64 * 1000.0 / self.row.eligible_employees)
+    }
+    /// Utilization: unique employees ÷ eligible employees.
+    #[graphql(flatten)]
+    async fn figure(&self) -> FigureFields {
+        FigureFields(self.figure)
+    }
+}
