@@ -22,6 +22,7 @@ on_both_databases!(
     a_certificated_group_served_only_by_a_single_measure_process_is_uncovered,
     an_ease_count_of_7_is_suppressed_and_so_is_its_complementary_sibling,
     the_demo_district_reports_all_seven_measures_with_breakdowns,
+    the_measure_lists_page_forward_and_filter,
 );
 
 /// One measure over `organization` (the district when None).
@@ -443,4 +444,81 @@ async fn the_demo_district_reports_all_seven_measures_with_breakdowns(backend: B
     assert_eq!(headline["planMeasures"][0]["denominator"].as_f64().unwrap(), sum);
     assert!(statements <= 25, "planMeasures costs {statements} statements");
     let _ = YEAR;
+}
+
+async fn the_measure_lists_page_forward_and_filter(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    // The classrooms still to survey, three at a time: every one once, as many as the figure says.
+    let query = "query ($after: String) { sfsCoverage(schoolYear: 2026, organization: \"RGN-N\") {
+        measure { numerator denominator }
+        notAdministered(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+          edges { node { section { id } teacher { id } school { parent { code } } } } } } }";
+    let (mut seen, mut after, mut expected) = (Vec::new(), Value::Null, 0.0);
+    loop {
+        let data = app.query_ok(query, json!({ "after": after })).await;
+        let coverage = &data["sfsCoverage"];
+        expected =
+            coverage["measure"]["denominator"].as_f64().unwrap() - coverage["measure"]["numerator"].as_f64().unwrap();
+        assert_eq!(coverage["notAdministered"]["totalCount"].as_f64().unwrap(), expected);
+        for classroom in nodes(&coverage["notAdministered"]) {
+            assert_eq!(classroom["school"]["parent"]["code"], "RGN-N");
+            seen.push((classroom["section"]["id"].clone(), classroom["teacher"]["id"].clone()).to_owned());
+        }
+        if coverage["notAdministered"]["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = coverage["notAdministered"]["pageInfo"]["endCursor"].clone();
+    }
+    assert!(expected > 3.0, "more than one page");
+    let unique: std::collections::HashSet<String> = seen.iter().map(|p| format!("{p:?}")).collect();
+    assert_eq!((seen.len() as f64, unique.len()), (expected, seen.len()));
+
+    // Supervisory entries by status add up to the counts.
+    let data = app
+        .query_ok(
+            r#"{ supervisorTraining(asOf: "2026-03-01") { counts { status count }
+                  onTime: entries(status: ON_TIME, first: 100) { totalCount edges { node { status daysOverdue } } }
+                  overdue: entries(status: OVERDUE, first: 100) { totalCount edges { node { status daysOverdue dueDate } } }
+                  all: entries(first: 100) { totalCount } } }"#,
+            json!({}),
+        )
+        .await;
+    let training = &data["supervisorTraining"];
+    let count = |status: &str| {
+        training["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["status"] == status)
+            .unwrap()["count"]
+            .as_u64()
+            .unwrap()
+    };
+    let total: u64 = ["ON_TIME", "LATE", "OVERDUE", "PENDING"].iter().map(|s| count(s)).sum();
+    assert_eq!(training["all"]["totalCount"].as_u64().unwrap(), total);
+    assert_eq!(training["onTime"]["totalCount"].as_u64().unwrap(), count("ON_TIME"));
+    assert!(
+        nodes(&training["onTime"])
+            .iter()
+            .all(|e| e["status"] == "ON_TIME" && e["daysOverdue"] == 0)
+    );
+    let overdue = nodes(&training["overdue"]);
+    assert_eq!(overdue.len() as u64, count("OVERDUE"));
+    assert!(overdue.iter().all(|e| e["status"] == "OVERDUE"
+        && e["daysOverdue"].as_i64().unwrap() > 0
+        && e["dueDate"].as_str().unwrap() < "2026-03-01"));
+    let body = app
+        .graphql(
+            r#"{ supervisorTraining(from: "2026-01-01", to: "2025-01-01") { rate } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(crate::helpers::error_code(&body), "BAD_USER_INPUT");
+    let body = app
+        .graphql(
+            r#"{ planMeasures(schoolYear: 2026, organization: "NOPE") { code } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(crate::helpers::error_code(&body), "NOT_FOUND");
 }
