@@ -453,8 +453,8 @@ async fn the_measure_lists_page_forward_and_filter(backend: Backend) {
         measure { numerator denominator }
         notAdministered(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor }
           edges { node { section { id } teacher { id } school { parent { code } } } } } } }";
-    let (mut seen, mut after, mut expected) = (Vec::new(), Value::Null, 0.0);
-    loop {
+    let (mut seen, mut after) = (Vec::new(), Value::Null);
+    let expected = loop {
         let data = app.query_ok(query, json!({ "after": after })).await;
         let coverage = &data["sfsCoverage"];
         expected =
@@ -465,10 +465,10 @@ async fn the_measure_lists_page_forward_and_filter(backend: Backend) {
             seen.push((classroom["section"]["id"].clone(), classroom["teacher"]["id"].clone()).to_owned());
         }
         if coverage["notAdministered"]["pageInfo"]["hasNextPage"] != true {
-            break;
+            break expected;
         }
         after = coverage["notAdministered"]["pageInfo"]["endCursor"].clone();
-    }
+    };
     assert!(expected > 3.0, "more than one page");
     let unique: std::collections::HashSet<String> = seen.iter().map(|p| format!("{p:?}")).collect();
     assert_eq!((seen.len() as f64, unique.len()), (expected, seen.len()));
