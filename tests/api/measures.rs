@@ -457,7 +457,7 @@ async fn the_measure_lists_page_forward_and_filter(backend: Backend) {
     let expected = loop {
         let data = app.query_ok(query, json!({ "after": after })).await;
         let coverage = &data["sfsCoverage"];
-        expected =
+        let expected =
             coverage["measure"]["denominator"].as_f64().unwrap() - coverage["measure"]["numerator"].as_f64().unwrap();
         assert_eq!(coverage["notAdministered"]["totalCount"].as_f64().unwrap(), expected);
         for classroom in nodes(&coverage["notAdministered"]) {
