@@ -1,6 +1,8 @@
-//! The `staffgraph` command line: `serve` (the default), `migrate`, `seed`, `schema`.
+//! The `staffgraph` command line: `serve` (the default), `migrate`, `seed`, `schema`, `token`.
 //! Configuration is parsed once, here, from flags and the environment.
 
+use crate::auth::Role;
+use crate::auth::token::{self, Claims, Keys};
 use crate::config::Config;
 use crate::http::Application;
 use crate::seed::{self, SeedError};
@@ -46,6 +48,21 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL, fields sorted). Needs no database.
     Schema,
+    /// Mint a bearer token signed with STAFFGRAPH_JWT_SECRET.
+    Token {
+        /// The role (any case: PRINCIPAL or principal).
+        #[arg(long, value_enum, ignore_case = true)]
+        role: Role,
+        /// A school (organization code) a PRINCIPAL's token covers; repeat for several.
+        #[arg(long = "school")]
+        schools: Vec<String>,
+        /// The subject's employee number (required for EMPLOYEE).
+        #[arg(long)]
+        employee: Option<String>,
+        /// How long the token is valid, e.g. 8h, 30m, 7d.
+        #[arg(long, default_value = "8h", value_parser = token::parse_ttl)]
+        ttl: std::time::Duration,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +114,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => serve(&config).await,
+        Command::Token {
+            role,
+            schools,
+            employee,
+            ttl,
+        } => {
+            let secret = config
+                .jwt_secret
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .context("set STAFFGRAPH_JWT_SECRET (or --jwt-secret) to the server's secret to mint a token")?;
+            let claims = Claims::new(role, schools, employee, ttl).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{}",
+                Keys::from_secret(secret)
+                    .mint(&claims)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+            );
+            Ok(())
+        }
         Command::Migrate { action } => migrate(&config, action).await,
         Command::Seed {
             profile: Profile::Demo,
@@ -132,10 +169,54 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     if let Some(report) = seeded {
         println!("loaded the demo district into {} ({} rows)", target.url, report.total());
     }
-    let app = Application::bind(config.bind, db).await?;
+    let keys = match config.jwt_secret.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(secret) => Keys::from_secret(secret),
+        None if target.embedded_default => {
+            let (keys, _) = Keys::generate();
+            print_demo_tokens(&keys, &db).await?;
+            keys
+        }
+        None => anyhow::bail!(
+            "STAFFGRAPH_JWT_SECRET is not set: a server on {} must verify tokens with a secret of its own \
+             (only the embedded demo database makes one up)",
+            db::redact(&target.url)
+        ),
+    };
+    let app = Application::bind(config.bind, db, keys).await?;
     let address = app.address();
     println!("staffgraph is serving GraphiQL at http://{address}/ and GraphQL at http://{address}/graphql");
     app.run_until_stopped().await.context("serving")
+}
+
+/// On the embedded demo: a ready token for each role (valid 8 hours, signed with this run's
+/// random secret), so GraphiQL can be tried as anyone.
+async fn print_demo_tokens(keys: &Keys, db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    use entity::{organization, staff};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let school = organization::Entity::find()
+        .filter(organization::Column::Kind.eq(entity::enums::OrganizationKind::School))
+        .order_by_asc(organization::Column::Code)
+        .one(db)
+        .await?;
+    let employee = staff::Entity::find().order_by_asc(staff::Column::Id).one(db).await?;
+    let ttl = std::time::Duration::from_secs(8 * 3600);
+    println!("demo tokens (send as `Authorization: Bearer <token>`; no token is PUBLIC):");
+    for role in [Role::Admin, Role::Hr, Role::Analyst, Role::Principal, Role::Employee] {
+        let schools = match (role, &school) {
+            (Role::Principal, Some(school)) => vec![school.code.clone()],
+            _ => Vec::new(),
+        };
+        let subject = match (role, &employee) {
+            (Role::Employee, Some(person)) => Some(person.employee_number.clone()),
+            _ => None,
+        };
+        let Ok(claims) = Claims::new(role, schools, subject, ttl) else {
+            continue;
+        };
+        let token = keys.mint(&claims).map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("  {:<9} {token}", format!("{role:?}").to_uppercase());
+    }
+    Ok(())
 }
 
 /// Connects, applies pending migrations and, on the embedded default database only, loads the

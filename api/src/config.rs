@@ -19,6 +19,11 @@ pub struct Config {
     #[arg(long, env = "STAFFGRAPH_BIND", default_value = "127.0.0.1:8000", global = true)]
     pub bind: SocketAddr,
 
+    /// Secret that signs and verifies bearer tokens (HS256). Required on a database named by
+    /// DATABASE_URL; on the embedded demo database a random one is made at each start.
+    #[arg(long, env = "STAFFGRAPH_JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
     /// Log filter, in `tracing` EnvFilter syntax (e.g. `info`, `api=debug,sea_orm=warn`).
     #[arg(long, env = "STAFFGRAPH_LOG", default_value = "info", global = true)]
     pub log: String,

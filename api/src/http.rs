@@ -3,6 +3,8 @@
 //! a fresh [`RequestContext`].
 
 use crate::auth::Viewer;
+use crate::auth::token::Keys;
+use crate::error::ApiError;
 use crate::schema::{AppSchema, RequestContext};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_poem::{GraphQLBatchRequest, GraphQLBatchResponse};
@@ -20,6 +22,40 @@ use tracing::Instrument;
 struct AppState {
     schema: AppSchema,
     db: DatabaseConnection,
+    keys: Keys,
+}
+
+/// The viewer of a request: PUBLIC without an `Authorization` header, the token's subject with
+/// a valid bearer token, and an UNAUTHENTICATED error for any other header — a bad token is
+/// never taken for PUBLIC.
+async fn viewer(state: &AppState, request: &poem::Request) -> Result<Viewer, ApiError> {
+    let Some(header) = request.headers().get(poem::http::header::AUTHORIZATION) else {
+        return Ok(Viewer::public());
+    };
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .ok_or_else(|| ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
+    let claims = state.keys.verify(token.trim())?;
+    Viewer::resolve(&state.db, claims).await
+}
+
+/// A GraphQL-shaped error response outside of execution (a refused token).
+fn error_response(error: ApiError) -> poem::Response {
+    let status = match error {
+        ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let message = match &error {
+        ApiError::Internal(cause) => {
+            tracing::error!(error = %cause, "resolving the viewer failed");
+            "internal error".to_owned()
+        }
+        other => other.to_string(),
+    };
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": error.code() } }] });
+    Json(body).with_status(status).into_response()
 }
 
 /// Response header with the number of SQL statements the request ran (for tests and the
@@ -27,8 +63,12 @@ struct AppState {
 pub const STATEMENTS_HEADER: &str = "x-sql-statements";
 
 #[handler]
-async fn graphql(Data(state): Data<&AppState>, request: GraphQLBatchRequest) -> poem::Response {
-    let context = RequestContext::new(&state.db, Viewer::admin());
+async fn graphql(Data(state): Data<&AppState>, http: &poem::Request, request: GraphQLBatchRequest) -> poem::Response {
+    let viewer = match viewer(state, http).await {
+        Ok(viewer) => viewer,
+        Err(error) => return error_response(error),
+    };
+    let context = RequestContext::new(&state.db, viewer);
     let span = tracing::info_span!("graphql", sql_statements = tracing::field::Empty);
     let response = context.execute(&state.schema, request.0).instrument(span.clone()).await;
     let statements = context.statements();
@@ -69,13 +109,13 @@ async fn ready(Data(state): Data<&AppState>) -> poem::Response {
 }
 
 /// The routes of the server.
-pub fn routes(schema: AppSchema, db: DatabaseConnection) -> impl poem::Endpoint {
+pub fn routes(schema: AppSchema, db: DatabaseConnection, keys: Keys) -> impl poem::Endpoint {
     Route::new()
         .at("/", get(graphiql))
         .at("/graphql", get(graphql).post(graphql))
         .at("/health", get(health))
         .at("/ready", get(ready))
-        .data(AppState { schema, db })
+        .data(AppState { schema, db, keys })
         .with(Tracing)
 }
 
@@ -84,11 +124,12 @@ pub struct Application {
     acceptor: TcpAcceptor,
     address: SocketAddr,
     db: DatabaseConnection,
+    keys: Keys,
 }
 
 impl Application {
-    /// Binds `address` (port 0 picks a free port).
-    pub async fn bind(address: SocketAddr, db: DatabaseConnection) -> anyhow::Result<Self> {
+    /// Binds `address` (port 0 picks a free port); requests are verified with `keys`.
+    pub async fn bind(address: SocketAddr, db: DatabaseConnection, keys: Keys) -> anyhow::Result<Self> {
         let acceptor = TcpListener::bind(address.to_string())
             .into_acceptor()
             .await
@@ -98,7 +139,12 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .unwrap_or(address);
-        Ok(Self { acceptor, address, db })
+        Ok(Self {
+            acceptor,
+            address,
+            db,
+            keys,
+        })
     }
 
     /// The address actually bound.
@@ -108,7 +154,7 @@ impl Application {
 
     /// Serves until the process is interrupted (Ctrl-C), then drains in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let app = routes(crate::schema::build(), self.db);
+        let app = routes(crate::schema::build(), self.db, self.keys);
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
                 app,

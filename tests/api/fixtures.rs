@@ -144,6 +144,22 @@ impl District {
         self.counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
     }
 
+    /// Another region of the district.
+    pub async fn another_region(&self, code: &str) -> i32 {
+        organization::Entity::insert(organization::ActiveModel {
+            id: NotSet,
+            code: Set(code.into()),
+            name: Set(format!("{code} region")),
+            kind: Set(OrganizationKind::Region),
+            parent_id: Set(Some(self.district)),
+            equity_tier: Set(None),
+        })
+        .exec(&self.db)
+        .await
+        .unwrap()
+        .last_insert_id
+    }
+
     /// A school in the region.
     pub async fn school(&self, code: &str) -> i32 {
         organization::Entity::insert(organization::ActiveModel {

@@ -143,11 +143,17 @@ impl Drop for TestDb {
     }
 }
 
-/// A running server on a port bound at 0, over its own database.
+/// The secret test servers sign tokens with.
+pub const TEST_SECRET: &str = "staffgraph-test-secret";
+
+/// A running server on a port bound at 0, over its own database. `graphql`, `query_ok` and
+/// `query_counted` send an ADMIN token; `*_as` send the token given (or none: PUBLIC).
 pub struct TestApp {
     pub address: SocketAddr,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
+    pub keys: api::auth::token::Keys,
+    admin: String,
     /// Keeps the database alive (and drops it) with the app.
     _test_db: TestDb,
 }
@@ -183,15 +189,19 @@ impl TestApp {
     }
 
     async fn serve(test_db: TestDb, db: DatabaseConnection) -> Self {
-        let app = Application::bind("127.0.0.1:0".parse().expect("address"), db.clone())
+        let keys = api::auth::token::Keys::from_secret(TEST_SECRET);
+        let app = Application::bind("127.0.0.1:0".parse().expect("address"), db.clone(), keys.clone())
             .await
             .expect("bind port 0");
         let address = app.address();
         tokio::spawn(app.run_until_stopped());
+        let admin = token(&keys, api::auth::Role::Admin, &[], None);
         Self {
             address,
             db,
             client: reqwest::Client::new(),
+            keys,
+            admin,
             _test_db: test_db,
         }
     }
@@ -200,29 +210,48 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
-    /// POSTs a GraphQL query; returns the whole response body.
+    /// A token for `role` signed with the test secret.
+    pub fn token(&self, role: api::auth::Role, schools: &[&str], employee: Option<&str>) -> String {
+        token(&self.keys, role, schools, employee)
+    }
+
+    /// POSTs a GraphQL query as ADMIN; returns the whole response body.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        self.client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
+        self.graphql_as(Some(&self.admin.clone()), query, variables).await
+    }
+
+    /// POSTs a GraphQL query with `token` (none: PUBLIC); returns the whole response body.
+    pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.post_as(token, query, variables)
             .await
-            .expect("request reaches the server")
             .json()
             .await
             .expect("a JSON body")
     }
 
+    /// POSTs a GraphQL query with `token`; returns the HTTP response.
+    pub async fn post_as(&self, token: Option<&str>, query: &str, variables: Value) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request reaches the server")
+    }
+
+    /// A query that must succeed with `token`; returns its `data`.
+    pub async fn query_ok_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = self.graphql_as(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
     /// POSTs a query that must succeed; returns its `data` and the SQL statements it cost (the
     /// server's `x-sql-statements` header).
     pub async fn query_counted(&self, query: &str, variables: Value) -> (Value, u64) {
-        let response = self
-            .client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request reaches the server");
+        let response = self.post_as(Some(&self.admin.clone()), query, variables).await;
         let statements = response
             .headers()
             .get(api::http::STATEMENTS_HEADER)
@@ -255,4 +284,17 @@ pub fn nodes(connection: &Value) -> Vec<Value> {
 /// The `extensions.code` of the first error of a response.
 pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+}
+
+/// A token for `role` valid for an hour.
+pub fn token(keys: &api::auth::token::Keys, role: api::auth::Role, schools: &[&str], employee: Option<&str>) -> String {
+    let schools = schools.iter().map(|s| (*s).to_owned()).collect();
+    let claims = api::auth::token::Claims::new(
+        role,
+        schools,
+        employee.map(str::to_owned),
+        std::time::Duration::from_secs(3600),
+    )
+    .expect("valid claims");
+    keys.mint(&claims).expect("a signed token")
 }

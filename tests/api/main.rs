@@ -8,6 +8,7 @@ mod bulk;
 mod fixtures;
 mod helpers;
 
+mod auth;
 mod foundation;
 mod measures;
 mod pagination;

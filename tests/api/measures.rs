@@ -314,22 +314,7 @@ async fn a_certificated_group_served_only_by_a_single_measure_process_is_uncover
 async fn an_ease_count_of_7_is_suppressed_and_so_is_its_complementary_sibling(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let d = District::new(&app.db).await;
-    let second = {
-        use entity::*;
-        use sea_orm::{ActiveValue::NotSet, EntityTrait, Set};
-        organization::Entity::insert(organization::ActiveModel {
-            id: NotSet,
-            code: Set("RGN-2".into()),
-            name: Set("Region 2".into()),
-            kind: Set(entity::enums::OrganizationKind::Region),
-            parent_id: Set(Some(d.district)),
-            equity_tier: Set(None),
-        })
-        .exec(&app.db)
-        .await
-        .unwrap()
-        .last_insert_id
-    };
+    let second = d.another_region("RGN-2").await;
     d.ease(d.district, ServiceType::All, 207, 600, 4000).await;
     d.ease(d.region, ServiceType::All, 7, 20, 1000).await;
     d.ease(second, ServiceType::All, 200, 580, 3000).await;

@@ -7,7 +7,7 @@ use super::loader::{
 use crate::framework::types::{Framework, FrameworkElement, RatingLevel};
 use crate::order_by;
 use crate::org::types::{EmployeeGroup, Organization, Section, Staff};
-use crate::schema::loader::{children, few_children, maybe_one, one};
+use crate::schema::loader::{children, few_children, maybe_one};
 use crate::schema::relay::{ConnectionFields, Sort, SortKind, encode_id};
 use crate::schema::scalars::Date;
 use async_graphql::connection::Connection;
@@ -130,18 +130,19 @@ impl EvaluationProcess {
         Ok(self.measures(ctx).await?.len() >= 2)
     }
     /// The framework it rates against.
-    async fn framework(&self, ctx: &Context<'_>) -> Result<Framework> {
-        one::<framework::Entity, _>(ctx, self.0.framework_id, Framework).await
+    async fn framework(&self, ctx: &Context<'_>) -> Result<Option<Framework>> {
+        maybe_one::<framework::Entity, _>(ctx, Some(self.0.framework_id), Framework).await
     }
     /// The employee groups it serves (district data, imported).
     async fn employee_groups(&self, ctx: &Context<'_>) -> Result<Vec<EmployeeGroup>> {
         let links = few_children::<GroupsByProcessId>(ctx, self.0.id, ()).await?;
-        futures_util::future::try_join_all(
+        let groups = futures_util::future::try_join_all(
             links
                 .iter()
-                .map(|link| one::<employee_group::Entity, _>(ctx, link.employee_group_id, EmployeeGroup)),
+                .map(|link| maybe_one::<employee_group::Entity, _>(ctx, Some(link.employee_group_id), EmployeeGroup)),
         )
-        .await
+        .await?;
+        Ok(groups.into_iter().flatten().collect())
     }
     /// Its yearly cycles, oldest first.
     async fn cycles(
@@ -184,8 +185,8 @@ impl EvaluationCycle {
         Date(self.0.final_due_date)
     }
     /// The process.
-    async fn process(&self, ctx: &Context<'_>) -> Result<EvaluationProcess> {
-        one::<evaluation_process::Entity, _>(ctx, self.0.process_id, EvaluationProcess).await
+    async fn process(&self, ctx: &Context<'_>) -> Result<Option<EvaluationProcess>> {
+        maybe_one::<evaluation_process::Entity, _>(ctx, Some(self.0.process_id), EvaluationProcess).await
     }
     /// The evaluations of this cycle.
     async fn evaluations(
@@ -228,20 +229,20 @@ impl Evaluation {
         self.0.version
     }
     /// The cycle (process and school year).
-    async fn cycle(&self, ctx: &Context<'_>) -> Result<EvaluationCycle> {
-        one::<evaluation_cycle::Entity, _>(ctx, self.0.cycle_id, EvaluationCycle).await
+    async fn cycle(&self, ctx: &Context<'_>) -> Result<Option<EvaluationCycle>> {
+        maybe_one::<evaluation_cycle::Entity, _>(ctx, Some(self.0.cycle_id), EvaluationCycle).await
     }
     /// Who is evaluated.
-    async fn evaluatee(&self, ctx: &Context<'_>) -> Result<Staff> {
-        one::<staff::Entity, _>(ctx, self.0.evaluatee_id, Staff).await
+    async fn evaluatee(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
+        maybe_one::<staff::Entity, _>(ctx, Some(self.0.evaluatee_id), Staff).await
     }
     /// Who evaluates, once assigned.
     async fn evaluator(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
         maybe_one::<staff::Entity, _>(ctx, self.0.evaluator_id, Staff).await
     }
     /// Where the evaluation takes place.
-    async fn school(&self, ctx: &Context<'_>) -> Result<Organization> {
-        one::<organization::Entity, _>(ctx, self.0.school_id, Organization).await
+    async fn school(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        maybe_one::<organization::Entity, _>(ctx, Some(self.0.school_id), Organization).await
     }
     /// The final (overall-scale) rating, once complete.
     async fn final_rating(&self, ctx: &Context<'_>) -> Result<Option<RatingLevel>> {
@@ -281,8 +282,8 @@ impl EvaluationEvent {
         self.0.status.into()
     }
     /// The evaluation.
-    async fn evaluation(&self, ctx: &Context<'_>) -> Result<Evaluation> {
-        one::<evaluation::Entity, _>(ctx, self.0.evaluation_id, Evaluation).await
+    async fn evaluation(&self, ctx: &Context<'_>) -> Result<Option<Evaluation>> {
+        maybe_one::<evaluation::Entity, _>(ctx, Some(self.0.evaluation_id), Evaluation).await
     }
     /// The section observed, for observations.
     async fn section(&self, ctx: &Context<'_>) -> Result<Option<Section>> {
@@ -314,15 +315,15 @@ impl ElementRating {
         self.0.feedback.as_deref()
     }
     /// The rubric element rated.
-    async fn element(&self, ctx: &Context<'_>) -> Result<FrameworkElement> {
-        one::<framework_element::Entity, _>(ctx, self.0.element_id, FrameworkElement).await
+    async fn element(&self, ctx: &Context<'_>) -> Result<Option<FrameworkElement>> {
+        maybe_one::<framework_element::Entity, _>(ctx, Some(self.0.element_id), FrameworkElement).await
     }
     /// The (element-scale) rating level.
-    async fn rating_level(&self, ctx: &Context<'_>) -> Result<RatingLevel> {
-        one::<rating_level::Entity, _>(ctx, self.0.rating_level_id, RatingLevel).await
+    async fn rating_level(&self, ctx: &Context<'_>) -> Result<Option<RatingLevel>> {
+        maybe_one::<rating_level::Entity, _>(ctx, Some(self.0.rating_level_id), RatingLevel).await
     }
     /// The event it was given at.
-    async fn event(&self, ctx: &Context<'_>) -> Result<EvaluationEvent> {
-        one::<evaluation_event::Entity, _>(ctx, self.0.event_id, EvaluationEvent).await
+    async fn event(&self, ctx: &Context<'_>) -> Result<Option<EvaluationEvent>> {
+        maybe_one::<evaluation_event::Entity, _>(ctx, Some(self.0.event_id), EvaluationEvent).await
     }
 }

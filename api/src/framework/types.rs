@@ -1,7 +1,7 @@
 //! GraphQL types of the framework area.
 
 use super::loader::{ComponentsByStandardId, ElementsByComponentId, LevelsByFrameworkId, StandardsByFrameworkId};
-use crate::schema::loader::{children, one};
+use crate::schema::loader::{children, maybe_one};
 use crate::schema::relay::{ConnectionFields, Sort, SortKind, encode_id};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object, Result};
@@ -94,8 +94,8 @@ impl FrameworkStandard {
         &self.0.title
     }
     /// The framework.
-    async fn framework(&self, ctx: &Context<'_>) -> Result<Framework> {
-        one::<framework::Entity, _>(ctx, self.0.framework_id, Framework).await
+    async fn framework(&self, ctx: &Context<'_>) -> Result<Option<Framework>> {
+        maybe_one::<framework::Entity, _>(ctx, Some(self.0.framework_id), Framework).await
     }
     /// Its components.
     async fn components(
@@ -127,8 +127,8 @@ impl FrameworkComponent {
         &self.0.title
     }
     /// The standard.
-    async fn standard(&self, ctx: &Context<'_>) -> Result<FrameworkStandard> {
-        one::<framework_standard::Entity, _>(ctx, self.0.standard_id, FrameworkStandard).await
+    async fn standard(&self, ctx: &Context<'_>) -> Result<Option<FrameworkStandard>> {
+        maybe_one::<framework_standard::Entity, _>(ctx, Some(self.0.standard_id), FrameworkStandard).await
     }
     /// Its elements.
     async fn elements(
@@ -164,8 +164,8 @@ impl FrameworkElement {
         self.0.focus
     }
     /// The component.
-    async fn component(&self, ctx: &Context<'_>) -> Result<FrameworkComponent> {
-        one::<framework_component::Entity, _>(ctx, self.0.component_id, FrameworkComponent).await
+    async fn component(&self, ctx: &Context<'_>) -> Result<Option<FrameworkComponent>> {
+        maybe_one::<framework_component::Entity, _>(ctx, Some(self.0.component_id), FrameworkComponent).await
     }
 }
 
@@ -192,7 +192,7 @@ impl RatingLevel {
         &self.0.label
     }
     /// The framework it belongs to.
-    async fn framework(&self, ctx: &Context<'_>) -> Result<Framework> {
-        one::<framework::Entity, _>(ctx, self.0.framework_id, Framework).await
+    async fn framework(&self, ctx: &Context<'_>) -> Result<Option<Framework>> {
+        maybe_one::<framework::Entity, _>(ctx, Some(self.0.framework_id), Framework).await
     }
 }

@@ -73,14 +73,20 @@ pub struct Classroom {
 }
 
 /// The eligible classrooms of the scope (`:scope`) not yet administered, optionally at one
-/// school, keyed by their `section_teacher` id.
+/// school and only at `only_schools` (a principal's), keyed by their `section_teacher` id.
 pub async fn classrooms_not_administered(
     db: &DatabaseConnection,
     scope: i32,
     year: SchoolYear,
     school: Option<i32>,
+    only_schools: Option<&[i32]>,
     page: &PageRequest,
 ) -> ApiResult<KeyedPage<Classroom>> {
+    let only_filter = if only_schools.is_some() {
+        "AND c.school_id IN (:only)"
+    } else {
+        ""
+    };
     let school_filter = if school.is_some() {
         "AND c.school_id = :school"
     } else {
@@ -92,11 +98,14 @@ pub async fn classrooms_not_administered(
           JOIN evaluation_process p ON p.id = cy.process_id \
           WHERE e.evaluatee_id = c.teacher_id AND cy.school_year = :year AND e.status <> 'WITHDRAWN' AND p.requires_sfs) \
          AS evaluation_id \
-         FROM ({SFS_CLASSROOMS}) c WHERE c.hit = 0 {school_filter}"
+         FROM ({SFS_CLASSROOMS}) c WHERE c.hit = 0 {school_filter} {only_filter}"
     );
     let mut params = Params::new().set("scope", scope).year(year, year.end());
     if let Some(school) = school {
         params = params.set("school", school);
+    }
+    if let Some(only) = only_schools {
+        params = params.set_list("only", only.iter().copied());
     }
     keyed_page(db, params, &sql, page, |row| {
         Ok(Classroom {

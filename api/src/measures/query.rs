@@ -7,18 +7,48 @@ use super::types::{
     EaseService, EligibleClassroom, GroupCoverageObject, PlanMeasure, StatusCount, SupervisoryEntry, TrainingStatus,
     classroom_connection, ease_services, entry_connection,
 };
-use crate::error::ApiError;
+use crate::auth::{Role, Viewer};
+use crate::error::{ApiError, ApiResult};
 use crate::schema::RequestContext;
 use crate::schema::relay::{ConnectionFields, PageRequest, Sort};
 use crate::schema::scalars::Date;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result, ResultExt};
 use chrono::{NaiveDate, Utc};
+use entity::enums::OrganizationKind;
 use std::sync::Arc;
 
 /// Measure queries.
 #[derive(Default)]
 pub struct MeasuresQuery;
+
+/// The scopes a viewer may take measures over: the district and its regions for everyone; a
+/// school or office for ADMIN, HR, ANALYST and, for their own schools, principals. A principal
+/// naming another school gets the answer a code that names nothing gets.
+fn authorize_scope(viewer: &Viewer, scope: &Scope) -> ApiResult<()> {
+    if matches!(
+        scope.organization.kind,
+        OrganizationKind::District | OrganizationKind::Region
+    ) {
+        return Ok(());
+    }
+    match viewer.role {
+        Role::Admin | Role::Hr | Role::Analyst => Ok(()),
+        Role::Principal if viewer.school_ids.contains(&scope.organization.id) => Ok(()),
+        Role::Principal => Err(ApiError::NotFound(format!(
+            "organization `{}`",
+            scope.organization.code
+        ))),
+        Role::Employee | Role::Public => Err(ApiError::Forbidden),
+    }
+}
+
+/// The scope named by `organization`, if the viewer may take measures over it.
+async fn scope_for(request: &RequestContext, organization: Option<&str>) -> ApiResult<Scope> {
+    let scope = Scope::resolve(&request.db, organization, "organization").await?;
+    authorize_scope(&request.viewer, &scope)?;
+    Ok(scope)
+}
 
 /// The one measure `code` over a scope.
 async fn measure(
@@ -64,11 +94,10 @@ impl MeasuresQuery {
     ) -> Result<Vec<PlanMeasure>> {
         let request = RequestContext::of(ctx).extend()?;
         let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
-        let scope = Scope::resolve(&request.db, organization.as_deref(), "organization")
-            .await
-            .extend()?;
+        let scope = scope_for(request, organization.as_deref()).await.extend()?;
         let as_of = as_of.map_or_else(|| year.default_as_of(), NaiveDate::from);
         let results = Run::new(&request.db, year, as_of, &scope)
+            .for_public(request.viewer.role == Role::Public)
             .plan_measures(&codes.unwrap_or_default())
             .await
             .extend()?;
@@ -104,6 +133,10 @@ impl MeasuresQuery {
         #[graphql(desc = "Code of an organization; the district when omitted.")] organization: Option<String>,
     ) -> Result<SupervisorTraining> {
         let request = RequestContext::of(ctx).extend()?;
+        request
+            .viewer
+            .require(&[Role::Admin, Role::Hr, Role::Analyst])
+            .extend()?;
         let as_of = as_of.map_or_else(|| Utc::now().date_naive(), NaiveDate::from);
         let year = SchoolYear::of(as_of);
         let from = from.map_or_else(|| year.start(), NaiveDate::from);
@@ -111,9 +144,7 @@ impl MeasuresQuery {
         if from > to {
             return Err(ApiError::bad_input("from", "must not be after `to`")).extend();
         }
-        let scope = Scope::resolve(&request.db, organization.as_deref(), "organization")
-            .await
-            .extend()?;
+        let scope = scope_for(request, organization.as_deref()).await.extend()?;
         let window = EntryWindow {
             scope: scope.organization.id,
             as_of,
@@ -132,6 +163,10 @@ impl MeasuresQuery {
         #[graphql(desc = "School year, by its ending year.")] school_year: i32,
     ) -> Result<MultipleMeasures> {
         let request = RequestContext::of(ctx).extend()?;
+        request
+            .viewer
+            .require(&[Role::Admin, Role::Hr, Role::Analyst, Role::Principal, Role::Employee])
+            .extend()?;
         let (result, _, year) = measure(ctx, "MULTIPLE_MEASURES", school_year, None).await?;
         let groups = lists::group_coverage(&request.db, year).await.extend()?;
         Ok(MultipleMeasures { result, groups })
@@ -150,10 +185,8 @@ impl MeasuresQuery {
         let rows = lists::ease_by_service(&request.db, scope.organization.id, year)
             .await
             .extend()?;
-        Ok(EaseUsage {
-            result,
-            services: ease_services(rows),
-        })
+        let services = ease_services(rows, result.figure.suppressed);
+        Ok(EaseUsage { result, services })
     }
 }
 
@@ -164,6 +197,7 @@ pub struct SfsCoverage {
     year: SchoolYear,
 }
 
+/// SFS coverage over a scope.
 #[Object]
 impl SfsCoverage {
     /// The measure: administered ÷ eligible classrooms, with its breakdown.
@@ -179,6 +213,10 @@ impl SfsCoverage {
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
     ) -> Result<Connection<String, EligibleClassroom, ConnectionFields>> {
         let request = RequestContext::of(ctx).extend()?;
+        let viewer = &request.viewer;
+        // Classrooms name teachers: ADMIN and HR see all, a principal those of their schools.
+        viewer.require(&[Role::Admin, Role::Hr, Role::Principal]).extend()?;
+        let only = (viewer.role == Role::Principal).then_some(viewer.school_ids.as_slice());
         let page = PageRequest::parse(first, after.as_deref(), Sort::BY_ID).extend()?;
         let school = match school {
             Some(code) => Some(
@@ -191,7 +229,7 @@ impl SfsCoverage {
             None => None,
         };
         let keyed =
-            lists::classrooms_not_administered(&request.db, self.scope.organization.id, self.year, school, &page)
+            lists::classrooms_not_administered(&request.db, self.scope.organization.id, self.year, school, only, &page)
                 .await
                 .extend()?;
         Ok(classroom_connection(&page, keyed))
@@ -210,6 +248,7 @@ impl SupervisorTraining {
     }
 }
 
+/// Supervisory entries in a window and their training.
 #[Object]
 impl SupervisorTraining {
     /// The day statuses are as of.
@@ -254,6 +293,8 @@ impl SupervisorTraining {
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
     ) -> Result<Connection<String, SupervisoryEntry, ConnectionFields>> {
         let request = RequestContext::of(ctx).extend()?;
+        // The entries name people: HR's list, not an analyst's.
+        request.viewer.require(&[Role::Admin, Role::Hr]).extend()?;
         let page = PageRequest::parse(first, after.as_deref(), Sort::BY_ID).extend()?;
         let keyed = lists::entries(&request.db, self.window, status.map(TrainingStatus::sql), &page)
             .await
@@ -268,6 +309,7 @@ pub struct MultipleMeasures {
     groups: Vec<lists::GroupCoverage>,
 }
 
+/// Multiple-measures evaluation coverage in a year.
 #[Object]
 impl MultipleMeasures {
     /// The measure: covered ÷ all certificated groups.
@@ -286,6 +328,7 @@ pub struct EaseUsage {
     services: Vec<EaseService>,
 }
 
+/// EASE use over a year.
 #[Object]
 impl EaseUsage {
     /// The measure: utilization against the prior year, with its breakdown by region.

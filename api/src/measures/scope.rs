@@ -64,6 +64,9 @@ impl SchoolYear {
 pub struct Scope {
     pub organization: organization::Model,
     pub children: Vec<organization::Model>,
+    /// The parent's children, this organization among them (empty for the district): the
+    /// breakdown this scope is a cell of, which confidential figures are also checked against.
+    pub siblings: Vec<organization::Model>,
 }
 
 impl Scope {
@@ -89,9 +92,20 @@ impl Scope {
             .order_by_asc(organization::Column::Code)
             .all(db)
             .await?;
+        let siblings = match found.parent_id {
+            Some(parent) => {
+                organization::Entity::find()
+                    .filter(organization::Column::ParentId.eq(parent))
+                    .order_by_asc(organization::Column::Code)
+                    .all(db)
+                    .await?
+            }
+            None => Vec::new(),
+        };
         Ok(Self {
             organization: found,
             children,
+            siblings,
         })
     }
 }
@@ -135,7 +149,7 @@ impl Dialect {
 /// given for `name`. Values are always bound, never spliced into the text. (The text must not
 /// hold a string literal with a colon before a letter.)
 #[derive(Debug, Clone, Default)]
-pub struct Params(BTreeMap<&'static str, Value>);
+pub struct Params(BTreeMap<&'static str, Vec<Value>>);
 
 impl Params {
     pub fn new() -> Self {
@@ -143,7 +157,22 @@ impl Params {
     }
 
     pub fn set(mut self, name: &'static str, value: impl Into<Value>) -> Self {
-        self.0.insert(name, value.into());
+        self.0.insert(name, vec![value.into()]);
+        self
+    }
+
+    /// A list for `IN (:name)`: each value its own parameter. An empty list is `IN (NULL)`,
+    /// which matches nothing.
+    pub fn set_list(mut self, name: &'static str, values: impl IntoIterator<Item = i32>) -> Self {
+        let values: Vec<Value> = values.into_iter().map(Value::from).collect();
+        self.0.insert(
+            name,
+            if values.is_empty() {
+                vec![Value::Int(None)]
+            } else {
+                values
+            },
+        );
         self
     }
 
@@ -158,7 +187,8 @@ impl Params {
     /// `sql` with its `:name`s numbered, and the values in that order.
     pub fn statement(&self, backend: DbBackend, sql: &str) -> ApiResult<Statement> {
         let mut text = String::with_capacity(sql.len());
-        let mut order: Vec<&str> = Vec::new();
+        // Each name's placeholder text, e.g. `$3` or `$4, $5` for a list.
+        let mut placed: Vec<(&str, String)> = Vec::new();
         let mut values = Vec::new();
         let mut rest = sql;
         while let Some(at) = rest.find(':') {
@@ -179,19 +209,24 @@ impl Params {
                 rest = &from[1..];
                 continue;
             }
-            let index = match order.iter().position(|n| *n == name) {
-                Some(i) => i + 1,
+            let placeholder = match placed.iter().find(|(n, _)| *n == name) {
+                Some((_, placeholder)) => placeholder.clone(),
                 None => {
-                    let value = self
+                    let bound = self
                         .0
                         .get(name)
                         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("SQL parameter :{name} not set")))?;
-                    order.push(name);
-                    values.push(value.clone());
-                    order.len()
+                    let first = values.len() + 1;
+                    values.extend(bound.iter().cloned());
+                    let placeholder = (first..first + bound.len())
+                        .map(|i| format!("${i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    placed.push((name, placeholder.clone()));
+                    placeholder
                 }
             };
-            text.push_str(&format!("${index}"));
+            text.push_str(&placeholder);
             rest = &from[1 + name_len..];
         }
         text.push_str(rest);
@@ -231,5 +266,13 @@ mod tests {
         assert_eq!(statement.sql, "SELECT $1, $2, $1, '10:30', x::int FROM t");
         assert_eq!(statement.values.unwrap().0.len(), 2);
         assert!(params.statement(DbBackend::Sqlite, "SELECT :missing").is_err());
+        let listed = Params::new().set("a", 1).set_list("ids", [7, 8, 9]);
+        let statement = listed
+            .statement(DbBackend::Postgres, "WHERE x IN (:ids) AND y = :a AND z IN (:ids)")
+            .unwrap();
+        assert_eq!(
+            statement.sql,
+            "WHERE x IN ($1, $2, $3) AND y = $4 AND z IN ($1, $2, $3)"
+        );
     }
 }

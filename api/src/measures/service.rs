@@ -96,7 +96,13 @@ pub struct Run<'a> {
     year: SchoolYear,
     as_of: NaiveDate,
     scope: &'a Scope,
+    /// PUBLIC sees coverage and compliance figures with small groups withheld too.
+    public: bool,
 }
+
+/// The smallest group a PUBLIC coverage or compliance figure is shown for (DESIGN.md §4: the
+/// same rule as survey results, at the default minimum report size).
+const PUBLIC_MIN_N: u64 = 10;
 
 impl<'a> Run<'a> {
     pub fn new(db: &'a DatabaseConnection, year: SchoolYear, as_of: NaiveDate, scope: &'a Scope) -> Self {
@@ -106,7 +112,14 @@ impl<'a> Run<'a> {
             year,
             as_of,
             scope,
+            public: false,
         }
+    }
+
+    /// Withholds small coverage and compliance figures, as for the public.
+    pub fn for_public(mut self, public: bool) -> Self {
+        self.public = public;
+        self
     }
 
     /// The parameters of the year (or the prior year, as of its last day or today).
@@ -150,6 +163,12 @@ impl<'a> Run<'a> {
                 let (figure, cells, prior) = match code {
                     MeasureCode::SesSupportive => {
                         let rule = Rule::MinRespondents(self.ses_min_report_n().await?);
+                        let among_siblings = self.sibling_reason(code, rule).await?;
+                        let figure = among_siblings.map_or(withhold(rule, figure), Figure::withheld);
+                        (figure, withhold_cells(rule, cells), withhold(rule, prior))
+                    }
+                    _ if self.public => {
+                        let rule = Rule::MinRespondents(PUBLIC_MIN_N);
                         (
                             withhold(rule, figure),
                             withhold_cells(rule, cells),
@@ -161,11 +180,23 @@ impl<'a> Run<'a> {
                 (figure, cells, prior)
             }
         };
+        // A withheld confidential headline withholds its whole breakdown too: its children would
+        // otherwise add up to it.
+        let confidential = matches!(code, MeasureCode::EaseUsage | MeasureCode::SesSupportive);
         let breakdown = self
             .scope
             .children
             .iter()
-            .map(|child| (child.clone(), cells.get(&child.id).copied().unwrap_or_default()))
+            .map(|child| {
+                let cell = cells.get(&child.id).copied().unwrap_or_default();
+                let cell = match figure.suppressed {
+                    Some(_) if confidential && cell.suppressed.is_none() && cell.denominator > 0.0 => {
+                        Figure::withheld(SuppressionReason::Complementary)
+                    }
+                    _ => cell,
+                };
+                (child.clone(), cell)
+            })
             .collect();
         Ok(MeasureResult {
             definition,
@@ -187,9 +218,20 @@ impl<'a> Run<'a> {
         Ok(vec![("window", window), ("prior_valid", prior_valid)])
     }
 
-    /// The headline and the per-unit counts of a counted measure.
+    /// The headline and the per-unit counts of a counted measure over the scope.
     async fn count(
         &self,
+        code: MeasureCode,
+        extra: &[(&'static str, i32)],
+        prior: bool,
+    ) -> ApiResult<(Figure, HashMap<i32, Figure>)> {
+        self.count_over(self.scope.organization.id, code, extra, prior).await
+    }
+
+    /// The headline and the per-unit counts of a counted measure over organization `root`.
+    async fn count_over(
+        &self,
+        root: i32,
         code: MeasureCode,
         extra: &[(&'static str, i32)],
         prior: bool,
@@ -207,7 +249,7 @@ impl<'a> Run<'a> {
                  UNION ALL SELECT s.unit_id, {counts} FROM ({subjects}) s WHERE s.unit_id IS NOT NULL GROUP BY s.unit_id"
             )
         };
-        let mut params = self.params(prior);
+        let mut params = self.params(prior).set("scope", root);
         for (name, value) in extra {
             params = params.set(name, *value);
         }
@@ -225,6 +267,28 @@ impl<'a> Run<'a> {
         Ok((headline, cells))
     }
 
+    /// Why this scope's figure is withheld as a cell of its parent's breakdown, if it is: a
+    /// region shown while its sibling is withheld would give the sibling away by subtraction
+    /// from the district's total.
+    async fn sibling_reason(&self, code: MeasureCode, rule: Rule) -> ApiResult<Option<SuppressionReason>> {
+        let Some(parent) = self.scope.organization.parent_id else {
+            return Ok(None);
+        };
+        let (_, cells) = self.count_over(parent, code, &[], false).await?;
+        let counts: Vec<u64> = self
+            .scope
+            .siblings
+            .iter()
+            .map(|s| cells.get(&s.id).map_or(0, |f| f.denominator as u64))
+            .collect();
+        let position = self
+            .scope
+            .siblings
+            .iter()
+            .position(|s| s.id == self.scope.organization.id);
+        Ok(position.and_then(|i| suppress::breakdown(rule, &counts).get(i).copied().flatten()))
+    }
+
     /// The minimum report size of the year's School Experience Survey (10 when there is none).
     async fn ses_min_report_n(&self) -> ApiResult<u64> {
         let survey = survey::Entity::find()
@@ -238,16 +302,34 @@ impl<'a> Run<'a> {
     /// EASE_USAGE over the scope and its children: Σ unique employees ÷ mean eligible
     /// employees over the service-type ALL reports whose period lies within the year.
     async fn ease(&self, prior: bool) -> ApiResult<(Figure, HashMap<i32, Figure>)> {
-        let rows = self.params(prior).query(self.db, EASE_BY_ORGANIZATION).await?;
+        let parent = self.scope.organization.parent_id.unwrap_or(-1);
+        let rows = self
+            .params(prior)
+            .set("parent", parent)
+            .query(self.db, EASE_BY_ORGANIZATION)
+            .await?;
         let mut by_org: HashMap<i32, EaseRow> = HashMap::new();
         for row in &rows {
             let parsed = EaseRow::from(row)?;
             by_org.insert(parsed.organization_id, parsed);
         }
         let scope = &self.scope.organization;
-        let headline = match by_org.get(&scope.id) {
-            Some(row) => row.utilization(Rule::EaseCount),
-            None => Figure::withheld(SuppressionReason::NotReportedAtLevel),
+        let sibling_counts: Vec<u64> = self
+            .scope
+            .siblings
+            .iter()
+            .map(|s| by_org.get(&s.id).map_or(0, |r| r.unique_employees))
+            .collect();
+        let among_siblings = self.scope.siblings.iter().position(|s| s.id == scope.id).and_then(|i| {
+            suppress::breakdown(Rule::EaseCount, &sibling_counts)
+                .get(i)
+                .copied()
+                .flatten()
+        });
+        let headline = match (by_org.get(&scope.id), among_siblings) {
+            (None, _) => Figure::withheld(SuppressionReason::NotReportedAtLevel),
+            (Some(_), Some(reason)) => Figure::withheld(reason),
+            (Some(row), None) => row.utilization(Rule::EaseCount),
         };
         let children: Vec<&organization::Model> = self.scope.children.iter().collect();
         let counts: Vec<u64> = children
@@ -271,12 +353,14 @@ impl<'a> Run<'a> {
     }
 }
 
-/// EASE reports of the scope and its children, summed per organization.
+/// EASE reports of the scope, its children and its siblings (`:parent`'s children), summed
+/// per organization.
 pub const EASE_BY_ORGANIZATION: &str = "SELECT r.organization_id AS organization_id, \
      CAST(SUM(r.unique_employees) AS BIGINT) AS unique_employees, CAST(SUM(r.sessions) AS BIGINT) AS sessions, \
      CAST(AVG(r.eligible_employees) AS DOUBLE PRECISION) AS eligible_employees \
      FROM ease_report r WHERE r.service_type = 'ALL' AND r.period_start >= :start AND r.period_end <= :end \
-     AND (r.organization_id = :scope OR r.organization_id IN (SELECT id FROM organization WHERE parent_id = :scope)) \
+     AND (r.organization_id = :scope OR r.organization_id IN (SELECT id FROM organization WHERE parent_id = :scope) \
+          OR r.organization_id IN (SELECT id FROM organization WHERE parent_id = :parent)) \
      GROUP BY r.organization_id";
 
 /// One organization's EASE figures for a year.

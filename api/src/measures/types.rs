@@ -5,7 +5,7 @@ use super::service::{EaseRow, Figure, MeasureResult};
 use super::suppress::{self, Rule, SuppressionReason};
 use crate::evaluation::types::{Evaluation, EvaluationProcess};
 use crate::org::types::{Assignment, EmployeeGroup, Organization, Section, Staff};
-use crate::schema::loader::one;
+use crate::schema::loader::maybe_one;
 use crate::schema::relay::{ConnectionFields, PageRequest};
 use crate::schema::scalars::Date;
 use async_graphql::connection::{Connection, Edge};
@@ -28,6 +28,7 @@ pub enum TargetComparator {
 /// The figure every measure, cell and list shows: flattened into its parent's fields.
 pub struct FigureFields(pub Figure);
 
+/// The figure every measure, cell and list shows: flattened into its parent's fields.
 #[Object]
 impl FigureFields {
     /// What is counted toward the target (e.g. administered classrooms); null when withheld.
@@ -55,6 +56,7 @@ impl FigureFields {
 /// A strategic-plan measure over a scope and school year (DESIGN.md §3).
 pub struct PlanMeasure(pub Arc<MeasureResult>);
 
+/// A strategic-plan measure over a scope and school year (DESIGN.md §3).
 #[Object]
 impl PlanMeasure {
     /// Measure code, e.g. `SFS_COVERAGE`.
@@ -125,6 +127,7 @@ impl PlanMeasure {
 /// A plan measure for one child of the scope.
 pub struct MeasureCell(Arc<MeasureResult>, usize);
 
+/// A plan measure for one child of the scope.
 #[Object]
 impl MeasureCell {
     /// The child organization.
@@ -168,24 +171,26 @@ fn keyed_connection<T, N: OutputType>(
 /// chases.
 pub struct EligibleClassroom(pub Classroom);
 
+/// A classroom eligible for the SFS where it has not been administered: what a principal
+/// chases.
 #[Object]
 impl EligibleClassroom {
     /// The school.
-    async fn school(&self, ctx: &Context<'_>) -> Result<Organization> {
-        one::<organization::Entity, _>(ctx, self.0.school_id, Organization).await
+    async fn school(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        maybe_one::<organization::Entity, _>(ctx, Some(self.0.school_id), Organization).await
     }
     /// The section.
-    async fn section(&self, ctx: &Context<'_>) -> Result<Section> {
-        one::<section::Entity, _>(ctx, self.0.section_id, Section).await
+    async fn section(&self, ctx: &Context<'_>) -> Result<Option<Section>> {
+        maybe_one::<section::Entity, _>(ctx, Some(self.0.section_id), Section).await
     }
     /// The teacher of record.
-    async fn teacher(&self, ctx: &Context<'_>) -> Result<Staff> {
-        one::<staff::Entity, _>(ctx, self.0.teacher_id, Staff).await
+    async fn teacher(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
+        maybe_one::<staff::Entity, _>(ctx, Some(self.0.teacher_id), Staff).await
     }
     /// The teacher's evaluation of the year that makes the classroom eligible (its status
     /// is the teacher's evaluation status).
-    async fn evaluation(&self, ctx: &Context<'_>) -> Result<Evaluation> {
-        one::<evaluation::Entity, _>(ctx, self.0.evaluation_id, Evaluation).await
+    async fn evaluation(&self, ctx: &Context<'_>) -> Result<Option<Evaluation>> {
+        maybe_one::<evaluation::Entity, _>(ctx, Some(self.0.evaluation_id), Evaluation).await
     }
 }
 
@@ -230,19 +235,20 @@ impl TrainingStatus {
 /// Someone hired or promoted into a supervisory or management position, and their training.
 pub struct SupervisoryEntry(pub Entry);
 
+/// Someone hired or promoted into a supervisory or management position, and their training.
 #[Object]
 impl SupervisoryEntry {
     /// The person.
-    async fn staff(&self, ctx: &Context<'_>) -> Result<Staff> {
-        one::<staff::Entity, _>(ctx, self.0.staff_id, Staff).await
+    async fn staff(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
+        maybe_one::<staff::Entity, _>(ctx, Some(self.0.staff_id), Staff).await
     }
     /// The supervisory or management assignment that makes the entry.
-    async fn assignment(&self, ctx: &Context<'_>) -> Result<Assignment> {
-        one::<assignment::Entity, _>(ctx, self.0.assignment_id, Assignment).await
+    async fn assignment(&self, ctx: &Context<'_>) -> Result<Option<Assignment>> {
+        maybe_one::<assignment::Entity, _>(ctx, Some(self.0.assignment_id), Assignment).await
     }
     /// Where the position is.
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        one::<organization::Entity, _>(ctx, self.0.organization_id, Organization).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        maybe_one::<organization::Entity, _>(ctx, Some(self.0.organization_id), Organization).await
     }
     /// The position's job title.
     async fn position(&self) -> &str {
@@ -291,11 +297,12 @@ pub struct StatusCount {
 /// A process serving a certificated group.
 pub struct ProcessCoverage(i32, bool, bool);
 
+/// A process serving a certificated group.
 #[Object]
 impl ProcessCoverage {
     /// The process.
-    async fn process(&self, ctx: &Context<'_>) -> Result<EvaluationProcess> {
-        one::<evaluation_process::Entity, _>(ctx, self.0, EvaluationProcess).await
+    async fn process(&self, ctx: &Context<'_>) -> Result<Option<EvaluationProcess>> {
+        maybe_one::<evaluation_process::Entity, _>(ctx, Some(self.0), EvaluationProcess).await
     }
     /// It uses two or more measure kinds.
     async fn multiple_measures(&self) -> bool {
@@ -310,11 +317,12 @@ impl ProcessCoverage {
 /// A certificated employee group's evaluation coverage in a school year.
 pub struct GroupCoverageObject(pub GroupCoverage);
 
+/// A certificated employee group's evaluation coverage in a school year.
 #[Object(name = "GroupCoverage")]
 impl GroupCoverageObject {
     /// The group.
-    async fn group(&self, ctx: &Context<'_>) -> Result<EmployeeGroup> {
-        one::<employee_group::Entity, _>(ctx, self.0.group_id, EmployeeGroup).await
+    async fn group(&self, ctx: &Context<'_>) -> Result<Option<EmployeeGroup>> {
+        maybe_one::<employee_group::Entity, _>(ctx, Some(self.0.group_id), EmployeeGroup).await
     }
     /// Served by a multiple-measures process that has a cycle in the year.
     async fn covered(&self) -> bool {
@@ -368,8 +376,9 @@ pub struct EaseService {
 }
 
 /// The service-type rows of an organization, with suppression applied: each row on its own,
-/// and across the individual service types (ALL is their total).
-pub fn ease_services(rows: Vec<(String, EaseRow)>) -> Vec<EaseService> {
+/// across the individual service types (ALL is their total), and all of them when the
+/// organization's own figure is withheld (`headline`), which they would give away.
+pub fn ease_services(rows: Vec<(String, EaseRow)>, headline: Option<SuppressionReason>) -> Vec<EaseService> {
     let parse = |code: &str| {
         <entity::enums::ServiceType as sea_orm::ActiveEnum>::try_from_value(&code.to_owned())
             .ok()
@@ -386,7 +395,7 @@ pub fn ease_services(rows: Vec<(String, EaseRow)>) -> Vec<EaseService> {
         .zip(withheld)
         .map(|((code, row), reason)| {
             let figure = row.utilization(Rule::EaseCount);
-            let figure = match reason {
+            let figure = match reason.or(headline.map(|_| SuppressionReason::Complementary)) {
                 Some(reason) => Figure {
                     suppressed: Some(reason),
                     ..Figure::default()
@@ -402,6 +411,8 @@ pub fn ease_services(rows: Vec<(String, EaseRow)>) -> Vec<EaseService> {
         .collect()
 }
 
+/// One service type's EASE use at an organization over a year; counts from 1 to 10 and their
+/// complementary sibling are withheld.
 #[Object]
 impl EaseService {
     /// The service type.

@@ -5,7 +5,7 @@ use super::loader::*;
 use crate::evaluation::loader::{EvaluationsByEvaluateeId, EvaluationsByEvaluatorId, EvaluationsBySchoolId};
 use crate::evaluation::types::{Evaluation, EvaluationFilter, EvaluationOrder};
 use crate::order_by;
-use crate::schema::loader::{children, maybe_one, one};
+use crate::schema::loader::{children, maybe_one};
 use crate::schema::relay::{ConnectionFields, Sort, encode_id};
 use crate::schema::scalars::Date;
 use crate::survey::loader::{AdministrationsBySectionId, AdministrationsByTeacherId};
@@ -280,8 +280,8 @@ impl Staff {
         self.0.active
     }
     /// The person's employee group.
-    async fn employee_group(&self, ctx: &Context<'_>) -> Result<EmployeeGroup> {
-        one::<employee_group::Entity, _>(ctx, self.0.employee_group_id, EmployeeGroup).await
+    async fn employee_group(&self, ctx: &Context<'_>) -> Result<Option<EmployeeGroup>> {
+        maybe_one::<employee_group::Entity, _>(ctx, Some(self.0.employee_group_id), EmployeeGroup).await
     }
     /// Positions held, current and past, newest id last.
     async fn assignments(
@@ -404,12 +404,12 @@ impl Assignment {
         (self.0.end_date).map(Date)
     }
     /// Who holds the position.
-    async fn staff(&self, ctx: &Context<'_>) -> Result<Staff> {
-        one::<staff::Entity, _>(ctx, self.0.staff_id, Staff).await
+    async fn staff(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
+        maybe_one::<staff::Entity, _>(ctx, Some(self.0.staff_id), Staff).await
     }
     /// Where.
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        one::<organization::Entity, _>(ctx, self.0.organization_id, Organization).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        maybe_one::<organization::Entity, _>(ctx, Some(self.0.organization_id), Organization).await
     }
 }
 
@@ -444,8 +444,8 @@ impl Section {
         self.0.enrolled_count
     }
     /// The school that offers it.
-    async fn school(&self, ctx: &Context<'_>) -> Result<Organization> {
-        one::<organization::Entity, _>(ctx, self.0.school_id, Organization).await
+    async fn school(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        maybe_one::<organization::Entity, _>(ctx, Some(self.0.school_id), Organization).await
     }
     /// Survey administrations in this section.
     async fn administrations(
@@ -488,11 +488,11 @@ impl SectionTeacher {
         (self.0.end_date).map(Date)
     }
     /// The teacher.
-    async fn staff(&self, ctx: &Context<'_>) -> Result<Staff> {
-        one::<staff::Entity, _>(ctx, self.0.staff_id, Staff).await
+    async fn staff(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
+        maybe_one::<staff::Entity, _>(ctx, Some(self.0.staff_id), Staff).await
     }
     /// The section.
-    async fn section(&self, ctx: &Context<'_>) -> Result<Section> {
-        one::<section::Entity, _>(ctx, self.0.section_id, Section).await
+    async fn section(&self, ctx: &Context<'_>) -> Result<Option<Section>> {
+        maybe_one::<section::Entity, _>(ctx, Some(self.0.section_id), Section).await
     }
 }

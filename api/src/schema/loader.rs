@@ -423,25 +423,9 @@ where
     )
 }
 
-/// The row `id` of entity `E`, wrapped; a dangling reference is an internal error (foreign
-/// keys make it impossible).
-pub async fn one<E, N>(
-    ctx: &async_graphql::Context<'_>,
-    id: i32,
-    wrap: impl FnOnce(E::Model) -> N,
-) -> async_graphql::Result<N>
-where
-    E: Visibility + Send + Sync + 'static,
-    E::Model: HasId + FromQueryResult + Clone + Send + Sync + 'static,
-{
-    let request = super::RequestContext::of(ctx).extend()?;
-    let row = request.loader.load_one(Id::<E>::new(id)).await.extend()?;
-    row.map(wrap)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("dangling reference to {}", E::default().table_name())))
-        .extend()
-}
-
-/// The row `id` of entity `E`, wrapped, when there is an id.
+/// The row `id` of entity `E`, wrapped, when there is an id and the viewer may see the row:
+/// a to-one relation field. A row the viewer may not see comes back as null, exactly as a row
+/// that does not exist would.
 pub async fn maybe_one<E, N>(
     ctx: &async_graphql::Context<'_>,
     id: Option<i32>,
@@ -451,10 +435,11 @@ where
     E: Visibility + Send + Sync + 'static,
     E::Model: HasId + FromQueryResult + Clone + Send + Sync + 'static,
 {
-    match id {
-        Some(id) => one::<E, N>(ctx, id, wrap).await.map(Some),
-        None => Ok(None),
-    }
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let request = super::RequestContext::of(ctx).extend()?;
+    Ok(request.loader.load_one(Id::<E>::new(id)).await.extend()?.map(wrap))
 }
 
 /// A page of `parent`'s children through relation `R` for a connection field's arguments.

@@ -9,6 +9,7 @@ pub mod relay;
 pub mod scalars;
 
 use crate::auth::Viewer;
+use crate::auth::query::ViewerQuery;
 use crate::error::{ApiError, ApiResult};
 use crate::evaluation::query::EvaluationQuery;
 use crate::framework::query::FrameworkQuery;
@@ -38,6 +39,7 @@ pub struct Query(
     SurveyQuery,
     TrainingQuery,
     MeasuresQuery,
+    ViewerQuery,
 );
 
 /// The schema type served at `/graphql`.

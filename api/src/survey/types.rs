@@ -3,7 +3,7 @@
 use super::loader::{AdministrationsBySurveyId, QuestionsBySurveyId};
 use crate::order_by;
 use crate::org::types::{Section, Staff};
-use crate::schema::loader::{ChildRelation, children, one};
+use crate::schema::loader::{ChildRelation, children, maybe_one};
 use crate::schema::relay::{ConnectionFields, Sort, encode_id};
 use crate::schema::scalars::Date;
 use async_graphql::connection::Connection;
@@ -152,8 +152,8 @@ impl SurveyQuestion {
         self.0.favorable_from
     }
     /// The survey.
-    async fn survey(&self, ctx: &Context<'_>) -> Result<Survey> {
-        one::<survey::Entity, _>(ctx, self.0.survey_id, Survey).await
+    async fn survey(&self, ctx: &Context<'_>) -> Result<Option<Survey>> {
+        maybe_one::<survey::Entity, _>(ctx, Some(self.0.survey_id), Survey).await
     }
 }
 
@@ -185,16 +185,16 @@ impl SurveyAdministration {
         self.0.response_count
     }
     /// The survey.
-    async fn survey(&self, ctx: &Context<'_>) -> Result<Survey> {
-        one::<survey::Entity, _>(ctx, self.0.survey_id, Survey).await
+    async fn survey(&self, ctx: &Context<'_>) -> Result<Option<Survey>> {
+        maybe_one::<survey::Entity, _>(ctx, Some(self.0.survey_id), Survey).await
     }
     /// The classroom.
-    async fn section(&self, ctx: &Context<'_>) -> Result<Section> {
-        one::<section::Entity, _>(ctx, self.0.section_id, Section).await
+    async fn section(&self, ctx: &Context<'_>) -> Result<Option<Section>> {
+        maybe_one::<section::Entity, _>(ctx, Some(self.0.section_id), Section).await
     }
     /// The teacher whose classroom it is.
-    async fn teacher(&self, ctx: &Context<'_>) -> Result<Staff> {
-        one::<staff::Entity, _>(ctx, self.0.teacher_id, Staff).await
+    async fn teacher(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
+        maybe_one::<staff::Entity, _>(ctx, Some(self.0.teacher_id), Staff).await
     }
 }
 

@@ -3,7 +3,7 @@
 use super::loader::{CompletionsByCourseId, CompletionsByStaffId};
 use crate::order_by;
 use crate::org::types::Staff;
-use crate::schema::loader::{children, one};
+use crate::schema::loader::{children, maybe_one};
 use crate::schema::relay::{ConnectionFields, encode_id};
 use crate::schema::scalars::Date;
 use async_graphql::connection::Connection;
@@ -102,12 +102,12 @@ impl TrainingCompletion {
         &self.0.source
     }
     /// Who completed it.
-    async fn staff(&self, ctx: &Context<'_>) -> Result<Staff> {
-        one::<staff::Entity, _>(ctx, self.0.staff_id, Staff).await
+    async fn staff(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
+        maybe_one::<staff::Entity, _>(ctx, Some(self.0.staff_id), Staff).await
     }
     /// The course.
-    async fn course(&self, ctx: &Context<'_>) -> Result<TrainingCourse> {
-        one::<training_course::Entity, _>(ctx, self.0.course_id, TrainingCourse).await
+    async fn course(&self, ctx: &Context<'_>) -> Result<Option<TrainingCourse>> {
+        maybe_one::<training_course::Entity, _>(ctx, Some(self.0.course_id), TrainingCourse).await
     }
 }
 

@@ -1,0 +1,169 @@
+//! Bearer tokens: HS256 JWTs signed with the server's secret (`STAFFGRAPH_JWT_SECRET`).
+
+use super::Role;
+use crate::error::{ApiError, ApiResult};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// What a token says (DESIGN.md §4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Claims {
+    /// The subject's employee number (absent for service accounts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// The role.
+    pub role: Role,
+    /// Organization codes a principal's scope covers.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub schools: Vec<String>,
+    /// Expiry, seconds since the epoch.
+    pub exp: u64,
+}
+
+/// The claims as they arrive, before the role is checked.
+#[derive(Debug, Deserialize)]
+struct RawClaims {
+    sub: Option<String>,
+    role: String,
+    #[serde(default)]
+    schools: Vec<String>,
+    exp: u64,
+}
+
+impl Claims {
+    /// Claims for `role` valid for `ttl` from now. A principal needs a school; an employee
+    /// needs an employee number.
+    pub fn new(role: Role, schools: Vec<String>, employee: Option<String>, ttl: Duration) -> ApiResult<Self> {
+        if role == Role::Principal && schools.is_empty() {
+            return Err(ApiError::bad_input(
+                "school",
+                "a PRINCIPAL token needs at least one --school",
+            ));
+        }
+        if role == Role::Employee && employee.is_none() {
+            return Err(ApiError::bad_input("employee", "an EMPLOYEE token needs --employee"));
+        }
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        Ok(Self {
+            sub: employee,
+            role,
+            schools,
+            exp: (now + ttl).as_secs(),
+        })
+    }
+}
+
+/// The server's signing and verifying keys.
+#[derive(Clone)]
+pub struct Keys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys(…)")
+    }
+}
+
+impl Keys {
+    pub fn from_secret(secret: &str) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+        }
+    }
+
+    /// A fresh random secret (for the embedded demo only) and its keys.
+    pub fn generate() -> (Self, String) {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        (Self::from_secret(&secret), secret)
+    }
+
+    /// A signed token carrying `claims`.
+    pub fn mint(&self, claims: &Claims) -> ApiResult<String> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("signing a token: {e}")))
+    }
+
+    /// The claims of a token this server signed and that has not expired; UNAUTHENTICATED
+    /// otherwise, saying why.
+    pub fn verify(&self, token: &str) -> ApiResult<Claims> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp"]);
+        let raw = jsonwebtoken::decode::<RawClaims>(token, &self.decoding, &validation).map_err(|e| {
+            ApiError::Unauthenticated(
+                match e.kind() {
+                    ErrorKind::ExpiredSignature => "the bearer token has expired",
+                    ErrorKind::InvalidSignature => "the bearer token is not signed by this server",
+                    ErrorKind::InvalidAlgorithm => "the bearer token must be signed with HS256",
+                    _ => "the bearer token is malformed",
+                }
+                .into(),
+            )
+        })?;
+        let raw = raw.claims;
+        let role = serde_json::from_value::<Role>(serde_json::Value::String(raw.role.clone())).map_err(|_| {
+            ApiError::Unauthenticated(format!(
+                "the bearer token's role `{}` is not one of ADMIN, HR, ANALYST, PRINCIPAL, EMPLOYEE, PUBLIC",
+                raw.role
+            ))
+        })?;
+        Ok(Claims {
+            sub: raw.sub,
+            role,
+            schools: raw.schools,
+            exp: raw.exp,
+        })
+    }
+}
+
+/// Parses a token lifetime such as `8h`, `30m` or `7d`.
+pub fn parse_ttl(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("`{text}` is not a duration such as 8h or 30m: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minted_token_verifies_with_its_claims() {
+        let keys = Keys::from_secret("s3cret");
+        let claims = Claims::new(
+            Role::Principal,
+            vec!["SCH-101".into()],
+            Some("E1".into()),
+            Duration::from_secs(60),
+        )
+        .unwrap();
+        assert_eq!(keys.verify(&keys.mint(&claims).unwrap()).unwrap(), claims);
+    }
+
+    #[test]
+    fn expired_foreign_and_malformed_tokens_are_unauthenticated() {
+        let keys = Keys::from_secret("s3cret");
+        let mut claims = Claims::new(Role::Admin, vec![], None, Duration::from_secs(60)).unwrap();
+        claims.exp -= 3600;
+        let expired = keys.verify(&keys.mint(&claims).unwrap()).unwrap_err();
+        assert!(expired.to_string().contains("expired"), "{expired}");
+        let foreign =
+            Keys::from_secret("other").mint(&Claims::new(Role::Admin, vec![], None, Duration::from_secs(60)).unwrap());
+        assert_eq!(keys.verify(&foreign.unwrap()).unwrap_err().code(), "UNAUTHENTICATED");
+        assert_eq!(keys.verify("not.a.token").unwrap_err().code(), "UNAUTHENTICATED");
+    }
+
+    #[test]
+    fn principals_need_a_school_and_employees_a_number() {
+        assert!(Claims::new(Role::Principal, vec![], None, Duration::from_secs(1)).is_err());
+        assert!(Claims::new(Role::Employee, vec![], None, Duration::from_secs(1)).is_err());
+        assert_eq!(parse_ttl("8h").unwrap(), Duration::from_secs(8 * 3600));
+        assert!(parse_ttl("soon").is_err());
+    }
+}
