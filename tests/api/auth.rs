@@ -18,6 +18,8 @@ on_both_databases!(
     principal_sees_their_school_and_another_schools_records_do_not_exist,
     employee_sees_only_their_own_records,
     differencing_overlapping_breakdowns_does_not_reveal_a_withheld_ease_count,
+    survey_results_withhold_small_groups_their_complement_and_their_parts,
+    a_teachers_sfs_results_are_for_the_teacher_and_their_evaluator_only,
 );
 
 /// The total of a top-level list as a viewer sees it.
@@ -487,4 +489,113 @@ async fn differencing_overlapping_breakdowns_does_not_reveal_a_withheld_ease_cou
         );
     }
     let _ = day("2026-01-01");
+}
+
+async fn survey_results_withhold_small_groups_their_complement_and_their_parts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let d = District::new(&app.db).await;
+    let (survey, question) = d.school_experience_survey().await;
+    let (a, b, c) = (
+        d.school("SCH-A").await,
+        d.school("SCH-B").await,
+        d.school("SCH-C").await,
+    );
+    d.respond(survey, question, a, &[4; 12]).await;
+    d.respond(survey, question, b, &[1, 2, 1, 1]).await;
+    d.respond(survey, question, c, &[3; 30]).await;
+    let query = "query ($org: String) { surveyResults(survey: \"SES-2026\", organization: $org) {
+        n favorableShare suppressionReason breakdown { organization { code } n mean suppressionReason } } }";
+    let analyst = app.token(Role::Analyst, &[], None);
+    for token in [None, Some(analyst.as_str()), Some(app.admin_token())] {
+        let region = app.query_ok_as(token, query, json!({ "org": "RGN" })).await["surveyResults"][0].clone();
+        assert_eq!(region["n"], 46);
+        let cells: Vec<(Value, Value, Value)> = region["breakdown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["organization"]["code"].clone(),
+                    c["n"].clone(),
+                    c["suppressionReason"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                (json!("SCH-A"), Value::Null, json!("COMPLEMENTARY")),
+                (json!("SCH-B"), Value::Null, json!("SMALL_GROUP")),
+                (json!("SCH-C"), json!(30), Value::Null),
+            ],
+            "4 respondents are withheld for every role, and 12 with them"
+        );
+        // Asking for the schools themselves reveals no more than the breakdown did.
+        for (school, reason) in [("SCH-A", "COMPLEMENTARY"), ("SCH-B", "SMALL_GROUP")] {
+            if token == Some(analyst.as_str()) || token == Some(app.admin_token()) {
+                let own = app.query_ok_as(token, query, json!({ "org": school })).await["surveyResults"][0].clone();
+                assert_eq!(
+                    (own["n"].clone(), own["suppressionReason"].clone()),
+                    (Value::Null, json!(reason)),
+                    "{school}"
+                );
+            }
+        }
+    }
+}
+
+async fn a_teachers_sfs_results_are_for_the_teacher_and_their_evaluator_only(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let data = app
+        .query_ok(
+            r#"{ surveyAdministrations(first: 100, filter: { survey: "SFS-2026", status: ADMINISTERED }, orderBy: { field: RESPONSE_COUNT, direction: DESC }) {
+                  edges { node { teacher { employeeNumber evaluations(filter: { schoolYear: 2026 }) { edges { node { evaluator { employeeNumber } school { code } } } } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let (teacher, evaluator, school) = nodes(&data["surveyAdministrations"])
+        .iter()
+        .find_map(|a| {
+            let teacher = a["teacher"]["employeeNumber"].as_str()?.to_owned();
+            let evaluation = nodes(&a["teacher"]["evaluations"]).into_iter().next()?;
+            let evaluator = evaluation["evaluator"]["employeeNumber"].as_str()?.to_owned();
+            Some((teacher, evaluator, evaluation["school"]["code"].as_str()?.to_owned()))
+        })
+        .expect("an administered classroom whose teacher has an evaluator");
+    let query = "query ($n: String!) { staffMember(employeeNumber: $n) { sfsResults(schoolYear: 2026) { question { code } n mean favorableShare suppressed } } }";
+    let vars = json!({ "n": teacher });
+    let own = app.token(Role::Employee, &[], Some(&teacher));
+    let evaluating = app.token(Role::Principal, &[&school], Some(&evaluator));
+    for token in [&own, &evaluating] {
+        let results = app.query_ok_as(Some(token), query, vars.clone()).await["staffMember"]["sfsResults"].clone();
+        let results = results.as_array().unwrap();
+        assert!(!results.is_empty());
+        assert!(
+            results
+                .iter()
+                .all(|q| q["suppressed"] == true || q["n"].as_u64().unwrap() >= 10)
+        );
+        assert!(
+            results.iter().any(|q| q["mean"].is_number()),
+            "a well-answered classroom shows its results"
+        );
+    }
+    // Anyone else — HR, another teacher, even ADMIN — is refused.
+    let other_teacher = {
+        let data = app.query_ok(r#"{ staff(first: 1, filter: { employeeGroup: "TCH" }, orderBy: { field: EMPLOYEE_NUMBER, direction: DESC }) { edges { node { employeeNumber } } } }"#, json!({})).await;
+        nodes(&data["staff"])[0]["employeeNumber"].as_str().unwrap().to_owned()
+    };
+    assert_ne!(other_teacher, teacher);
+    for token in [
+        app.token(Role::Hr, &[], None),
+        app.token(Role::Employee, &[], Some(&other_teacher)),
+        app.admin_token().to_owned(),
+    ] {
+        let body = app.graphql_as(Some(&token), query, vars.clone()).await;
+        assert!(
+            body["data"]["staffMember"].is_null() || error_code(&body) == "FORBIDDEN",
+            "{body:#}"
+        );
+        assert!(body["data"]["staffMember"].get("sfsResults").is_none_or(Value::is_null));
+    }
 }

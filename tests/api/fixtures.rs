@@ -310,6 +310,67 @@ impl District {
         .unwrap();
     }
 
+    /// A 2026 School Experience Survey with one question, SUPPORTIVE_PLACE (1–4, favorable
+    /// from 3); returns (survey, question).
+    pub async fn school_experience_survey(&self) -> (i32, i32) {
+        let survey = survey::Entity::insert(survey::ActiveModel {
+            id: NotSet,
+            code: Set("SES-2026".into()),
+            title: Set("School Experience Survey".into()),
+            kind: Set(SurveyKind::SchoolExperience),
+            school_year: Set(YEAR),
+            window_start: Set(day("2026-01-10")),
+            window_end: Set(day("2026-03-10")),
+            min_report_n: Set(10),
+            confidential: Set(true),
+        })
+        .exec(&self.db)
+        .await
+        .unwrap()
+        .last_insert_id;
+        let question = survey_question::Entity::insert(survey_question::ActiveModel {
+            id: NotSet,
+            survey_id: Set(survey),
+            code: Set("SUPPORTIVE_PLACE".into()),
+            text: Set("My school is a supportive place to work.".into()),
+            scale_min: Set(1),
+            scale_max: Set(4),
+            favorable_from: Set(3),
+        })
+        .exec(&self.db)
+        .await
+        .unwrap()
+        .last_insert_id;
+        (survey, question)
+    }
+
+    /// `values.len()` anonymous responses at `school`, one answer each.
+    pub async fn respond(&self, survey: i32, question: i32, school: i32, values: &[i32]) {
+        for value in values {
+            let n = self.next();
+            let response = survey_response::Entity::insert(survey_response::ActiveModel {
+                id: NotSet,
+                survey_id: Set(survey),
+                response_key: Set(format!("R{n:06}")),
+                administration_id: Set(None),
+                school_id: Set(Some(school)),
+            })
+            .exec(&self.db)
+            .await
+            .unwrap()
+            .last_insert_id;
+            survey_answer::Entity::insert(survey_answer::ActiveModel {
+                id: NotSet,
+                response_id: Set(response),
+                question_id: Set(question),
+                value: Set(*value),
+            })
+            .exec(&self.db)
+            .await
+            .unwrap();
+        }
+    }
+
     /// An EASE report for the 2026 school year.
     pub async fn ease(&self, organization: i32, service: ServiceType, unique: i32, sessions: i32, eligible: i32) {
         ease_report::Entity::insert(ease_report::ActiveModel {

@@ -210,6 +210,11 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
+    /// The ADMIN token `graphql` sends.
+    pub fn admin_token(&self) -> &str {
+        &self.admin
+    }
+
     /// A token for `role` signed with the test secret.
     pub fn token(&self, role: api::auth::Role, schools: &[&str], employee: Option<&str>) -> String {
         token(&self.keys, role, schools, employee)

@@ -1,54 +1,25 @@
 //! Queries of the measures.
 
 use super::lists::{self, EntryWindow};
-use super::scope::{SchoolYear, Scope};
+use super::scope::{SchoolYear, Scope, scope_for};
 use super::service::{MeasureResult, Run};
 use super::types::{
     EaseService, EligibleClassroom, GroupCoverageObject, PlanMeasure, StatusCount, SupervisoryEntry, TrainingStatus,
     classroom_connection, ease_services, entry_connection,
 };
-use crate::auth::{Role, Viewer};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::Role;
+use crate::error::ApiError;
 use crate::schema::RequestContext;
 use crate::schema::relay::{ConnectionFields, PageRequest, Sort};
 use crate::schema::scalars::Date;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result, ResultExt};
 use chrono::{NaiveDate, Utc};
-use entity::enums::OrganizationKind;
 use std::sync::Arc;
 
 /// Measure queries.
 #[derive(Default)]
 pub struct MeasuresQuery;
-
-/// The scopes a viewer may take measures over: the district and its regions for everyone; a
-/// school or office for ADMIN, HR, ANALYST and, for their own schools, principals. A principal
-/// naming another school gets the answer a code that names nothing gets.
-fn authorize_scope(viewer: &Viewer, scope: &Scope) -> ApiResult<()> {
-    if matches!(
-        scope.organization.kind,
-        OrganizationKind::District | OrganizationKind::Region
-    ) {
-        return Ok(());
-    }
-    match viewer.role {
-        Role::Admin | Role::Hr | Role::Analyst => Ok(()),
-        Role::Principal if viewer.school_ids.contains(&scope.organization.id) => Ok(()),
-        Role::Principal => Err(ApiError::NotFound(format!(
-            "organization `{}`",
-            scope.organization.code
-        ))),
-        Role::Employee | Role::Public => Err(ApiError::Forbidden),
-    }
-}
-
-/// The scope named by `organization`, if the viewer may take measures over it.
-async fn scope_for(request: &RequestContext, organization: Option<&str>) -> ApiResult<Scope> {
-    let scope = Scope::resolve(&request.db, organization, "organization").await?;
-    authorize_scope(&request.viewer, &scope)?;
-    Ok(scope)
-}
 
 /// The one measure `code` over a scope.
 async fn measure(

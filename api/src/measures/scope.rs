@@ -1,7 +1,9 @@
 //! What a measure is taken over: a school year, an organization scope and an as-of date
 //! (DESIGN.md §3), and the SQL the measures share to express them on SQLite and PostgreSQL.
 
+use crate::auth::{Role, Viewer};
 use crate::error::{ApiError, ApiResult};
+use crate::schema::RequestContext;
 use chrono::{Datelike, NaiveDate, Utc};
 use entity::enums::OrganizationKind;
 use entity::organization;
@@ -108,6 +110,34 @@ impl Scope {
             siblings,
         })
     }
+}
+
+/// The scopes a viewer may take measures over: the district and its regions for everyone; a
+/// school or office for ADMIN, HR, ANALYST and, for their own schools, principals. A principal
+/// naming another school gets the answer a code that names nothing gets.
+pub fn authorize_scope(viewer: &Viewer, scope: &Scope) -> ApiResult<()> {
+    if matches!(
+        scope.organization.kind,
+        OrganizationKind::District | OrganizationKind::Region
+    ) {
+        return Ok(());
+    }
+    match viewer.role {
+        Role::Admin | Role::Hr | Role::Analyst => Ok(()),
+        Role::Principal if viewer.school_ids.contains(&scope.organization.id) => Ok(()),
+        Role::Principal => Err(ApiError::NotFound(format!(
+            "organization `{}`",
+            scope.organization.code
+        ))),
+        Role::Employee | Role::Public => Err(ApiError::Forbidden),
+    }
+}
+
+/// The scope named by `organization`, if the viewer may take measures over it.
+pub async fn scope_for(request: &RequestContext, organization: Option<&str>) -> ApiResult<Scope> {
+    let scope = Scope::resolve(&request.db, organization, "organization").await?;
+    authorize_scope(&request.viewer, &scope)?;
+    Ok(scope)
 }
 
 /// `tree(org_id, unit_id)`: every organization in the scope's subtree (`:scope` is its id)

@@ -344,6 +344,16 @@ impl Staff {
     ) -> Result<Connection<String, TrainingCompletion, ConnectionFields>> {
         completions_of_staff(ctx, self.0.id, filter, order_by, first, after).await
     }
+    /// This teacher's Stakeholder Feedback Survey results of a school year, per question —
+    /// visible to the teacher and their evaluator only; withheld below the survey's minimum
+    /// report size.
+    async fn sfs_results(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "School year, by its ending year.")] school_year: i32,
+    ) -> Result<Vec<crate::survey::results::QuestionResult>> {
+        crate::survey::query::sfs_results_of(ctx, self.0.id, school_year).await
+    }
     /// Survey administrations in this teacher's classrooms.
     async fn survey_administrations(
         &self,

@@ -5,4 +5,5 @@
 
 pub mod loader;
 pub mod query;
+pub mod results;
 pub mod types;

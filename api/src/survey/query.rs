@@ -1,13 +1,18 @@
 //! Queries of the survey area.
 
 use super::loader::filter_administrations;
+use super::results::{self, QuestionResult};
 use super::types::{AdministrationFilter, AdministrationOrder, Survey, SurveyAdministration, SurveyKind};
+use crate::error::{ApiError, ApiResult};
+use crate::measures::scope::scope_for;
+use crate::schema::RequestContext;
 use crate::schema::loader::{by_key, list};
 use crate::schema::relay::{ConnectionFields, Sort};
+use async_graphql::ResultExt;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result};
-use entity::{survey, survey_administration};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryTrait};
+use entity::{evaluation, evaluation_cycle, survey, survey_administration, survey_question};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
 /// Survey queries.
 #[derive(Default)]
@@ -43,6 +48,31 @@ impl SurveyQuery {
         by_key::<survey::Entity, _>(ctx, survey::Column::Code, &code, Survey).await
     }
 
+    /// A survey's results per question over an organization (the district when omitted): n,
+    /// mean and favorable share, with a breakdown by the organization's children. Groups of
+    /// fewer than the survey's minimum report size are withheld, with their complementary
+    /// sibling.
+    async fn survey_results(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The survey's code, e.g. `SES-2026`.")] survey: String,
+        #[graphql(desc = "Code of the district, a region or a school; the district when omitted.")]
+        organization: Option<String>,
+    ) -> Result<Vec<QuestionResult>> {
+        let request = RequestContext::of(ctx).extend()?;
+        let found = survey::Entity::find()
+            .filter(survey::Column::Code.eq(survey.as_str()))
+            .one(&request.db)
+            .await
+            .map_err(ApiError::from)
+            .extend()?
+            .ok_or_else(|| ApiError::NotFound(format!("survey `{survey}`")))
+            .extend()?;
+        let scope = scope_for(request, organization.as_deref()).await.extend()?;
+        let questions = questions_of(request, found.id).await.extend()?;
+        results::results(&request.db, &found, &scope, &questions).await.extend()
+    }
+
     /// Survey administrations across the district, filtered.
     async fn survey_administrations(
         &self,
@@ -57,4 +87,57 @@ impl SurveyQuery {
         let sort = AdministrationOrder::sort(order_by);
         list::<survey_administration::Entity, _>(ctx, select, first, after, sort, SurveyAdministration).await
     }
+}
+
+async fn questions_of(request: &RequestContext, survey: i32) -> ApiResult<Vec<survey_question::Model>> {
+    Ok(survey_question::Entity::find()
+        .filter(survey_question::Column::SurveyId.eq(survey))
+        .order_by_asc(survey_question::Column::Id)
+        .all(&request.db)
+        .await?)
+}
+
+/// A teacher's Stakeholder Feedback Survey results of a school year, per question: for the
+/// teacher and their evaluator only (DESIGN.md §4), withheld below the survey's minimum.
+pub async fn sfs_results_of(ctx: &Context<'_>, teacher: i32, school_year: i32) -> Result<Vec<QuestionResult>> {
+    let request = RequestContext::of(ctx).extend()?;
+    let viewer = &request.viewer;
+    let Some(me) = viewer.staff_id else {
+        return Err(ApiError::Forbidden).extend();
+    };
+    let allowed = me == teacher
+        || evaluation::Entity::find()
+            .filter(evaluation::Column::EvaluateeId.eq(teacher))
+            .filter(evaluation::Column::EvaluatorId.eq(me))
+            .filter(
+                evaluation::Column::CycleId.in_subquery(
+                    evaluation_cycle::Entity::find()
+                        .select_only()
+                        .column(evaluation_cycle::Column::Id)
+                        .filter(evaluation_cycle::Column::SchoolYear.eq(school_year))
+                        .into_query(),
+                ),
+            )
+            .count(&request.db)
+            .await
+            .map_err(ApiError::from)
+            .extend()?
+            > 0;
+    if !allowed {
+        return Err(ApiError::Forbidden).extend();
+    }
+    let sfs = survey::Entity::find()
+        .filter(survey::Column::Kind.eq(entity::enums::SurveyKind::StakeholderFeedback))
+        .filter(survey::Column::SchoolYear.eq(school_year))
+        .one(&request.db)
+        .await
+        .map_err(ApiError::from)
+        .extend()?;
+    let Some(sfs) = sfs else {
+        return Ok(Vec::new());
+    };
+    let questions = questions_of(request, sfs.id).await.extend()?;
+    results::teacher_results(&request.db, &sfs, teacher, &questions)
+        .await
+        .extend()
 }
