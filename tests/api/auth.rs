@@ -20,6 +20,7 @@ on_both_databases!(
     differencing_overlapping_breakdowns_does_not_reveal_a_withheld_ease_count,
     survey_results_withhold_small_groups_their_complement_and_their_parts,
     a_teachers_sfs_results_are_for_the_teacher_and_their_evaluator_only,
+    every_top_level_list_shows_each_role_what_the_policy_says,
 );
 
 /// The total of a top-level list as a viewer sees it.
@@ -580,6 +581,34 @@ async fn a_teachers_sfs_results_are_for_the_teacher_and_their_evaluator_only(bac
             "a well-answered classroom shows its results"
         );
     }
+    // One classroom's results, through the administration, likewise.
+    let administration = {
+        let data = app
+            .query_ok(
+                r#"query ($n: String!) { staffMember(employeeNumber: $n) { surveyAdministrations(filter: { status: ADMINISTERED }) { edges { node { id } } } } }"#,
+                vars.clone(),
+            )
+            .await;
+        nodes(&data["staffMember"]["surveyAdministrations"])[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let by_node = "query ($id: ID!) { node(id: $id) { ... on SurveyAdministration { results { n suppressed } } } }";
+    let classroom = app
+        .query_ok_as(Some(&own), by_node, json!({ "id": administration }))
+        .await;
+    assert!(!classroom["node"]["results"].as_array().unwrap().is_empty());
+    let hr = app.token(Role::Hr, &[], None);
+    let refused = app
+        .graphql_as(Some(&hr), by_node, json!({ "id": administration }))
+        .await;
+    assert_eq!(
+        error_code(&refused),
+        "FORBIDDEN",
+        "HR sees the administration, not its results"
+    );
+
     // Anyone else — HR, another teacher, even ADMIN — is refused.
     let other_teacher = {
         let data = app.query_ok(r#"{ staff(first: 1, filter: { employeeGroup: "TCH" }, orderBy: { field: EMPLOYEE_NUMBER, direction: DESC }) { edges { node { employeeNumber } } } }"#, json!({})).await;
@@ -597,5 +626,72 @@ async fn a_teachers_sfs_results_are_for_the_teacher_and_their_evaluator_only(bac
             "{body:#}"
         );
         assert!(body["data"]["staffMember"].get("sfsResults").is_none_or(Value::is_null));
+    }
+}
+
+/// Whether a role sees rows of a list: all of them, some (their own or their schools'), none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sees {
+    All,
+    Some,
+    None,
+}
+
+async fn every_top_level_list_shows_each_role_what_the_policy_says(backend: Backend) {
+    use Sees::{All, None as No, Some as Part};
+    let app = TestApp::spawn_with_demo(backend).await;
+    let lists = [
+        "organizations",
+        "staff",
+        "sections",
+        "evaluations",
+        "surveys",
+        "surveyAdministrations",
+        "trainingCourses",
+        "trainingCompletions",
+    ];
+    // ADMIN, HR, ANALYST, PRINCIPAL, EMPLOYEE, PUBLIC for each list, in order.
+    let policy: [[Sees; 6]; 8] = [
+        [All, All, All, All, All, All],
+        [All, All, No, Part, Part, No],
+        [All, All, All, Part, Part, No],
+        [All, All, No, Part, Part, No],
+        [All, All, All, All, All, All],
+        [All, All, No, Part, Part, No],
+        [All, All, All, All, All, All],
+        [All, All, No, No, Part, No],
+    ];
+    let teacher = {
+        let data = app.query_ok(r#"{ surveyAdministrations(first: 1, filter: { status: ADMINISTERED }) { edges { node { teacher { employeeNumber trainingCompletions { totalCount } } } } } }"#, json!({})).await;
+        nodes(&data["surveyAdministrations"])[0]["teacher"]["employeeNumber"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let tokens = [
+        Some(app.token(Role::Admin, &[], None)),
+        Some(app.token(Role::Hr, &[], None)),
+        Some(app.token(Role::Analyst, &[], None)),
+        Some(app.token(Role::Principal, &["SCH-101"], None)),
+        Some(app.token(Role::Employee, &[], Some(&teacher))),
+        None,
+    ];
+    for (list, expected) in lists.iter().zip(policy) {
+        let all = total_as(&app, Some(app.admin_token()), list).await;
+        assert!(all > 1, "{list} has rows");
+        for (token, expected) in tokens.iter().zip(expected) {
+            let seen = total_as(&app, token.as_deref(), list).await;
+            let actual = match seen {
+                0 => No,
+                n if n == all => All,
+                _ => Part,
+            };
+            // A teacher may have no training at all: "some" then shows as none.
+            let acceptable = actual == expected || (expected == Part && actual == No && *list == "trainingCompletions");
+            assert!(
+                acceptable,
+                "{list}: expected {expected:?}, saw {seen} of {all} as {token:?}"
+            );
+        }
     }
 }

@@ -97,35 +97,43 @@ async fn questions_of(request: &RequestContext, survey: i32) -> ApiResult<Vec<su
         .await?)
 }
 
+/// FORBIDDEN unless the viewer is the teacher or evaluates them in `school_year` (DESIGN.md
+/// §4: a teacher's SFS results are for the teacher and their evaluator only).
+async fn authorize_teacher_results(request: &RequestContext, teacher: i32, school_year: i32) -> ApiResult<()> {
+    let Some(me) = request.viewer.staff_id else {
+        return Err(ApiError::Forbidden);
+    };
+    if me == teacher {
+        return Ok(());
+    }
+    let evaluates = evaluation::Entity::find()
+        .filter(evaluation::Column::EvaluateeId.eq(teacher))
+        .filter(evaluation::Column::EvaluatorId.eq(me))
+        .filter(
+            evaluation::Column::CycleId.in_subquery(
+                evaluation_cycle::Entity::find()
+                    .select_only()
+                    .column(evaluation_cycle::Column::Id)
+                    .filter(evaluation_cycle::Column::SchoolYear.eq(school_year))
+                    .into_query(),
+            ),
+        )
+        .count(&request.db)
+        .await?;
+    if evaluates > 0 {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
 /// A teacher's Stakeholder Feedback Survey results of a school year, per question: for the
-/// teacher and their evaluator only (DESIGN.md §4), withheld below the survey's minimum.
+/// teacher and their evaluator only, withheld below the survey's minimum.
 pub async fn sfs_results_of(ctx: &Context<'_>, teacher: i32, school_year: i32) -> Result<Vec<QuestionResult>> {
     let request = RequestContext::of(ctx).extend()?;
-    let viewer = &request.viewer;
-    let Some(me) = viewer.staff_id else {
-        return Err(ApiError::Forbidden).extend();
-    };
-    let allowed = me == teacher
-        || evaluation::Entity::find()
-            .filter(evaluation::Column::EvaluateeId.eq(teacher))
-            .filter(evaluation::Column::EvaluatorId.eq(me))
-            .filter(
-                evaluation::Column::CycleId.in_subquery(
-                    evaluation_cycle::Entity::find()
-                        .select_only()
-                        .column(evaluation_cycle::Column::Id)
-                        .filter(evaluation_cycle::Column::SchoolYear.eq(school_year))
-                        .into_query(),
-                ),
-            )
-            .count(&request.db)
-            .await
-            .map_err(ApiError::from)
-            .extend()?
-            > 0;
-    if !allowed {
-        return Err(ApiError::Forbidden).extend();
-    }
+    authorize_teacher_results(request, teacher, school_year)
+        .await
+        .extend()?;
     let sfs = survey::Entity::find()
         .filter(survey::Column::Kind.eq(entity::enums::SurveyKind::StakeholderFeedback))
         .filter(survey::Column::SchoolYear.eq(school_year))
@@ -137,7 +145,35 @@ pub async fn sfs_results_of(ctx: &Context<'_>, teacher: i32, school_year: i32) -
         return Ok(Vec::new());
     };
     let questions = questions_of(request, sfs.id).await.extend()?;
-    results::teacher_results(&request.db, &sfs, teacher, &questions)
+    results::teacher_results(&request.db, &sfs, teacher, None, &questions)
         .await
         .extend()
+}
+
+/// One administration's results, per question: for its teacher and their evaluator only.
+pub async fn administration_results(
+    ctx: &Context<'_>,
+    administration: &survey_administration::Model,
+) -> Result<Vec<QuestionResult>> {
+    let request = RequestContext::of(ctx).extend()?;
+    let survey = survey::Entity::find_by_id(administration.survey_id)
+        .one(&request.db)
+        .await
+        .map_err(ApiError::from)
+        .extend()?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("administration without its survey")))
+        .extend()?;
+    authorize_teacher_results(request, administration.teacher_id, survey.school_year)
+        .await
+        .extend()?;
+    let questions = questions_of(request, survey.id).await.extend()?;
+    results::teacher_results(
+        &request.db,
+        &survey,
+        administration.teacher_id,
+        Some(administration.id),
+        &questions,
+    )
+    .await
+    .extend()
 }

@@ -151,16 +151,19 @@ pub async fn results(
         .collect())
 }
 
-/// A teacher's results over their classrooms' administrations of `survey`.
+/// A teacher's results over their classrooms' administrations of `survey`, or over one of
+/// them (`administration`).
 pub async fn teacher_results(
     db: &DatabaseConnection,
     survey: &entity::survey::Model,
     teacher: i32,
+    administration: Option<i32>,
     questions: &[survey_question::Model],
 ) -> ApiResult<Vec<QuestionResult>> {
     let rows = Params::new()
         .set("survey", survey.id)
         .set("teacher", teacher)
+        .set("administration", administration.unwrap_or(-1))
         .query(
             db,
             "SELECT ans.question_id AS question_id, CAST(COUNT(*) AS BIGINT) AS n, \
@@ -169,7 +172,8 @@ pub async fn teacher_results(
              FROM survey_answer ans JOIN survey_question q ON q.id = ans.question_id \
              JOIN survey_response r ON r.id = ans.response_id \
              JOIN survey_administration a ON a.id = r.administration_id \
-             WHERE q.survey_id = :survey AND a.teacher_id = :teacher GROUP BY ans.question_id",
+             WHERE q.survey_id = :survey AND a.teacher_id = :teacher \
+             AND (a.id = :administration OR :administration = -1) GROUP BY ans.question_id",
         )
         .await?;
     let mut by_question = HashMap::new();

@@ -192,6 +192,11 @@ impl SurveyAdministration {
     async fn section(&self, ctx: &Context<'_>) -> Result<Option<Section>> {
         maybe_one::<section::Entity, _>(ctx, Some(self.0.section_id), Section).await
     }
+    /// The classroom's results, per question — for its teacher and their evaluator only;
+    /// withheld below the survey's minimum report size.
+    async fn results(&self, ctx: &Context<'_>) -> Result<Vec<super::results::QuestionResult>> {
+        super::query::administration_results(ctx, &self.0).await
+    }
     /// The teacher whose classroom it is.
     async fn teacher(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
         maybe_one::<staff::Entity, _>(ctx, Some(self.0.teacher_id), Staff).await
