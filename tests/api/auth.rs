@@ -21,6 +21,7 @@ on_both_databases!(
     survey_results_withhold_small_groups_their_complement_and_their_parts,
     a_teachers_sfs_results_are_for_the_teacher_and_their_evaluator_only,
     every_top_level_list_shows_each_role_what_the_policy_says,
+    a_group_withheld_above_stays_withheld_at_every_level_below,
 );
 
 /// The total of a top-level list as a viewer sees it.
@@ -507,7 +508,9 @@ async fn survey_results_withhold_small_groups_their_complement_and_their_parts(b
     let query = "query ($org: String) { surveyResults(survey: \"SES-2026\", organization: $org) {
         n favorableShare suppressionReason breakdown { organization { code } n mean suppressionReason } } }";
     let analyst = app.token(Role::Analyst, &[], None);
-    for token in [None, Some(analyst.as_str()), Some(app.admin_token())] {
+    let body = app.graphql_as(None, query, json!({ "org": "RGN" })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "survey results are not the public's");
+    for token in [Some(analyst.as_str()), Some(app.admin_token())] {
         let region = app.query_ok_as(token, query, json!({ "org": "RGN" })).await["surveyResults"][0].clone();
         assert_eq!(region["n"], 46);
         let cells: Vec<(Value, Value, Value)> = region["breakdown"]
@@ -694,4 +697,66 @@ async fn every_top_level_list_shows_each_role_what_the_policy_says(backend: Back
             );
         }
     }
+}
+
+async fn a_group_withheld_above_stays_withheld_at_every_level_below(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let d = District::new(&app.db).await;
+    let (survey, question) = d.school_experience_survey().await;
+    // Region RGN: 3 respondents; region RGN-2: one school of 60. The district shows 63.
+    let small = d.school("SCH-A").await;
+    let second = d.another_region("RGN-2").await;
+    let big = {
+        use entity::*;
+        use sea_orm::{ActiveValue::NotSet, EntityTrait, Set};
+        organization::Entity::insert(organization::ActiveModel {
+            id: NotSet,
+            code: Set("SCH-C".into()),
+            name: Set("C".into()),
+            kind: Set(entity::enums::OrganizationKind::School),
+            parent_id: Set(Some(second)),
+            equity_tier: Set(None),
+        })
+        .exec(&app.db)
+        .await
+        .unwrap()
+        .last_insert_id
+    };
+    d.respond(survey, question, small, &[4, 4, 1]).await;
+    d.respond(survey, question, big, &[3; 60]).await;
+    let results =
+        "query ($org: String) { surveyResults(survey: \"SES-2026\", organization: $org) { n suppressionReason } }";
+    let measure = "query ($org: String) { planMeasures(schoolYear: 2026, organization: $org, codes: [\"SES_SUPPORTIVE\"]) { denominator suppressionReason } }";
+    let district = app.query_ok(results, json!({ "org": null })).await;
+    assert_eq!(district["surveyResults"][0]["n"], 63);
+    // RGN-2's 60, or SCH-C's, would give RGN's 3 away: 63 − 60.
+    for org in ["RGN-2", "SCH-C"] {
+        let data = app.query_ok(results, json!({ "org": org })).await;
+        assert_eq!(data["surveyResults"][0]["n"], Value::Null, "surveyResults at {org}");
+        assert_eq!(data["surveyResults"][0]["suppressionReason"], "COMPLEMENTARY");
+        let data = app.query_ok(measure, json!({ "org": org })).await;
+        assert_eq!(
+            data["planMeasures"][0]["denominator"],
+            Value::Null,
+            "SES_SUPPORTIVE at {org}"
+        );
+    }
+    // The public's coverage figures obey the same rule; and a school is not the public's level.
+    let body = app
+        .graphql_as(
+            None,
+            r#"{ sfsCoverage(schoolYear: 2026, organization: "SCH-A") { measure { rate } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    let principal = app.token(Role::Principal, &["SCH-C"], None);
+    let body = app
+        .graphql_as(
+            Some(&principal),
+            r#"{ sfsCoverage(schoolYear: 2026, organization: "SCH-A") { measure { rate } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), "NOT_FOUND");
 }

@@ -30,10 +30,8 @@ async fn measure(
 ) -> Result<(Arc<MeasureResult>, Scope, SchoolYear)> {
     let request = RequestContext::of(ctx).extend()?;
     let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
-    let scope = Scope::resolve(&request.db, organization, "organization")
-        .await
-        .extend()?;
-    let run = Run::new(&request.db, year, year.default_as_of(), &scope);
+    let scope = scope_for(request, organization).await.extend()?;
+    let run = Run::new(&request.db, year, year.default_as_of(), &scope).for_public(request.viewer.role == Role::Public);
     let result = run
         .plan_measures(&[code.to_owned()])
         .await

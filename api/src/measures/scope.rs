@@ -1,6 +1,7 @@
 //! What a measure is taken over: a school year, an organization scope and an as-of date
 //! (DESIGN.md §3), and the SQL the measures share to express them on SQLite and PostgreSQL.
 
+use super::suppress::{self, Rule, SuppressionReason};
 use crate::auth::{Role, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::schema::RequestContext;
@@ -11,7 +12,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QueryResult,
     Statement, Value,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A school year, named by its ending year: 2026 is 1 July 2025 to 30 June 2026.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,8 +68,21 @@ pub struct Scope {
     pub organization: organization::Model,
     pub children: Vec<organization::Model>,
     /// The parent's children, this organization among them (empty for the district): the
-    /// breakdown this scope is a cell of, which confidential figures are also checked against.
+    /// breakdown this scope is a cell of.
     pub siblings: Vec<organization::Model>,
+    /// From the district down to the parent: each ancestor, its children's ids in code order
+    /// (its breakdown) and the child on the way to this scope. A small figure withheld in any
+    /// of those breakdowns stays withheld here, or subtracting views at two levels would
+    /// reveal it.
+    pub ancestors: Vec<Ancestor>,
+}
+
+/// An ancestor of a scope and its breakdown.
+#[derive(Debug, Clone)]
+pub struct Ancestor {
+    pub id: i32,
+    pub children: Vec<i32>,
+    pub toward: i32,
 }
 
 impl Scope {
@@ -104,10 +118,34 @@ impl Scope {
             }
             None => Vec::new(),
         };
+        let mut ancestors = Vec::new();
+        let (mut toward, mut up) = (found.id, found.parent_id);
+        while let Some(parent) = up {
+            if ancestors.len() >= 16 {
+                break; // A cycle in the tree; the migrations prevent none, imports should.
+            }
+            let level: Vec<organization::Model> = organization::Entity::find()
+                .filter(organization::Column::ParentId.eq(parent))
+                .order_by_asc(organization::Column::Code)
+                .all(db)
+                .await?;
+            ancestors.push(Ancestor {
+                id: parent,
+                children: level.iter().map(|o| o.id).collect(),
+                toward,
+            });
+            toward = parent;
+            up = organization::Entity::find_by_id(parent)
+                .one(db)
+                .await?
+                .and_then(|p| p.parent_id);
+        }
+        ancestors.reverse();
         Ok(Self {
             organization: found,
             children,
             siblings,
+            ancestors,
         })
     }
 }
@@ -138,6 +176,44 @@ pub async fn scope_for(request: &RequestContext, organization: Option<&str>) -> 
     let scope = Scope::resolve(&request.db, organization, "organization").await?;
     authorize_scope(&request.viewer, &scope)?;
     Ok(scope)
+}
+
+impl Scope {
+    /// Why this scope's figure is withheld because its cell, or an ancestor's, is withheld in
+    /// a breakdown above it; `counts(ancestor)` gives the counts of that ancestor's children.
+    pub async fn withheld_above<F, Fut>(&self, rule: Rule, counts: F) -> ApiResult<Option<SuppressionReason>>
+    where
+        F: Fn(i32) -> Fut,
+        Fut: std::future::Future<Output = ApiResult<HashMap<i32, u64>>>,
+    {
+        let mut by_ancestor = HashMap::new();
+        for ancestor in &self.ancestors {
+            by_ancestor.insert(ancestor.id, counts(ancestor.id).await?);
+        }
+        Ok(self.withheld_among(rule, &by_ancestor))
+    }
+
+    /// [`withheld_above`](Self::withheld_above) with each ancestor's child counts at hand.
+    pub fn withheld_among(
+        &self,
+        rule: Rule,
+        by_ancestor: &HashMap<i32, HashMap<i32, u64>>,
+    ) -> Option<SuppressionReason> {
+        for ancestor in &self.ancestors {
+            let by_child = by_ancestor.get(&ancestor.id)?;
+            let cells: Vec<u64> = ancestor
+                .children
+                .iter()
+                .map(|c| by_child.get(c).copied().unwrap_or(0))
+                .collect();
+            let reasons = suppress::breakdown(rule, &cells);
+            let at = ancestor.children.iter().position(|c| *c == ancestor.toward);
+            if let Some(reason) = at.and_then(|i| reasons.get(i).copied().flatten()) {
+                return Some(reason);
+            }
+        }
+        None
+    }
 }
 
 /// `tree(org_id, unit_id)`: every organization in the scope's subtree (`:scope` is its id)

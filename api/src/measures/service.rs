@@ -7,7 +7,7 @@ use super::scope::{Dialect, Params, SchoolYear, Scope, TREE};
 use super::suppress::{self, Rule, SuppressionReason};
 use crate::error::{ApiError, ApiResult};
 use chrono::NaiveDate;
-use entity::enums::{CourseCategory, RequirementTrigger, SurveyKind, TargetComparator};
+use entity::enums::{CourseCategory, OrganizationKind, RequirementTrigger, SurveyKind, TargetComparator};
 use entity::{organization, plan_measure, survey, training_requirement};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QueryResult};
 use std::collections::HashMap;
@@ -160,35 +160,41 @@ impl<'a> Run<'a> {
                 let extra = self.extra_params(code).await?;
                 let (figure, cells) = self.count(code, &extra, false).await?;
                 let (prior, _) = self.count(code, &extra, true).await?;
-                let (figure, cells, prior) = match code {
-                    MeasureCode::SesSupportive => {
-                        let rule = Rule::MinRespondents(self.ses_min_report_n().await?);
-                        let among_siblings = self.sibling_reason(code, rule).await?;
-                        let figure = among_siblings.map_or(withhold(rule, figure), Figure::withheld);
-                        (figure, withhold_cells(rule, cells), withhold(rule, prior))
-                    }
-                    _ if self.public => {
-                        let rule = Rule::MinRespondents(PUBLIC_MIN_N);
+                // Confidential for everyone (SES), or for the public (coverage and compliance).
+                let rule = match code {
+                    MeasureCode::SesSupportive => Some(Rule::MinRespondents(self.ses_min_report_n().await?)),
+                    _ if self.public => Some(Rule::MinRespondents(PUBLIC_MIN_N)),
+                    _ => None,
+                };
+                let (figure, cells, prior) = match rule {
+                    Some(rule) => {
+                        let above = self.withheld_above(code, &extra, rule, false).await?;
+                        let prior_above = self.withheld_above(code, &extra, rule, true).await?;
                         (
-                            withhold(rule, figure),
-                            withhold_cells(rule, cells),
-                            withhold(rule, prior),
+                            above.map_or(withhold(rule, figure), Figure::withheld),
+                            self.withhold_cells(rule, cells),
+                            prior_above.map_or(withhold(rule, prior), Figure::withheld),
                         )
                     }
-                    _ => (figure, cells, prior),
+                    None => (figure, cells, prior),
                 };
                 (figure, cells, prior)
             }
         };
         // A withheld confidential headline withholds its whole breakdown too: its children would
         // otherwise add up to it.
-        let confidential = matches!(code, MeasureCode::EaseUsage | MeasureCode::SesSupportive);
+        let confidential = matches!(code, MeasureCode::EaseUsage | MeasureCode::SesSupportive) || self.public;
         let breakdown = self
             .scope
             .children
             .iter()
             .map(|child| {
                 let cell = cells.get(&child.id).copied().unwrap_or_default();
+                // The public sees the district and its regions, not schools or offices.
+                let below_public_level = !matches!(child.kind, OrganizationKind::Region | OrganizationKind::District);
+                if self.public && below_public_level {
+                    return (child.clone(), Figure::withheld(SuppressionReason::NotReportedAtLevel));
+                }
                 let cell = match figure.suppressed {
                     Some(_) if confidential && cell.suppressed.is_none() && cell.denominator > 0.0 => {
                         Figure::withheld(SuppressionReason::Complementary)
@@ -267,26 +273,44 @@ impl<'a> Run<'a> {
         Ok((headline, cells))
     }
 
-    /// Why this scope's figure is withheld as a cell of its parent's breakdown, if it is: a
-    /// region shown while its sibling is withheld would give the sibling away by subtraction
-    /// from the district's total.
-    async fn sibling_reason(&self, code: MeasureCode, rule: Rule) -> ApiResult<Option<SuppressionReason>> {
-        let Some(parent) = self.scope.organization.parent_id else {
-            return Ok(None);
-        };
-        let (_, cells) = self.count_over(parent, code, &[], false).await?;
-        let counts: Vec<u64> = self
-            .scope
-            .siblings
+    /// Why this scope's figure is withheld in a breakdown above it (its own cell among its
+    /// siblings, or an ancestor's): shown here, it would give a withheld figure away by
+    /// subtraction between two views.
+    async fn withheld_above(
+        &self,
+        code: MeasureCode,
+        extra: &[(&'static str, i32)],
+        rule: Rule,
+        prior: bool,
+    ) -> ApiResult<Option<SuppressionReason>> {
+        self.scope
+            .withheld_above(rule, |ancestor| async move {
+                let (_, cells) = self.count_over(ancestor, code, extra, prior).await?;
+                Ok(cells
+                    .into_iter()
+                    .map(|(unit, f)| (unit, f.denominator as u64))
+                    .collect())
+            })
+            .await
+    }
+
+    /// The breakdown cells with `rule` applied, in the scope's child order (so the
+    /// complementary cell is chosen the same way in every view).
+    fn withhold_cells(&self, rule: Rule, cells: HashMap<i32, Figure>) -> HashMap<i32, Figure> {
+        let children: Vec<i32> = self.scope.children.iter().map(|c| c.id).collect();
+        let counts: Vec<u64> = children
             .iter()
-            .map(|s| cells.get(&s.id).map_or(0, |f| f.denominator as u64))
+            .map(|c| cells.get(c).map_or(0, |f| f.denominator as u64))
             .collect();
-        let position = self
-            .scope
-            .siblings
-            .iter()
-            .position(|s| s.id == self.scope.organization.id);
-        Ok(position.and_then(|i| suppress::breakdown(rule, &counts).get(i).copied().flatten()))
+        let reasons = suppress::breakdown(rule, &counts);
+        children
+            .into_iter()
+            .zip(reasons)
+            .filter_map(|(unit, reason)| {
+                let figure = *cells.get(&unit)?;
+                Some((unit, reason.map_or(figure, Figure::withheld)))
+            })
+            .collect()
     }
 
     /// The minimum report size of the year's School Experience Survey (10 when there is none).
@@ -400,18 +424,6 @@ fn withhold(rule: Rule, figure: Figure) -> Figure {
         Some(reason) => Figure::withheld(reason),
         None => figure,
     }
-}
-
-fn withhold_cells(rule: Rule, cells: HashMap<i32, Figure>) -> HashMap<i32, Figure> {
-    let (units, figures): (Vec<i32>, Vec<Figure>) = cells.into_iter().unzip();
-    let counts: Vec<u64> = figures.iter().map(|f| f.denominator as u64).collect();
-    let reasons = suppress::breakdown(rule, &counts);
-    units
-        .into_iter()
-        .zip(figures)
-        .zip(reasons)
-        .map(|((unit, figure), reason)| (unit, reason.map_or(figure, Figure::withheld)))
-        .collect()
 }
 
 /// The performance-management requirement for supervisory entries: (window days, prior-valid

@@ -3,6 +3,7 @@
 use super::loader::filter_administrations;
 use super::results::{self, QuestionResult};
 use super::types::{AdministrationFilter, AdministrationOrder, Survey, SurveyAdministration, SurveyKind};
+use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::measures::scope::scope_for;
 use crate::schema::RequestContext;
@@ -60,6 +61,12 @@ impl SurveyQuery {
         organization: Option<String>,
     ) -> Result<Vec<QuestionResult>> {
         let request = RequestContext::of(ctx).extend()?;
+        // Aggregates for the roles that read them; the public has the plan measures, an
+        // employee their own results (`sfsResults`).
+        request
+            .viewer
+            .require(&[Role::Admin, Role::Hr, Role::Analyst, Role::Principal])
+            .extend()?;
         let found = survey::Entity::find()
             .filter(survey::Column::Code.eq(survey.as_str()))
             .one(&request.db)

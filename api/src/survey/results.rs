@@ -101,27 +101,26 @@ pub async fn results(
 ) -> ApiResult<Vec<QuestionResult>> {
     let rule = Rule::MinRespondents(u64::try_from(survey.min_report_n).unwrap_or(10));
     let own = tally(db, survey.id, scope.organization.id).await?;
-    let among_siblings = match scope.organization.parent_id {
-        Some(parent) => Some(tally(db, survey.id, parent).await?),
-        None => None,
-    };
+    // Each ancestor's breakdown, so that a group withheld above stays withheld here.
+    let mut above: HashMap<i32, Tallies> = HashMap::new();
+    for ancestor in &scope.ancestors {
+        above.insert(ancestor.id, tally(db, survey.id, ancestor.id).await?);
+    }
     Ok(questions
         .iter()
         .map(|question| {
             let (headline, cells) = own.get(&question.id).cloned().unwrap_or_default();
-            let sibling_reason = among_siblings.as_ref().and_then(|parent| {
-                let cells = parent
-                    .get(&question.id)
-                    .map(|(_, cells)| cells.clone())
-                    .unwrap_or_default();
-                let counts: Vec<u64> = scope
-                    .siblings
-                    .iter()
-                    .map(|s| cells.get(&s.id).map_or(0, |t| t.n))
-                    .collect();
-                let at = scope.siblings.iter().position(|s| s.id == scope.organization.id)?;
-                suppress::breakdown(rule, &counts).get(at).copied().flatten()
-            });
+            let counts_above: HashMap<i32, HashMap<i32, u64>> = above
+                .iter()
+                .map(|(ancestor, tallies)| {
+                    let cells = tallies
+                        .get(&question.id)
+                        .map(|(_, cells)| cells.clone())
+                        .unwrap_or_default();
+                    (*ancestor, cells.into_iter().map(|(unit, t)| (unit, t.n)).collect())
+                })
+                .collect();
+            let sibling_reason = scope.withheld_among(rule, &counts_above);
             let headline = headline.withheld(sibling_reason.or(rule.check(headline.n)));
             let counts: Vec<u64> = scope
                 .children
@@ -152,7 +151,10 @@ pub async fn results(
 }
 
 /// A teacher's results over their classrooms' administrations of `survey`, or over one of
-/// them (`administration`).
+/// them (`administration`). The classrooms are a breakdown of the teacher's total, so they are
+/// withheld together: a small classroom takes the next smallest with it, and the total is
+/// withheld when the withheld classrooms together are still a small group (the total minus
+/// the shown classrooms would give it away).
 pub async fn teacher_results(
     db: &DatabaseConnection,
     survey: &entity::survey::Model,
@@ -163,31 +165,63 @@ pub async fn teacher_results(
     let rows = Params::new()
         .set("survey", survey.id)
         .set("teacher", teacher)
-        .set("administration", administration.unwrap_or(-1))
         .query(
             db,
-            "SELECT ans.question_id AS question_id, CAST(COUNT(*) AS BIGINT) AS n, \
+            "SELECT ans.question_id AS question_id, a.id AS administration_id, CAST(COUNT(*) AS BIGINT) AS n, \
              CAST(SUM(ans.value) AS DOUBLE PRECISION) AS total, \
              CAST(SUM(CASE WHEN ans.value >= q.favorable_from THEN 1 ELSE 0 END) AS BIGINT) AS favorable \
              FROM survey_answer ans JOIN survey_question q ON q.id = ans.question_id \
              JOIN survey_response r ON r.id = ans.response_id \
              JOIN survey_administration a ON a.id = r.administration_id \
              WHERE q.survey_id = :survey AND a.teacher_id = :teacher \
-             AND (a.id = :administration OR :administration = -1) GROUP BY ans.question_id",
+             GROUP BY ans.question_id, a.id ORDER BY a.id",
         )
         .await?;
-    let mut by_question = HashMap::new();
+    // Per question, each classroom's tally in administration order.
+    let mut by_question: HashMap<i32, Vec<(i32, Tally)>> = HashMap::new();
     for row in &rows {
-        by_question.insert(row.try_get::<i32>("", "question_id")?, Tally::from_row(row)?);
+        let question: i32 = row.try_get("", "question_id")?;
+        by_question
+            .entry(question)
+            .or_default()
+            .push((row.try_get("", "administration_id")?, Tally::from_row(row)?));
     }
     let rule = Rule::MinRespondents(u64::try_from(survey.min_report_n).unwrap_or(10));
     Ok(questions
         .iter()
         .map(|question| {
-            let tally = by_question.get(&question.id).copied().unwrap_or_default();
+            let classrooms = by_question.get(&question.id).cloned().unwrap_or_default();
+            let counts: Vec<u64> = classrooms.iter().map(|(_, t)| t.n).collect();
+            let reasons = suppress::breakdown(rule, &counts);
+            let tally = match administration {
+                Some(one) => classrooms
+                    .iter()
+                    .zip(&reasons)
+                    .find(|((id, _), _)| *id == one)
+                    .map(|((_, tally), reason)| tally.withheld(*reason))
+                    .unwrap_or_default(),
+                None => {
+                    let total = classrooms.iter().fold(Tally::default(), |sum, (_, t)| Tally {
+                        n: sum.n + t.n,
+                        sum: sum.sum + t.sum,
+                        favorable: sum.favorable + t.favorable,
+                        suppressed: None,
+                    });
+                    let hidden: u64 = classrooms
+                        .iter()
+                        .zip(&reasons)
+                        .filter(|(_, r)| r.is_some())
+                        .map(|((_, t), _)| t.n)
+                        .sum();
+                    let reason = rule
+                        .check(total.n)
+                        .or(rule.check(hidden).map(|_| SuppressionReason::Complementary));
+                    total.withheld(reason)
+                }
+            };
             QuestionResult {
                 question: question.clone(),
-                tally: tally.withheld(rule.check(tally.n)),
+                tally,
                 breakdown: Vec::new(),
             }
         })
