@@ -22,6 +22,7 @@ on_both_databases!(
     a_teachers_sfs_results_are_for_the_teacher_and_their_evaluator_only,
     every_top_level_list_shows_each_role_what_the_policy_says,
     a_group_withheld_above_stays_withheld_at_every_level_below,
+    a_principal_does_not_learn_where_else_the_people_they_see_work,
 );
 
 /// The total of a top-level list as a viewer sees it.
@@ -759,4 +760,23 @@ async fn a_group_withheld_above_stays_withheld_at_every_level_below(backend: Bac
         )
         .await;
     assert_eq!(error_code(&body), "NOT_FOUND");
+}
+
+async fn a_principal_does_not_learn_where_else_the_people_they_see_work(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let d = District::new(&app.db).await;
+    let (mine, other) = (d.school("SCH-A").await, d.school("SCH-B").await);
+    // Evaluated at SCH-A (so SCH-A's principal sees them), placed at SCH-B.
+    let teacher = d.person(d.teachers_group, other).await;
+    d.evaluate(teacher, mine, Eval::InProgress).await;
+    let principal = app.token(Role::Principal, &["SCH-A"], None);
+    let principal = Some(principal.as_str());
+    assert_eq!(total_as(&app, principal, "staff").await, 1, "the evaluatee is visible");
+    let query =
+        r#"{ organization(code: "SCH-B") { staff { totalCount } } staff(organization: "SCH-B") { totalCount } }"#;
+    let admin = app.query_ok(query, json!({})).await;
+    assert_eq!(admin["staff"]["totalCount"], 1, "ADMIN sees the placement");
+    let seen = app.query_ok_as(principal, query, json!({})).await;
+    assert_eq!(seen["organization"]["staff"]["totalCount"], 0);
+    assert_eq!(seen["staff"]["totalCount"], 0);
 }

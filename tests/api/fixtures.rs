@@ -226,6 +226,12 @@ impl District {
     /// A teacher at `school` with an EDST evaluation of 2026 in `status`.
     pub async fn evaluated_teacher(&self, school: i32, status: EvaluationStatus) -> i32 {
         let teacher = self.person(self.teachers_group, school).await;
+        self.evaluate(teacher, school, status).await;
+        teacher
+    }
+
+    /// An EDST evaluation of 2026 of `teacher` at `school`.
+    pub async fn evaluate(&self, teacher: i32, school: i32, status: EvaluationStatus) {
         evaluation::Entity::insert(evaluation::ActiveModel {
             id: NotSet,
             cycle_id: Set(self.edst_cycle),
@@ -241,7 +247,6 @@ impl District {
         .exec(&self.db)
         .await
         .unwrap();
-        teacher
     }
 
     /// A 2026 section at `school` with `enrolled` students, taught by `teacher` in `role`.

@@ -2,6 +2,7 @@
 //! by `schema::loader` in one statement per batch of parents.
 
 use super::types::StaffFilter;
+use crate::auth::{Viewer, Visibility};
 use crate::children_by;
 use crate::schema::loader::{ChildRelation, ids_where};
 use chrono::Utc;
@@ -73,11 +74,18 @@ impl ChildRelation for StaffByOrganizationId {
     const PARENT: (&'static str, &'static str) = ("current_assignment", "organization_id");
 
     fn select(filter: &Self::Filter) -> SelectStatement {
+        Self::select_for(filter, &Viewer::admin())
+    }
+
+    /// Placements are assignments: only those the viewer may see place anyone (a principal
+    /// does not learn where else the people they see work).
+    fn select_for(filter: &Self::Filter, viewer: &Viewer) -> SelectStatement {
         let current_assignments = Query::select()
             .distinct()
             .columns([assignment::Column::StaffId, assignment::Column::OrganizationId])
             .from(assignment::Entity)
             .cond_where(current("assignment"))
+            .cond_where(assignment::Entity::visible_to(viewer))
             .to_owned();
         let mut select = staff::Entity::find().into_query();
         select.join_subquery(

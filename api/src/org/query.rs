@@ -5,6 +5,7 @@ use super::service;
 use super::types::{
     Organization, OrganizationKind, OrganizationOrder, Section, SectionOrder, Staff, StaffFilter, StaffOrder,
 };
+use crate::auth::Visibility;
 use crate::schema::RequestContext;
 use crate::schema::loader::{by_key, ids_where, list};
 use crate::schema::relay::ConnectionFields;
@@ -70,6 +71,7 @@ impl OrgQuery {
                 .column(assignment::Column::StaffId)
                 .filter(assignment::Column::OrganizationId.is_in(organizations))
                 .filter(current("assignment"))
+                .filter(assignment::Entity::visible_to(&request.viewer))
                 .into_query();
             select.and_where(Expr::col((staff::Entity, staff::Column::Id)).in_subquery(placed));
         }

@@ -148,6 +148,12 @@ pub trait ChildRelation: Send + Sync + 'static {
     const PARENT: (&'static str, &'static str);
     /// The children's columns (`Entity::find()`), with their joins and `filter` applied.
     fn select(filter: &Self::Filter) -> SelectStatement;
+    /// [`select`](Self::select) for a viewer, for relations that reach the parent through
+    /// other rows the viewer's rules apply to; the loader calls this one.
+    fn select_for(filter: &Self::Filter, viewer: &Viewer) -> SelectStatement {
+        let _ = viewer;
+        Self::select(filter)
+    }
 }
 
 /// A page of the children of `parent` through relation `R`.
@@ -223,7 +229,7 @@ where
         }
         let mut result = HashMap::new();
         for ((page, filter), parents) in groups {
-            let mut select = R::select(&filter);
+            let mut select = R::select_for(&filter, &self.viewer);
             select.cond_where(R::Entity::visible_to(&self.viewer));
             let mut pages = load_child_pages::<R>(&self.db, select, &parents, &page).await?;
             for parent in parents {
