@@ -779,4 +779,18 @@ async fn a_principal_does_not_learn_where_else_the_people_they_see_work(backend:
     let seen = app.query_ok_as(principal, query, json!({})).await;
     assert_eq!(seen["organization"]["staff"]["totalCount"], 0);
     assert_eq!(seen["staff"]["totalCount"], 0);
+    // Placed at SCH-A, and a supervisor at SCH-B: SCH-A's principal does not learn the latter.
+    let both = d.person(d.teachers_group, mine).await;
+    d.assign(both, other, true, day("2025-08-01"), None).await;
+    let supervisors = r#"{ staff(filter: { supervisory: true }) { totalCount } }"#;
+    assert_eq!(app.query_ok(supervisors, json!({})).await["staff"]["totalCount"], 1);
+    assert_eq!(
+        app.query_ok_as(principal, supervisors, json!({})).await["staff"]["totalCount"],
+        0
+    );
+    let others = r#"{ staff(filter: { supervisory: false }) { totalCount } }"#;
+    assert_eq!(
+        app.query_ok_as(principal, others, json!({})).await["staff"]["totalCount"],
+        2
+    );
 }

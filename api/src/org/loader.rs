@@ -36,8 +36,9 @@ pub fn current(table: &str) -> Condition {
         .add(Expr::col((Alias::new(table), Alias::new("end_date"))).gte(today))
 }
 
-/// Applies a [`StaffFilter`] to a select of staff.
-pub fn filter_staff(select: &mut SelectStatement, filter: &StaffFilter) {
+/// Applies a [`StaffFilter`] to a select of staff, as `viewer` may: whether someone holds a
+/// supervisory position is read from the assignments the viewer may see.
+pub fn filter_staff(select: &mut SelectStatement, filter: &StaffFilter, viewer: &Viewer) {
     if let Some(code) = &filter.employee_group {
         select.and_where(
             Expr::col((staff::Entity, staff::Column::EmployeeGroupId))
@@ -50,14 +51,15 @@ pub fn filter_staff(select: &mut SelectStatement, filter: &StaffFilter) {
     if let Some(supervisory) = filter.supervisory {
         let holds = Query::select()
             .expr(Expr::val(1))
-            .from_as(assignment::Entity, Alias::new("sup"))
-            .and_where(Expr::cust("\"sup\".\"staff_id\" = \"staff\".\"id\""))
+            .from(assignment::Entity)
+            .and_where(Expr::cust("\"assignment\".\"staff_id\" = \"staff\".\"id\""))
             .cond_where(
                 Condition::any()
-                    .add(Expr::col((Alias::new("sup"), Alias::new("supervisory"))).eq(true))
-                    .add(Expr::col((Alias::new("sup"), Alias::new("management"))).eq(true)),
+                    .add(Expr::col((assignment::Entity, assignment::Column::Supervisory)).eq(true))
+                    .add(Expr::col((assignment::Entity, assignment::Column::Management)).eq(true)),
             )
-            .cond_where(current("sup"))
+            .cond_where(current("assignment"))
+            .cond_where(assignment::Entity::visible_to(viewer))
             .to_owned();
         let exists = Expr::exists(holds);
         select.and_where(if supervisory { exists } else { exists.not() });
@@ -94,21 +96,28 @@ impl ChildRelation for StaffByOrganizationId {
             Alias::new("current_assignment"),
             Expr::cust("\"current_assignment\".\"staff_id\" = \"staff\".\"id\""),
         );
-        filter_staff(&mut select, filter);
+        filter_staff(&mut select, filter, viewer);
         select
     }
 }
 
-/// Staff, filtered.
-fn staff_where(filter: &StaffFilter) -> SelectStatement {
-    let mut select = staff::Entity::find().into_query();
-    filter_staff(&mut select, filter);
-    select
-}
+/// The staff of an employee group.
+pub struct StaffByGroupId;
 
-children_by! {
-    /// The staff of an employee group.
-    StaffByGroupId: staff.employee_group_id, StaffFilter => staff_where
+impl ChildRelation for StaffByGroupId {
+    type Entity = staff::Entity;
+    type Filter = StaffFilter;
+    const PARENT: (&'static str, &'static str) = ("staff", "employee_group_id");
+
+    fn select(filter: &Self::Filter) -> SelectStatement {
+        Self::select_for(filter, &Viewer::admin())
+    }
+
+    fn select_for(filter: &Self::Filter, viewer: &Viewer) -> SelectStatement {
+        let mut select = staff::Entity::find().into_query();
+        filter_staff(&mut select, filter, viewer);
+        select
+    }
 }
 
 /// A school's sections, optionally of one school year.

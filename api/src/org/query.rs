@@ -59,9 +59,9 @@ impl OrgQuery {
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
     ) -> Result<Connection<String, Staff, ConnectionFields>> {
         let mut select = staff::Entity::find().into_query();
-        filter_staff(&mut select, &filter.unwrap_or_default());
+        let request = RequestContext::of(ctx).extend()?;
+        filter_staff(&mut select, &filter.unwrap_or_default(), &request.viewer);
         if let Some(code) = organization {
-            let request = RequestContext::of(ctx).extend()?;
             let organizations = match service::by_code(&request.db, &code).await.extend()? {
                 Some(root) => service::subtree_ids(&request.db, root.id).await.extend()?,
                 None => Vec::new(),
