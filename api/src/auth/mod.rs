@@ -38,13 +38,6 @@ pub enum Role {
     Public,
 }
 
-impl Role {
-    /// Whether the role may see rows about individual people at all.
-    pub fn sees_people(self) -> bool {
-        !matches!(self, Role::Analyst | Role::Public)
-    }
-}
-
 /// The subject of a request and what they may see, resolved once per request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Viewer {

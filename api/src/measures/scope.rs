@@ -67,9 +67,6 @@ impl SchoolYear {
 pub struct Scope {
     pub organization: organization::Model,
     pub children: Vec<organization::Model>,
-    /// The parent's children, this organization among them (empty for the district): the
-    /// breakdown this scope is a cell of.
-    pub siblings: Vec<organization::Model>,
     /// From the district down to the parent: each ancestor, its children's ids in code order
     /// (its breakdown) and the child on the way to this scope. A small figure withheld in any
     /// of those breakdowns stays withheld here, or subtracting views at two levels would
@@ -108,16 +105,6 @@ impl Scope {
             .order_by_asc(organization::Column::Code)
             .all(db)
             .await?;
-        let siblings = match found.parent_id {
-            Some(parent) => {
-                organization::Entity::find()
-                    .filter(organization::Column::ParentId.eq(parent))
-                    .order_by_asc(organization::Column::Code)
-                    .all(db)
-                    .await?
-            }
-            None => Vec::new(),
-        };
         let mut ancestors = Vec::new();
         let (mut toward, mut up) = (found.id, found.parent_id);
         while let Some(parent) = up {
@@ -144,7 +131,6 @@ impl Scope {
         Ok(Self {
             organization: found,
             children,
-            siblings,
             ancestors,
         })
     }

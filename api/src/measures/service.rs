@@ -338,17 +338,15 @@ impl<'a> Run<'a> {
             by_org.insert(parsed.organization_id, parsed);
         }
         let scope = &self.scope.organization;
-        let sibling_counts: Vec<u64> = self
-            .scope
-            .siblings
-            .iter()
-            .map(|s| by_org.get(&s.id).map_or(0, |r| r.unique_employees))
-            .collect();
-        let among_siblings = self.scope.siblings.iter().position(|s| s.id == scope.id).and_then(|i| {
-            suppress::breakdown(Rule::EaseCount, &sibling_counts)
-                .get(i)
-                .copied()
-                .flatten()
+        // The parent's breakdown (the last ancestor's) is the one this scope is a cell of.
+        let among_siblings = self.scope.ancestors.last().and_then(|parent| {
+            let counts: Vec<u64> = parent
+                .children
+                .iter()
+                .map(|s| by_org.get(s).map_or(0, |r| r.unique_employees))
+                .collect();
+            let at = parent.children.iter().position(|s| *s == scope.id)?;
+            suppress::breakdown(Rule::EaseCount, &counts).get(at).copied().flatten()
         });
         let headline = match (by_org.get(&scope.id), among_siblings) {
             (None, _) => Figure::withheld(SuppressionReason::NotReportedAtLevel),
