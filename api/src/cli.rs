@@ -1,4 +1,5 @@
-//! The `staffgraph` command line: `serve` (the default), `migrate`, `seed`, `schema`, `token`.
+//! The `staffgraph` command line: `serve` (the default), `migrate`, `seed`, `import`, `export`,
+//! `schema`, `token`.
 //! Configuration is parsed once, here, from flags and the environment.
 
 use crate::auth::Role;
@@ -6,6 +7,7 @@ use crate::auth::token::{self, Claims, Keys};
 use crate::config::Config;
 use crate::http::Application;
 use crate::seed::{self, SeedError};
+use crate::import::{self, ImportKind};
 use crate::{db, schema, telemetry};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -45,6 +47,20 @@ pub enum Command {
         /// Random seed: the same seed gives the same rows.
         #[arg(long, default_value_t = DEMO_SEED)]
         seed: u64,
+    },
+    /// Load the CSV files of DESIGN.md §5: every import file in a directory (in load order),
+    /// or one file with --kind. Each file is one transaction; a refused file loads nothing.
+    Import {
+        /// A directory of import files, or one file.
+        path: std::path::PathBuf,
+        /// The kind of a single file (default: from its name, e.g. staff.csv).
+        #[arg(long, value_enum)]
+        kind: Option<ImportKind>,
+    },
+    /// Write the database as the import files of DESIGN.md §5 into a directory.
+    Export {
+        /// Where to write the files (created when missing; files there are replaced).
+        dir: std::path::PathBuf,
     },
     /// Print the GraphQL schema (SDL, fields sorted). Needs no database.
     Schema,
@@ -135,6 +151,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate { action } => migrate(&config, action).await,
+        Command::Import { path, kind } => import(&config, &path, kind).await,
+        Command::Export { dir } => {
+            let db = db::connect(&config.database()).await?;
+            Migrator::up(&db, None).await.context("applying migrations")?;
+            let written = import::export_dir(&db, &dir).await.map_err(import_error)?;
+            println!("wrote {} files to {}", written.len(), dir.display());
+            for (kind, rows) in written {
+                println!("  {:<32} {rows:>9} rows", kind.file_name());
+            }
+            Ok(())
+        }
         Command::Seed {
             profile: Profile::Demo,
             seed,
@@ -153,6 +180,69 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// `staffgraph import`: a directory or one file; prints a summary per file, every error of a
+/// refused file, and fails (non-zero exit) when a file was refused.
+async fn import(config: &Config, path: &std::path::Path, kind: Option<ImportKind>) -> anyhow::Result<()> {
+    let db = db::connect(&config.database()).await?;
+    Migrator::up(&db, None).await.context("applying migrations")?;
+    let actor = import::Actor::os_user();
+    let mut progress = import::progress::for_stderr();
+    let started = std::time::Instant::now();
+    let (loaded, failed) = if path.is_dir() {
+        if kind.is_some() {
+            anyhow::bail!("--kind names the kind of one file; {} is a directory", path.display());
+        }
+        let report = import::import_dir(&db, path, &actor, progress.as_mut())
+            .await
+            .map_err(import_error)?;
+        for name in &report.ignored {
+            eprintln!("ignored {name}: not an import file");
+        }
+        (report.loaded, report.failed)
+    } else {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let kind = kind
+            .or_else(|| ImportKind::from_file_name(&name))
+            .with_context(|| format!("{name}: not an import file name; say which file it is with --kind"))?;
+        match import::import_file(&db, kind, path, &actor, progress.as_mut()).await {
+            Ok(summary) => (vec![summary], None),
+            Err(error) => (Vec::new(), Some(error)),
+        }
+    };
+    if !loaded.is_empty() {
+        println!("{:<32} {:>9} {:>9} {:>9} {:>9}", "file", "rows", "inserted", "updated", "unchanged");
+        for s in &loaded {
+            println!(
+                "{:<32} {:>9} {:>9} {:>9} {:>9}",
+                s.file, s.rows, s.inserted, s.updated, s.unchanged
+            );
+        }
+        let rows: u64 = loaded.iter().map(|s| s.rows).sum();
+        println!("{} file(s), {rows} rows in {:.1?}", loaded.len(), started.elapsed());
+    }
+    match failed {
+        None => Ok(()),
+        Some(error) => Err(import_error(error)),
+    }
+}
+
+/// An import failure for the terminal: every listed error on its own line.
+fn import_error(error: import::ImportError) -> anyhow::Error {
+    match error {
+        import::ImportError::Refused { file, errors, total } => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            if total > errors.len() {
+                eprintln!("… and {} more", total - errors.len());
+            }
+            anyhow::anyhow!("{file} was refused with {total} error(s); nothing of it was loaded")
+        }
+        import::ImportError::Api(crate::error::ApiError::Internal(cause)) => anyhow::anyhow!("{cause:#}"),
+        other => anyhow::anyhow!(other.to_string()),
     }
 }
 

@@ -22,6 +22,14 @@ pub enum ApiError {
     /// An argument or input field is invalid; `field` names it.
     #[error("{field}: {message}")]
     BadUserInput { field: String, message: String },
+    /// An input with many parts has problems in some of them (an imported file's rows):
+    /// BAD_USER_INPUT on `field`, with every problem listed in `extensions.problems`.
+    #[error("{field}: {message}")]
+    InvalidParts {
+        field: String,
+        message: String,
+        problems: Vec<crate::import::RowError>,
+    },
     /// The record does not exist, or the viewer may not know it exists.
     #[error("{0} not found")]
     NotFound(String),
@@ -39,7 +47,7 @@ impl ApiError {
         match self {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden => "FORBIDDEN",
-            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::BadUserInput { .. } | Self::InvalidParts { .. } => "BAD_USER_INPUT",
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict(_) => "CONFLICT",
             Self::Internal(_) => "INTERNAL",
@@ -73,8 +81,14 @@ impl ErrorExtensions for ApiError {
         }
         GraphQLError::new(self.to_string()).extend_with(|_, extensions| {
             extensions.set("code", self.code());
-            if let Self::BadUserInput { field, .. } = self {
-                extensions.set("field", field.as_str());
+            match self {
+                Self::BadUserInput { field, .. } => extensions.set("field", field.as_str()),
+                Self::InvalidParts { field, problems, .. } => {
+                    extensions.set("field", field.as_str());
+                    let problems = serde_json::to_value(problems).unwrap_or_default();
+                    extensions.set("problems", async_graphql::Value::from_json(problems).unwrap_or_default());
+                }
+                _ => {}
             }
         })
     }

@@ -10,6 +10,7 @@
 //! - `survey`: surveys, their questions and classroom administrations.
 //! - `measures`: the strategic-plan measures, their breakdowns and the lists behind them.
 //! - `training`: training courses and completions.
+//! - `import`: loading and exporting the CSV files of DESIGN.md §5 (`importCsv`, `staffgraph import|export`).
 //!
 //! Cross-cutting:
 //! - `auth`: the viewer and roles every service and loader receives.
@@ -30,6 +31,7 @@ pub mod error;
 pub mod evaluation;
 pub mod framework;
 pub mod http;
+pub mod import;
 pub mod measures;
 pub mod org;
 pub mod schema;

@@ -17,12 +17,13 @@ use crate::measures::query::MeasuresQuery;
 use crate::org::query::OrgQuery;
 use crate::schema::batch::{Batched, Batches};
 use crate::schema::loader::DbLoader;
+use crate::import::mutation::ImportMutation;
 use crate::schema::node::NodeQuery;
 use crate::survey::query::SurveyQuery;
 use crate::training::query::TrainingQuery;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{
-    BatchRequest, BatchResponse, Context, EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema,
+    BatchRequest, BatchResponse, Context, EmptySubscription, MergedObject, SDLExportOptions, Schema,
 };
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -42,12 +43,16 @@ pub struct Query(
     ViewerQuery,
 );
 
+/// The mutation root: one part per area that writes.
+#[derive(MergedObject, Default)]
+pub struct Mutation(ImportMutation);
+
 /// The schema type served at `/graphql`.
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema. No I/O.
 pub fn build() -> AppSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(16)
         .limit_complexity(20_000)
         .extension(async_graphql::extensions::Tracing)
