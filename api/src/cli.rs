@@ -6,8 +6,8 @@ use crate::auth::Role;
 use crate::auth::token::{self, Claims, Keys};
 use crate::config::Config;
 use crate::http::Application;
-use crate::seed::{self, SeedError};
 use crate::import::{self, ImportKind};
+use crate::seed::{self, SeedError};
 use crate::{db, schema, telemetry};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -203,7 +203,10 @@ async fn import(config: &Config, path: &std::path::Path, kind: Option<ImportKind
         }
         (report.loaded, report.failed)
     } else {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let kind = kind
             .or_else(|| ImportKind::from_file_name(&name))
             .with_context(|| format!("{name}: not an import file name; say which file it is with --kind"))?;
@@ -213,7 +216,10 @@ async fn import(config: &Config, path: &std::path::Path, kind: Option<ImportKind
         }
     };
     if !loaded.is_empty() {
-        println!("{:<32} {:>9} {:>9} {:>9} {:>9}", "file", "rows", "inserted", "updated", "unchanged");
+        println!(
+            "{:<32} {:>9} {:>9} {:>9} {:>9}",
+            "file", "rows", "inserted", "updated", "unchanged"
+        );
         for s in &loaded {
             println!(
                 "{:<32} {:>9} {:>9} {:>9} {:>9}",

@@ -86,7 +86,10 @@ impl ErrorExtensions for ApiError {
                 Self::InvalidParts { field, problems, .. } => {
                     extensions.set("field", field.as_str());
                     let problems = serde_json::to_value(problems).unwrap_or_default();
-                    extensions.set("problems", async_graphql::Value::from_json(problems).unwrap_or_default());
+                    extensions.set(
+                        "problems",
+                        async_graphql::Value::from_json(problems).unwrap_or_default(),
+                    );
                 }
                 _ => {}
             }

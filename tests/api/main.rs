@@ -10,6 +10,7 @@ mod helpers;
 
 mod auth;
 mod foundation;
+mod import;
 mod measures;
 mod pagination;
 mod read_api;

@@ -69,11 +69,19 @@ fn organization(key: &'static str) -> Lookup {
 }
 
 fn school(key: &'static str) -> Lookup {
-    Lookup::new("school", &[key], "JOIN organization t ON t.code = k.c0 AND t.kind = 'SCHOOL'")
+    Lookup::new(
+        "school",
+        &[key],
+        "JOIN organization t ON t.code = k.c0 AND t.kind = 'SCHOOL'",
+    )
 }
 
 fn process(key: &'static str) -> Lookup {
-    Lookup::new("evaluation process", &[key], "JOIN evaluation_process t ON t.code = k.c0")
+    Lookup::new(
+        "evaluation process",
+        &[key],
+        "JOIN evaluation_process t ON t.code = k.c0",
+    )
 }
 
 fn survey(key: &'static str) -> Lookup {

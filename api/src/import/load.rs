@@ -10,7 +10,9 @@ use super::{Actor, FileSummary, ImportError, ImportKind, MAX_ERRORS, RowError};
 use crate::error::ApiError;
 use chrono::Utc;
 use roaring::RoaringBitmap;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionTrait, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionTrait, Value,
+};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
@@ -34,7 +36,15 @@ pub async fn import_file(
     let file = std::fs::File::open(path).map_err(unreadable)?;
     let size = file.metadata().map_err(unreadable)?.len();
     progress.start(&name, Some(size));
-    let result = import_source(db, kind, &name, Box::new(std::io::BufReader::new(file)), actor, progress).await;
+    let result = import_source(
+        db,
+        kind,
+        &name,
+        Box::new(std::io::BufReader::new(file)),
+        actor,
+        progress,
+    )
+    .await;
     progress.finish(result.as_ref().ok());
     result
 }
@@ -424,7 +434,11 @@ impl<'a> Loader<'a> {
                 continue;
             }
             if let Some((lookup, reference)) = row.deferred.take() {
-                let key = table.key.iter().filter_map(|k| position(table, k)).map(|i| cells[i].clone());
+                let key = table
+                    .key
+                    .iter()
+                    .filter_map(|k| position(table, k))
+                    .map(|i| cells[i].clone());
                 self.pending.push(Pending {
                     line: row.line,
                     lookup,
@@ -482,9 +496,8 @@ impl<'a> Loader<'a> {
             Skip::IfEmpty(column) => spec.cell(&row.cells, column).is_null(),
             Skip::IfGiven(column) => !spec.cell(&row.cells, column).is_null(),
         };
-        let key_cells = |row: &Live| -> Vec<Cell> {
-            lookup.keys.iter().map(|k| spec.cell(&row.cells, k).clone()).collect()
-        };
+        let key_cells =
+            |row: &Live| -> Vec<Cell> { lookup.keys.iter().map(|k| spec.cell(&row.cells, k).clone()).collect() };
         let mut distinct: HashMap<String, usize> = HashMap::new();
         let mut tuples: Vec<Vec<Cell>> = Vec::new();
         for row in live.iter().filter(|r| !r.failed && !skipped(r)) {
@@ -682,7 +695,11 @@ impl<'a> Loader<'a> {
         let types = self.types(table);
         let columns: Vec<String> = table.targets.iter().map(|(c, _)| quoted(c)).collect();
         let mut sql = Sql::new();
-        sql.push(&format!("INSERT INTO {} ({}) VALUES ", quoted(table.name), columns.join(", ")));
+        sql.push(&format!(
+            "INSERT INTO {} ({}) VALUES ",
+            quoted(table.name),
+            columns.join(", ")
+        ));
         for (r, cells) in rows.iter().enumerate() {
             sql.push(if r == 0 { "(" } else { ", (" });
             for (c, (cell, ty)) in cells.iter().zip(&types).enumerate() {
@@ -699,7 +716,11 @@ impl<'a> Loader<'a> {
             .iter()
             .filter(|(c, _)| !table.key.contains(c))
             .map(|(c, _)| format!("{0} = excluded.{0}", quoted(c)))
-            .chain(table.versioned.then(|| format!("\"version\" = {}.\"version\" + 1", quoted(table.name))))
+            .chain(
+                table
+                    .versioned
+                    .then(|| format!("\"version\" = {}.\"version\" + 1", quoted(table.name))),
+            )
             .collect();
         sql.push(&format!(" ON CONFLICT ({}) ", keys.join(", ")));
         if updates.is_empty() {
@@ -732,7 +753,9 @@ impl<'a> Loader<'a> {
         let pending = std::mem::take(&mut self.pending);
         for batch in pending.chunks(super::CHUNK_ROWS) {
             let lookup_index = batch[0].lookup;
-            let Some(lookup) = spec.lookups.get(lookup_index) else { continue };
+            let Some(lookup) = spec.lookups.get(lookup_index) else {
+                continue;
+            };
             let tuples: Vec<Vec<Cell>> = batch.iter().map(|p| p.reference.clone()).collect();
             let found = self.lookup(lookup, &tuples).await?;
             let mut resolved = Vec::new();
@@ -744,7 +767,10 @@ impl<'a> Loader<'a> {
                         self.error(Some(item.line), column, problem.clone());
                     }
                     _ => {
-                        let reason = format!("{} (neither stored nor in this file)", self.unknown(lookup, &item.reference));
+                        let reason = format!(
+                            "{} (neither stored nor in this file)",
+                            self.unknown(lookup, &item.reference)
+                        );
                         self.error(Some(item.line), lookup.keys.last().copied(), reason);
                     }
                 }

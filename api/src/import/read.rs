@@ -79,7 +79,10 @@ pub fn read(file: &str, source: Box<dyn Read + Send>, columns: &[Column], tx: &m
     let positions = match match_header(&header, columns) {
         Ok(positions) => positions,
         Err(problems) => {
-            let errors = problems.into_iter().map(|(c, r)| error(Some(1), c.as_deref(), r)).collect();
+            let errors = problems
+                .into_iter()
+                .map(|(c, r)| error(Some(1), c.as_deref(), r))
+                .collect();
             let _ = tx.blocking_send(Message::Refused(errors));
             return;
         }
@@ -96,11 +99,7 @@ pub fn read(file: &str, source: Box<dyn Read + Send>, columns: &[Column], tx: &m
                 // An I/O failure mid-file: refuse what was read so far.
                 let line = e.position().map(|p| p.line());
                 errors.push(error(line, None, format!("cannot be read: {e}")));
-                let _ = tx.blocking_send(Message::Chunk {
-                    rows,
-                    errors,
-                    bytes: 0,
-                });
+                let _ = tx.blocking_send(Message::Chunk { rows, errors, bytes: 0 });
                 return;
             }
         }
@@ -163,7 +162,11 @@ fn match_header(header: &csv::ByteRecord, columns: &[Column]) -> Result<Vec<usiz
     for (i, raw) in header.iter().enumerate() {
         match std::str::from_utf8(raw) {
             Ok(name) => {
-                let name = if i == 0 { name.trim_start_matches('\u{feff}') } else { name };
+                let name = if i == 0 {
+                    name.trim_start_matches('\u{feff}')
+                } else {
+                    name
+                };
                 names.push(name.trim().to_owned());
             }
             Err(_) => {
@@ -190,7 +193,11 @@ fn match_header(header: &csv::ByteRecord, columns: &[Column]) -> Result<Vec<usiz
             None => problems.push((Some(column.name.to_owned()), "is missing from the header".to_owned())),
         }
     }
-    if problems.is_empty() { Ok(positions) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(positions)
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]

@@ -143,11 +143,21 @@ pub enum Check {
     /// `later` (when given) is on or after `earlier`.
     NotBefore { later: &'static str, earlier: &'static str },
     /// `smaller` is at most `larger`.
-    AtMost { smaller: &'static str, larger: &'static str },
+    AtMost {
+        smaller: &'static str,
+        larger: &'static str,
+    },
     /// `smaller` is strictly below `larger`.
-    Below { smaller: &'static str, larger: &'static str },
+    Below {
+        smaller: &'static str,
+        larger: &'static str,
+    },
     /// `value` lies in `min..=max` (other columns of the row).
-    Within { value: &'static str, min: &'static str, max: &'static str },
+    Within {
+        value: &'static str,
+        min: &'static str,
+        max: &'static str,
+    },
     /// Both columns are given, or neither.
     Together(&'static str, &'static str),
     /// The column is not the same as `other` (an organization is not its own parent).

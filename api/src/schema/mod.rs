@@ -13,18 +13,16 @@ use crate::auth::query::ViewerQuery;
 use crate::error::{ApiError, ApiResult};
 use crate::evaluation::query::EvaluationQuery;
 use crate::framework::query::FrameworkQuery;
+use crate::import::mutation::ImportMutation;
 use crate::measures::query::MeasuresQuery;
 use crate::org::query::OrgQuery;
 use crate::schema::batch::{Batched, Batches};
 use crate::schema::loader::DbLoader;
-use crate::import::mutation::ImportMutation;
 use crate::schema::node::NodeQuery;
 use crate::survey::query::SurveyQuery;
 use crate::training::query::TrainingQuery;
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{
-    BatchRequest, BatchResponse, Context, EmptySubscription, MergedObject, SDLExportOptions, Schema,
-};
+use async_graphql::{BatchRequest, BatchResponse, Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
