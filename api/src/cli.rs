@@ -62,6 +62,27 @@ pub enum Command {
         /// Where to write the files (created when missing; files there are replaced).
         dir: std::path::PathBuf,
     },
+    /// Measure latency, throughput, SQL statements and memory of a fixed set of requests
+    /// against a server started on loopback over the database, each beside the minimal SQL for
+    /// the same result; optionally import speed beside PostgreSQL's COPY. Fails when statements
+    /// per request grow with the page size.
+    Bench {
+        /// Requests per request kind and concurrency level (at most).
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        /// Seconds per request kind and concurrency level (at most).
+        #[arg(long, default_value_t = 20)]
+        max_seconds: u64,
+        /// Concurrency levels, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
+        clients: Vec<usize>,
+        /// A directory of import files to time (into a scratch database) beside COPY.
+        #[arg(long)]
+        import_dir: Option<std::path::PathBuf>,
+        /// Append the report (Markdown) to this file as well.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// Print the GraphQL schema (SDL, fields sorted). Needs no database.
     Schema,
     /// Mint a bearer token signed with STAFFGRAPH_JWT_SECRET.
@@ -106,6 +127,9 @@ pub enum MigrateAction {
 pub enum Profile {
     /// About 600 staff in 12 schools: complete but small.
     Demo,
+    /// DESIGN.md's scale: 1,000 schools in 6 regions, about 75,000 staff, 100,000 sections and
+    /// a million SFS responses (a fifth of the questions answered each), for benchmarks.
+    District,
 }
 
 /// Parses the command line, runs it and reports a failure with its cause chain.
@@ -151,6 +175,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate { action } => migrate(&config, action).await,
+        Command::Bench {
+            requests,
+            max_seconds,
+            clients,
+            import_dir,
+            out,
+        } => {
+            let options = crate::bench::Options {
+                requests: requests.max(1),
+                max_time: std::time::Duration::from_secs(max_seconds.max(1)),
+                clients: clients.into_iter().filter(|c| *c > 0).collect(),
+                import_dir,
+            };
+            let (report, statements_constant) = crate::bench::run(&config.database(), &options).await?;
+            print!("{report}");
+            if let Some(out) = out {
+                use std::io::Write;
+                let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&out)?;
+                writeln!(file, "{report}")?;
+            }
+            anyhow::ensure!(statements_constant, "statements per request grow with the page size");
+            Ok(())
+        }
         Command::Import { path, kind } => import(&config, &path, kind).await,
         Command::Export { dir } => {
             let db = db::connect(&config.database()).await?;
@@ -162,16 +209,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Seed {
-            profile: Profile::Demo,
-            seed,
-        } => {
+        Command::Seed { profile, seed } => {
             let db = db::connect(&config.database()).await?;
             Migrator::up(&db, None).await.context("applying migrations")?;
             let started = std::time::Instant::now();
-            let report = seed::seed_demo(&db, seed).await.map_err(seed_error)?;
+            let (name, shape) = match profile {
+                Profile::Demo => ("demo", seed::demo::Shape::DEMO),
+                Profile::District => ("district", seed::demo::Shape::DISTRICT),
+            };
+            let report = seed::seed_shaped(&db, seed, shape).await.map_err(seed_error)?;
             println!(
-                "loaded the demo district: {} rows in {:.1?}",
+                "loaded the {name} district: {} rows in {:.1?}",
                 report.total(),
                 started.elapsed()
             );

@@ -49,6 +49,14 @@ pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
     Ok(entity::organization::Entity::find().count(db).await? == 0)
 }
 
+/// Refreshes the planner's statistics after a bulk load (SQLite keeps none until asked, and
+/// without them picks poor join orders on large tables).
+pub async fn analyze(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared("ANALYZE").await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact;

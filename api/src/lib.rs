@@ -21,9 +21,11 @@
 //! - `http`: the poem routes and the bound [`http::Application`].
 //! - `telemetry`: logging and tracing.
 //! - `seed`: generated districts (the demo) and bulk inserts.
+//! - `bench`: the benchmark harness (`staffgraph bench`).
 //! - `cli`: the `staffgraph` subcommands.
 
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;

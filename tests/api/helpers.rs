@@ -181,7 +181,7 @@ impl TestApp {
     pub async fn spawn_with_schools(backend: Backend, schools_per_region: usize) -> Self {
         let test_db = TestDb::new(backend).await;
         let db = test_db.migrated().await;
-        let shape = api::seed::demo::Shape { schools_per_region };
+        let shape = api::seed::demo::Shape::with_schools(2 * schools_per_region);
         api::seed::seed_shaped(&db, api::cli::DEMO_SEED, shape)
             .await
             .expect("generated district loads");

@@ -101,6 +101,9 @@ pub async fn import_dir(
             }
         }
     }
+    if !report.loaded.is_empty() {
+        crate::db::analyze(db).await?;
+    }
     Ok(report)
 }
 

@@ -368,18 +368,57 @@ struct SchoolStaff {
 }
 
 /// How big a generated district is. The demo is [`Shape::DEMO`]; tests that need more parents
-/// (a statement count that must not grow with them) ask for more schools.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// (a statement count that must not grow with them) ask for more schools; the benchmarks use
+/// [`Shape::DISTRICT`].
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Shape {
-    /// Schools in each of the two regions, cycling elementary, elementary, elementary,
-    /// middle, middle, high (at most 99).
-    pub schools_per_region: usize,
+    /// Regions (at most 6).
+    pub regions: usize,
+    /// Schools in all, shared evenly by the regions, each region cycling elementary,
+    /// elementary, elementary, middle, middle, high.
+    pub schools: usize,
+    /// Staff of the central offices beyond the demo's HR division (every tenth a supervisor).
+    pub central_staff: usize,
+    /// The share of the SFS questions each student response answers (1.0: all five).
+    pub answers_share: f64,
+    /// The share of teachers evaluated this year (whose classrooms take the SFS).
+    pub evaluated_share: f64,
 }
 
 impl Shape {
-    /// The demo district: 6 schools a region, 12 in all.
-    pub const DEMO: Shape = Shape { schools_per_region: 6 };
+    /// The demo district: 2 regions of 6 schools.
+    pub const DEMO: Shape = Shape {
+        regions: 2,
+        schools: 12,
+        central_staff: 0,
+        answers_share: 1.0,
+        evaluated_share: 0.45,
+    };
+
+    /// The district of DESIGN.md's opening: 1,000 schools in 6 regions, about 75,000 staff.
+    pub const DISTRICT: Shape = Shape {
+        regions: 6,
+        schools: 1_000,
+        central_staff: 29_000,
+        answers_share: 0.2,
+        evaluated_share: 0.9,
+    };
+
+    /// `schools` schools in the demo's two regions.
+    pub fn with_schools(schools: usize) -> Self {
+        Self { schools, ..Self::DEMO }
+    }
 }
+
+/// The regions a district can have: code and name.
+const REGIONS: [(&str, &str); 6] = [
+    ("RGN-N", "Region North"),
+    ("RGN-S", "Region South"),
+    ("RGN-E", "Region East"),
+    ("RGN-W", "Region West"),
+    ("RGN-C", "Region Central"),
+    ("RGN-H", "Region Harbor"),
+];
 
 struct Generator<'a> {
     rng: ChaCha8Rng,
@@ -387,6 +426,8 @@ struct Generator<'a> {
     reference: &'a ReferenceIds,
     data: DemoData,
     groups: HashMap<&'static str, i32>,
+    /// Each teacher's first section as teacher of record (the one observed).
+    first_section: HashMap<i32, i32>,
 }
 
 /// Generates a district of `shape` from `seed`.
@@ -397,6 +438,7 @@ pub fn generate(seed: u64, shape: Shape, reference: &ReferenceIds) -> DemoData {
         reference,
         data: DemoData::default(),
         groups: HashMap::new(),
+        first_section: HashMap::new(),
     };
     generator.run();
     generator.data
@@ -500,22 +542,18 @@ impl Generator<'_> {
             None,
             None,
         );
-        let regions = [
-            self.org(
-                "RGN-N".into(),
-                "Region North".into(),
-                OrganizationKind::Region,
-                Some(district),
-                None,
-            ),
-            self.org(
-                "RGN-S".into(),
-                "Region South".into(),
-                OrganizationKind::Region,
-                Some(district),
-                None,
-            ),
-        ];
+        let regions: Vec<i32> = REGIONS[..self.shape.regions.clamp(1, REGIONS.len())]
+            .iter()
+            .map(|(code, name)| {
+                self.org(
+                    (*code).into(),
+                    (*name).into(),
+                    OrganizationKind::Region,
+                    Some(district),
+                    None,
+                )
+            })
+            .collect();
         let hr = self.org(
             "OFF-HR".into(),
             "Human Resources Division".into(),
@@ -540,10 +578,12 @@ impl Generator<'_> {
         ];
         let tiers = ["Highest", "High", "Moderate"];
         let mut schools = Vec::new();
+        let (total, count) = (self.shape.schools, regions.len());
+        let per_region = |r: usize| (r + 1) * total / count - r * total / count;
+        let mut n = 0;
         for (r, region) in regions.iter().enumerate() {
-            for s in 0..self.shape.schools_per_region.min(99) {
+            for s in 0..per_region(r) {
                 let level = &levels[s % levels.len()];
-                let n = r * self.shape.schools_per_region + s;
                 let code = format!("SCH-{}{:02}", r + 1, s + 1);
                 let name = format!("{} {}", SCHOOL_NAMES[n % SCHOOL_NAMES.len()], level.suffix());
                 let id = self.org(
@@ -554,6 +594,7 @@ impl Generator<'_> {
                     Some(tiers[n % tiers.len()]),
                 );
                 schools.push((id, *level, *region));
+                n += 1;
             }
         }
         (schools, [hr, adult])
@@ -676,6 +717,13 @@ impl Generator<'_> {
         }
         for _ in 0..20 {
             self.hire("ADT", adult, "Adult Education Teacher", "0700", false, false);
+        }
+        for n in 0..self.shape.central_staff {
+            if n % 10 == 0 {
+                self.hire("CMG", hr, "Operations Supervisor", "3200", true, true);
+            } else {
+                self.hire("CLS", hr, "Operations Clerk", "3150", false, false);
+            }
         }
         supervisors
     }
@@ -866,6 +914,9 @@ impl Generator<'_> {
     }
 
     fn teach(&mut self, section_id: i32, staff_id: i32, role: SectionRole) {
+        if role == SectionRole::TeacherOfRecord {
+            self.first_section.entry(staff_id).or_insert(section_id);
+        }
         let id = next_id(self.data.section_teachers.len());
         self.data.section_teachers.push(section_teacher::Model {
             id,
@@ -891,9 +942,13 @@ impl Generator<'_> {
             });
         }
         for (r, (school, _, region, people)) in schools.iter().enumerate() {
-            let region_supervisor = supervisors.get(usize::from(*region % 2 == 1)).copied();
+            // Regions follow the district (id 1) in order, as do their supervisors.
+            let region_supervisor = usize::try_from(*region - 2)
+                .ok()
+                .and_then(|i| supervisors.get(i))
+                .copied();
             for teacher in people.teachers.clone() {
-                if self.rng.random_bool(0.45) {
+                if self.rng.random_bool(self.shape.evaluated_share) {
                     let evaluator = if self.rng.random_bool(0.6) {
                         people.principal
                     } else {
@@ -989,12 +1044,7 @@ impl Generator<'_> {
         if status == EvaluationStatus::Withdrawn || status == EvaluationStatus::Rostered {
             return;
         }
-        let observed_section = self
-            .data
-            .section_teachers
-            .iter()
-            .find(|st| st.staff_id == evaluatee && st.role == SectionRole::TeacherOfRecord)
-            .map(|st| st.section_id);
+        let observed_section = self.first_section.get(&evaluatee).copied();
         self.event(
             id,
             EventKind::InitialPlanning,
@@ -1169,22 +1219,20 @@ impl Generator<'_> {
         );
         let edst = self.reference.process("EDST");
         let edst_cycle = self.data.cycles.iter().find(|c| c.process_id == edst).map(|c| c.id);
-        let evaluated: Vec<i32> = self
+        let evaluated: std::collections::HashSet<i32> = self
             .data
             .evaluations
             .iter()
             .filter(|e| Some(e.cycle_id) == edst_cycle)
             .map(|e| e.evaluatee_id)
             .collect();
+        let enrolled: HashMap<i32, i32> = self.data.sections.iter().map(|s| (s.id, s.enrolled_count)).collect();
         let classrooms: Vec<(i32, i32, i32)> = self
             .data
             .section_teachers
             .iter()
             .filter(|st| st.role == SectionRole::TeacherOfRecord && evaluated.contains(&st.staff_id))
-            .filter_map(|st| {
-                let section = self.data.sections.iter().find(|s| s.id == st.section_id)?;
-                Some((st.section_id, st.staff_id, section.enrolled_count))
-            })
+            .filter_map(|st| Some((st.section_id, st.staff_id, *enrolled.get(&st.section_id)?)))
             .collect();
         for (section_id, teacher_id, enrolled) in classrooms {
             let roll: f64 = self.rng.random();
@@ -1213,8 +1261,10 @@ impl Generator<'_> {
                 response_count: responses,
             });
             let favorable = self.rng.random_range(0.6..0.95);
+            let answered = ((sfs_questions.len() as f64 * self.shape.answers_share).round() as usize)
+                .clamp(1, sfs_questions.len());
             for _ in 0..responses {
-                self.respond(sfs, Some(id), None, &sfs_questions, favorable, (1, 4));
+                self.respond(sfs, Some(id), None, &sfs_questions[..answered], favorable, (1, 4));
             }
         }
 

@@ -60,5 +60,6 @@ pub async fn seed_shaped(db: &DatabaseConnection, seed: u64, shape: demo::Shape)
     if db.get_database_backend() == DbBackend::Postgres {
         bulk::reset_postgres_sequences(db, report.rows.keys().copied()).await?;
     }
+    crate::db::analyze(db).await?;
     Ok(report)
 }
