@@ -215,7 +215,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let (name, shape) = match profile {
                 Profile::Demo => ("demo", seed::demo::Shape::DEMO),
-                Profile::District => ("district", seed::demo::Shape::DISTRICT),
+                Profile::District => ("full-size", seed::demo::Shape::DISTRICT),
             };
             let report = seed::seed_shaped(&db, seed, shape).await.map_err(seed_error)?;
             println!(

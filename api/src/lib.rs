@@ -13,6 +13,7 @@
 //! - `import`: loading and exporting the CSV files of DESIGN.md §5 (`importCsv`, `staffgraph import|export`).
 //!
 //! Cross-cutting:
+//! - `audit`: the audit trail every bulk write appends to.
 //! - `auth`: the viewer and roles every service and loader receives.
 //! - `config`: settings from flags and the environment, parsed once.
 //! - `db`: connecting to SQLite (embedded default) or PostgreSQL.
@@ -24,6 +25,7 @@
 //! - `bench`: the benchmark harness (`staffgraph bench`).
 //! - `cli`: the `staffgraph` subcommands.
 
+pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod cli;

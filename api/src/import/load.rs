@@ -8,7 +8,6 @@ use super::read::{self, Message, Row};
 use super::spec::{FileSpec, Lookup, Skip, Source, TableSpec, Type};
 use super::{Actor, FileSummary, ImportError, ImportKind, MAX_ERRORS, RowError};
 use crate::error::ApiError;
-use chrono::Utc;
 use roaring::RoaringBitmap;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionTrait, Value,
@@ -178,7 +177,9 @@ pub async fn import_source(
         unchanged,
         sha256,
     };
-    audit(&txn, actor, &summary).await?;
+    // In the file's transaction: no event without the rows.
+    let after = serde_json::to_value(&summary).unwrap_or_default();
+    crate::audit::record(&txn, actor, "IMPORT", kind.stem(), Some(summary.file.clone()), after).await?;
     txn.commit().await?;
     tracing::info!(
         file,
@@ -189,26 +190,6 @@ pub async fn import_source(
         "imported"
     );
     Ok(summary)
-}
-
-/// Appends the import's audit event (in the file's transaction: no event without the rows).
-async fn audit(txn: &DatabaseTransaction, actor: &Actor, summary: &FileSummary) -> Result<(), ImportError> {
-    use entity::audit_event;
-    use sea_orm::ActiveValue::{NotSet, Set};
-    use sea_orm::EntityTrait;
-    let event = audit_event::ActiveModel {
-        id: NotSet,
-        occurred_at: Set(Utc::now()),
-        actor_subject: Set(actor.subject.clone()),
-        actor_role: Set(actor.role.clone()),
-        action: Set("IMPORT".to_owned()),
-        entity: Set(summary.kind.stem().to_owned()),
-        entity_id: Set(Some(summary.file.clone())),
-        before: Set(None),
-        after: Set(Some(serde_json::to_value(summary).unwrap_or_default())),
-    };
-    audit_event::Entity::insert(event).exec_without_returning(txn).await?;
-    Ok(())
 }
 
 /// SQL text with its bound values, placeholders numbered in order.
@@ -278,8 +259,11 @@ struct Live {
     /// A deferrable reference not found yet: (lookup, its key cells).
     deferred: Option<(usize, Vec<Cell>)>,
     failed: bool,
-    /// The row's parent changed (so the row counts as changed).
-    parent_changed: bool,
+    /// The natural key of the row's parent, once the parents are resolved.
+    parent: Option<String>,
+    /// The row changes beyond its own cells (its parent changed, or a deferred reference
+    /// will be set): it counts as updated even when its cells are stored as they are.
+    also_changed: bool,
 }
 
 /// A deferrable reference to resolve once the file is written.
@@ -386,7 +370,8 @@ impl<'a> Loader<'a> {
                 refs: vec![None; spec.lookups.len()],
                 deferred: None,
                 failed: false,
-                parent_changed: false,
+                parent: None,
+                also_changed: false,
             })
             .collect();
 
@@ -437,24 +422,19 @@ impl<'a> Loader<'a> {
                 continue;
             }
             if let Some((lookup, reference)) = row.deferred.take() {
-                let key = table
-                    .key
-                    .iter()
-                    .filter_map(|k| position(table, k))
-                    .map(|i| cells[i].clone());
                 self.pending.push(Pending {
                     line: row.line,
                     lookup,
-                    key: key.collect(),
+                    key: table.key_positions().into_iter().map(|i| cells[i].clone()).collect(),
                     reference,
                 });
                 // The row will change once its reference is resolved.
-                row.parent_changed = true;
+                row.also_changed = true;
             }
             match stored {
                 Stored::New => self.inserted += 1,
                 Stored::Changed(_) => self.updated += 1,
-                Stored::Same(_) if row.parent_changed => self.updated += 1,
+                Stored::Same(_) if row.also_changed => self.updated += 1,
                 Stored::Same(_) => self.unchanged += 1,
             }
             if matches!(stored, Stored::New | Stored::Changed(_)) {
@@ -475,20 +455,14 @@ impl<'a> Loader<'a> {
             .map(|(_, source)| match source {
                 Source::Column(name) => self.spec.cell(&row.cells, name).clone(),
                 Source::Lookup(i) => row.refs.get(*i).copied().flatten().map_or(Cell::Null, Cell::Int),
-                Source::Parent => self
-                    .spec
+                Source::Parent => row
                     .parent
                     .as_ref()
                     .zip(parents)
-                    .and_then(|(parent, ids)| ids.get(&self.parent_key(parent, row)))
+                    .and_then(|(key, ids)| ids.get(key))
                     .map_or(Cell::Null, |id| Cell::Int(*id)),
             })
             .collect()
-    }
-
-    fn parent_key(&self, parent: &TableSpec, row: &Live) -> String {
-        let cells = self.targets(parent, row, None);
-        key_text(parent.key.iter().filter_map(|k| position(parent, k)).map(|i| &cells[i]))
     }
 
     /// Resolves lookup `index` for the chunk in one statement.
@@ -585,34 +559,30 @@ impl<'a> Loader<'a> {
     /// ids by key.
     async fn parents(&mut self, parent: &TableSpec, live: &mut [Live]) -> Result<HashMap<String, i32>, ImportError> {
         // One parent row per key; rows naming the same parent must agree on it.
-        let mut by_key: HashMap<String, (usize, u64)> = HashMap::new();
-        let mut rows: Vec<Vec<Cell>> = Vec::new();
+        let key_at = parent.key_positions();
+        let mut first: HashMap<String, (usize, u64)> = HashMap::new();
+        let (mut rows, mut keys): (Vec<Vec<Cell>>, Vec<String>) = (Vec::new(), Vec::new());
         for row in live.iter_mut() {
             let cells = self.targets(parent, row, None);
-            let key = self.parent_key(parent, row);
-            match by_key.get(&key) {
+            let key = key_text(key_at.iter().map(|&i| &cells[i]));
+            match first.get(&key) {
                 Some(&(at, line)) if rows[at] != cells => {
                     let reason = format!("gives its {} other values than line {line}", parent.name);
                     self.fail(row, None, reason);
                 }
                 Some(_) => {}
                 None => {
-                    by_key.insert(key, (rows.len(), row.line));
+                    first.insert(key.clone(), (rows.len(), row.line));
                     rows.push(cells);
+                    keys.push(key.clone());
                 }
             }
+            row.parent = Some(key);
         }
         let stored = self.classify(parent, &rows).await?;
         let mut ids = HashMap::new();
         let mut write = Vec::new();
         let mut changed = std::collections::HashSet::new();
-        let keys: Vec<String> = {
-            let mut keys = vec![String::new(); rows.len()];
-            for (key, (at, _)) in &by_key {
-                keys[*at] = key.clone();
-            }
-            keys
-        };
         for ((cells, stored), key) in rows.into_iter().zip(stored).zip(keys) {
             match stored {
                 Stored::Same(id) => {
@@ -621,12 +591,9 @@ impl<'a> Loader<'a> {
                 }
                 Stored::Changed(id) if self.named_parents.contains(id as u32) => {
                     // Written earlier in this file with other values.
-                    let naming: Vec<usize> = (0..live.len())
-                        .filter(|&r| !live[r].failed && self.parent_key(parent, &live[r]) == key)
-                        .collect();
-                    for r in naming {
+                    for row in live.iter_mut().filter(|r| !r.failed && r.parent.as_ref() == Some(&key)) {
                         let reason = format!("gives its {} other values than an earlier row", parent.name);
-                        self.fail(&mut live[r], None, reason);
+                        self.fail(row, None, reason);
                     }
                 }
                 Stored::Changed(_) | Stored::New => {
@@ -640,8 +607,8 @@ impl<'a> Loader<'a> {
             ids.insert(key, id);
         }
         for row in live.iter_mut() {
-            if changed.contains(&self.parent_key(parent, row)) {
-                row.parent_changed = true;
+            if row.parent.as_ref().is_some_and(|key| changed.contains(key)) {
+                row.also_changed = true;
             }
         }
         Ok(ids)
@@ -655,7 +622,7 @@ impl<'a> Loader<'a> {
             return Ok(stored);
         }
         let types = self.types(table);
-        let key_at: Vec<usize> = table.key.iter().filter_map(|k| position(table, k)).collect();
+        let key_at = table.key_positions();
         let mut sql = Sql::new();
         sql.keys(
             key_at.len(),
@@ -732,12 +699,7 @@ impl<'a> Loader<'a> {
             sql.push(&format!("DO UPDATE SET {}", updates.join(", ")));
         }
         sql.push(&format!(" RETURNING id, {}", keys.join(", ")));
-        let key_types: Vec<Type> = table
-            .key
-            .iter()
-            .filter_map(|k| position(table, k))
-            .map(|i| types[i].clone())
-            .collect();
+        let key_types: Vec<Type> = table.key_positions().into_iter().map(|i| types[i].clone()).collect();
         for row in self.txn.query_all_raw(sql.statement(self.backend)).await? {
             let id: i32 = row.try_get_by_index(0)?;
             let mut key = Vec::with_capacity(key_types.len());
@@ -789,23 +751,14 @@ impl<'a> Loader<'a> {
     /// Sets the column fed by lookup `index` for rows named by their key, in one statement.
     async fn set_references(&self, index: usize, resolved: &[(&Pending, i32)]) -> Result<(), ImportError> {
         let table = &self.spec.table;
-        let Some((column, _)) = table
-            .targets
-            .iter()
-            .find(|(_, s)| matches!(s, Source::Lookup(i) if *i == index))
-        else {
+        let Some(column) = table.fed_by(index) else {
             return Ok(());
         };
         if resolved.is_empty() {
             return Ok(());
         }
         let types = self.types(table);
-        let key_types: Vec<&Type> = table
-            .key
-            .iter()
-            .filter_map(|k| position(table, k))
-            .map(|i| &types[i])
-            .collect();
+        let key_types: Vec<&Type> = table.key_positions().into_iter().map(|i| &types[i]).collect();
         let mut sql = Sql::new();
         sql.keys(
             key_types.len() + 1,
@@ -839,11 +792,7 @@ impl<'a> Loader<'a> {
     /// A table referencing itself (organizations and their parents) must stay a tree.
     async fn check_acyclic(&mut self, index: usize) -> Result<(), ImportError> {
         let table = &self.spec.table;
-        let Some((column, _)) = table
-            .targets
-            .iter()
-            .find(|(_, s)| matches!(s, Source::Lookup(i) if *i == index))
-        else {
+        let Some(column) = table.fed_by(index) else {
             return Ok(());
         };
         let Some(label) = table.key.first() else { return Ok(()) };
@@ -891,8 +840,4 @@ impl<'a> Loader<'a> {
         }
         Ok(())
     }
-}
-
-fn position(table: &TableSpec, column: &str) -> Option<usize> {
-    table.targets.iter().position(|(c, _)| *c == column)
 }

@@ -24,6 +24,7 @@ pub mod progress;
 mod read;
 mod spec;
 
+pub use crate::audit::Actor;
 pub use export::export_dir;
 pub use load::{import_dir, import_file, import_source};
 
@@ -140,25 +141,6 @@ impl ImportKind {
     pub fn from_file_name(name: &str) -> Option<Self> {
         let stem = name.strip_suffix(".csv")?;
         Self::ALL.into_iter().find(|kind| kind.stem() == stem)
-    }
-}
-
-/// Who is importing, for the audit trail.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// The token's subject, or the operating-system user on the command line.
-    pub subject: String,
-    /// The role the import was done with.
-    pub role: String,
-}
-
-impl Actor {
-    /// The user running the command line.
-    pub fn os_user() -> Self {
-        Self {
-            subject: crate::seed::bulk::os_user(),
-            role: "ADMIN".to_owned(),
-        }
     }
 }
 

@@ -135,6 +135,22 @@ impl TableSpec {
         self.versioned = true;
         self
     }
+
+    /// The positions in `targets` of the natural key's columns, in key order.
+    pub fn key_positions(&self) -> Vec<usize> {
+        self.key
+            .iter()
+            .filter_map(|k| self.targets.iter().position(|(c, _)| c == k))
+            .collect()
+    }
+
+    /// The column lookup `index` fills.
+    pub fn fed_by(&self, index: usize) -> Option<&'static str> {
+        self.targets
+            .iter()
+            .find(|(_, s)| matches!(s, Source::Lookup(i) if *i == index))
+            .map(|(c, _)| *c)
+    }
 }
 
 /// A rule across the cells of one row.

@@ -2,7 +2,6 @@
 //! SQLite's and PostgreSQL's bind-parameter limits), never a statement per row.
 
 use crate::error::ApiResult;
-use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Statement};
 
 /// Rows per INSERT statement.
@@ -23,32 +22,6 @@ where
         E::insert_many(chunk).exec_without_returning(db).await?;
     }
     Ok(total)
-}
-
-/// Appends an audit event for a bulk operation done on the command line.
-pub async fn audit<C: ConnectionTrait>(db: &C, action: &str, entity: &str, after: serde_json::Value) -> ApiResult<()> {
-    use entity::audit_event;
-    use sea_orm::ActiveValue::{NotSet, Set};
-    let event = audit_event::ActiveModel {
-        id: NotSet,
-        occurred_at: Set(Utc::now()),
-        actor_subject: Set(os_user()),
-        actor_role: Set("ADMIN".to_owned()),
-        action: Set(action.to_owned()),
-        entity: Set(entity.to_owned()),
-        entity_id: Set(None),
-        before: Set(None),
-        after: Set(Some(after)),
-    };
-    audit_event::Entity::insert(event).exec_without_returning(db).await?;
-    Ok(())
-}
-
-/// The operating-system user running the command, the actor of command-line writes.
-pub fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 /// After rows were inserted with explicit ids, moves PostgreSQL's identity sequences past

@@ -55,7 +55,8 @@ pub async fn seed_shaped(db: &DatabaseConnection, seed: u64, shape: demo::Shape)
     let data = demo::generate(seed, shape, &reference);
     let txn = db.begin().await?;
     let report = data.insert(&txn).await?;
-    bulk::audit(&txn, "SEED", "demo", serde_json::to_value(&report).unwrap_or_default()).await?;
+    let after = serde_json::to_value(&report).unwrap_or_default();
+    crate::audit::record(&txn, &crate::audit::Actor::os_user(), "SEED", "demo", None, after).await?;
     txn.commit().await?;
     if db.get_database_backend() == DbBackend::Postgres {
         bulk::reset_postgres_sequences(db, report.rows.keys().copied()).await?;
