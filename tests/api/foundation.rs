@@ -7,6 +7,8 @@ use entity::*;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Statement};
 use serde_json::json;
+#[cfg(target_os = "linux")]
+use std::str::FromStr;
 
 async fn count_rows(db: &DatabaseConnection, table: &str) -> u64 {
     let sql = format!("SELECT COUNT(*) AS n FROM \"{table}\"");
@@ -270,4 +272,33 @@ async fn explicit_database_url_is_never_seeded_on_start_but_the_embedded_default
         let (_, again) = api::cli::prepare_database(&embedded.target).await.expect("prepares");
         assert!(again.is_none());
     }
+}
+
+/// sqlx 0.9.0 leaves Nagle's algorithm on; every pooled PostgreSQL connection must have
+/// `TCP_NODELAY` set, or each multi-segment statement waits ~40 ms for a delayed ACK.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_have_tcp_nodelay() {
+    if !crate::helpers::postgres_configured() {
+        eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
+        return;
+    }
+    let test_db = TestDb::new(Backend::Postgres).await;
+    let db = test_db.connect().await;
+    // Hold four connections at once so that the pool opens them.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(sea_orm::TransactionTrait::begin(&db).await.expect("a connection"));
+    }
+    let port = sea_orm::sqlx::postgres::PgConnectOptions::from_str(&test_db.target.url)
+        .map(|o| o.get_port())
+        .expect("a PostgreSQL URL");
+    let with_nodelay = api::db::nodelay::sockets_to(port)
+        .filter(api::db::nodelay::is_set)
+        .count();
+    assert!(
+        with_nodelay >= 4,
+        "{with_nodelay} sockets to port {port} have TCP_NODELAY; the pool holds 4"
+    );
+    drop(held);
 }
