@@ -317,7 +317,7 @@ const FEEDBACK: &[&str] = &[
     "Checks for understanding informed the regrouping of students.",
 ];
 
-/// The kinds of schools, with how many teachers and sections a teacher has.
+/// The kinds of schools.
 #[derive(Clone, Copy)]
 enum Level {
     Elementary,
@@ -326,20 +326,6 @@ enum Level {
 }
 
 impl Level {
-    fn teachers(self) -> usize {
-        match self {
-            Self::Elementary => 24,
-            Self::Middle => 34,
-            Self::High => 44,
-        }
-    }
-    fn sections_per_teacher(self) -> usize {
-        match self {
-            Self::Elementary => 1,
-            Self::Middle => 4,
-            Self::High => 5,
-        }
-    }
     fn grade_band(self) -> &'static str {
         match self {
             Self::Elementary => "K-5",
@@ -377,12 +363,23 @@ pub struct Shape {
     /// Schools in all, shared evenly by the regions, each region cycling elementary,
     /// elementary, elementary, middle, middle, high.
     pub schools: usize,
-    /// Staff of the central offices beyond the demo's HR division (every tenth a supervisor).
+    /// Staff of the central offices beyond the demo's HR division.
     pub central_staff: usize,
+    /// One central staff member in this many is a supervisor.
+    pub central_supervisor_every: usize,
+    /// Teachers of an elementary, a middle and a high school, with the sections each teaches.
+    pub classrooms: [(usize, usize); 3],
     /// The share of the SFS questions each student response answers (1.0: all five).
     pub answers_share: f64,
-    /// The share of teachers evaluated this year (whose classrooms take the SFS).
+    /// The share of teachers evaluated this year.
     pub evaluated_share: f64,
+    /// Whether every classroom takes the SFS, or only those of the teachers being evaluated.
+    pub survey_all_classrooms: bool,
+    /// Where a classroom's SFS stands, as cumulative shares: administered, open, planned,
+    /// cancelled (the rest have none yet).
+    pub administration_shares: [f64; 4],
+    /// The fewest responses of an administered classroom, as a fraction of its enrolment.
+    pub response_floor: (i32, i32),
 }
 
 impl Shape {
@@ -391,17 +388,29 @@ impl Shape {
         regions: 2,
         schools: 12,
         central_staff: 0,
+        central_supervisor_every: 10,
+        classrooms: [(24, 1), (34, 4), (44, 5)],
         answers_share: 1.0,
         evaluated_share: 0.45,
+        survey_all_classrooms: false,
+        administration_shares: [0.72, 0.80, 0.88, 0.92],
+        response_floor: (2, 5),
     };
 
-    /// The district of DESIGN.md's opening: 1,000 schools in 6 regions, about 75,000 staff.
+    /// The district of DESIGN.md's opening: 1,000 schools in 6 regions, about 75,000 staff,
+    /// 26,000 teachers, 5,000 supervisors and managers, 130,000 sections and 2.5 million SFS
+    /// responses (each answering one question in five).
     pub const DISTRICT: Shape = Shape {
         regions: 6,
         schools: 1_000,
-        central_staff: 29_000,
+        central_staff: 34_100,
+        central_supervisor_every: 20,
+        classrooms: [(20, 3), (30, 6), (40, 6)],
         answers_share: 0.2,
         evaluated_share: 0.9,
+        survey_all_classrooms: true,
+        administration_shares: [0.88, 0.92, 0.96, 0.98],
+        response_floor: (3, 4),
     };
 
     /// `schools` schools in the demo's two regions.
@@ -668,7 +677,7 @@ impl Generator<'_> {
             assistant_principal: self.hire("ADM", school, "Assistant Principal", "2230", true, false),
             ..SchoolStaff::default()
         };
-        for _ in 0..level.teachers() {
+        for _ in 0..self.shape.classrooms[level as usize].0 {
             let teacher = self.hire("TCH", school, "Teacher", "0100", false, false);
             people.teachers.push(teacher);
         }
@@ -719,7 +728,7 @@ impl Generator<'_> {
             self.hire("ADT", adult, "Adult Education Teacher", "0700", false, false);
         }
         for n in 0..self.shape.central_staff {
-            if n % 10 == 0 {
+            if n % self.shape.central_supervisor_every.max(1) == 0 {
                 self.hire("CMG", hr, "Operations Supervisor", "3200", true, true);
             } else {
                 self.hire("CLS", hr, "Operations Clerk", "3150", false, false);
@@ -878,7 +887,7 @@ impl Generator<'_> {
     fn sections(&mut self, schools: &[(i32, Level, i32, SchoolStaff)]) {
         for (school, level, _, people) in schools {
             for (t, teacher) in people.teachers.iter().enumerate() {
-                for period in 0..level.sections_per_teacher() {
+                for period in 0..self.shape.classrooms[*level as usize].1 {
                     let id = next_id(self.data.sections.len());
                     let courses = if matches!(level, Level::Elementary) {
                         ELEMENTARY_COURSES
@@ -1231,21 +1240,27 @@ impl Generator<'_> {
             .data
             .section_teachers
             .iter()
-            .filter(|st| st.role == SectionRole::TeacherOfRecord && evaluated.contains(&st.staff_id))
+            .filter(|st| {
+                st.role == SectionRole::TeacherOfRecord
+                    && (self.shape.survey_all_classrooms || evaluated.contains(&st.staff_id))
+            })
             .filter_map(|st| Some((st.section_id, st.staff_id, *enrolled.get(&st.section_id)?)))
             .collect();
         for (section_id, teacher_id, enrolled) in classrooms {
             let roll: f64 = self.rng.random();
+            let [administered, open, planned, cancelled] = self.shape.administration_shares;
             let status = match roll {
-                r if r < 0.72 => AdministrationStatus::Administered,
-                r if r < 0.80 => AdministrationStatus::Open,
-                r if r < 0.88 => AdministrationStatus::Planned,
-                r if r < 0.92 => AdministrationStatus::Cancelled,
+                r if r < administered => AdministrationStatus::Administered,
+                r if r < open => AdministrationStatus::Open,
+                r if r < planned => AdministrationStatus::Planned,
+                r if r < cancelled => AdministrationStatus::Cancelled,
                 _ => continue, // no administration at all yet
             };
             let administered = status == AdministrationStatus::Administered;
             let responses = if administered && enrolled > 0 && !self.rng.random_bool(0.03) {
-                self.rng.random_range((enrolled * 2 / 5).max(1)..=enrolled)
+                let (numerator, denominator) = self.shape.response_floor;
+                self.rng
+                    .random_range((enrolled * numerator / denominator).max(1)..=enrolled)
             } else {
                 0
             };
