@@ -21,13 +21,15 @@
 //! - `schema`: the merged schema root, Relay ids and connections, the request context.
 //! - `http`: the poem routes and the bound [`http::Application`].
 //! - `telemetry`: logging and tracing.
-//! - `seed`: generated districts (the demo) and bulk inserts.
+//! - `seed`: generated districts (the demo and the full-size district).
+//! - `bulk`: many rows a statement, the one write path of the seed and the import.
 //! - `bench`: the benchmark harness (`staffgraph bench`).
 //! - `cli`: the `staffgraph` subcommands.
 
 pub mod audit;
 pub mod auth;
 pub mod bench;
+pub mod bulk;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -7,6 +7,7 @@ use super::progress::Progress;
 use super::read::{self, Message, Row};
 use super::spec::{FileSpec, Lookup, Skip, Source, TableSpec, Type};
 use super::{Actor, FileSummary, ImportError, ImportKind, MAX_ERRORS, RowError};
+use crate::bulk::Sql;
 use crate::error::ApiError;
 use roaring::RoaringBitmap;
 use sea_orm::{
@@ -192,53 +193,19 @@ pub async fn import_source(
     Ok(summary)
 }
 
-/// SQL text with its bound values, placeholders numbered in order.
-struct Sql {
-    text: String,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn new() -> Self {
-        Self {
-            text: String::new(),
-            values: Vec::new(),
-        }
+/// Starts `sql` with `WITH k(i, c0, c1, …) AS (…) ` over `tuples`, `i` being each tuple's
+/// index.
+fn keys(sql: &mut Sql, width: usize, tuples: impl Iterator<Item = Vec<Value>>) {
+    sql.push("WITH k(i");
+    for c in 0..width {
+        sql.push(&format!(", c{c}"));
     }
-
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    fn bind(&mut self, value: Value) -> &mut Self {
-        self.values.push(value);
-        self.text.push_str(&format!("${}", self.values.len()));
-        self
-    }
-
-    /// `WITH k(i, c0, c1, …) AS (VALUES ($1, $2, $3), …) ` for `tuples`, `i` being each
-    /// tuple's index.
-    fn keys(&mut self, width: usize, tuples: impl Iterator<Item = Vec<Value>>) -> &mut Self {
-        self.push("WITH k(i");
-        for c in 0..width {
-            self.push(&format!(", c{c}"));
-        }
-        self.push(") AS (VALUES ");
-        for (i, tuple) in tuples.enumerate() {
-            self.push(if i == 0 { "(" } else { ", (" });
-            self.bind(Value::Int(Some(i as i32)));
-            for value in tuple {
-                self.push(", ").bind(value);
-            }
-            self.push(")");
-        }
-        self.push(") ")
-    }
-
-    fn statement(self, backend: DbBackend) -> Statement {
-        Statement::from_sql_and_values(backend, self.text, self.values)
-    }
+    sql.push(") AS (");
+    let rows = tuples
+        .enumerate()
+        .map(|(i, tuple)| std::iter::once(Value::Int(Some(i as i32))).chain(tuple).collect())
+        .collect();
+    sql.relation(rows).push(") ");
 }
 
 fn quoted(name: &str) -> String {
@@ -531,8 +498,9 @@ impl<'a> Loader<'a> {
             .iter()
             .map(|k| self.target_type(Source::Column(k)))
             .collect();
-        let mut sql = Sql::new();
-        sql.keys(
+        let mut sql = Sql::new(self.backend);
+        keys(
+            &mut sql,
             types.len(),
             tuples
                 .iter()
@@ -543,7 +511,7 @@ impl<'a> Loader<'a> {
             sql.push(&format!(", {problem}"));
         }
         sql.push(" FROM k ").push(lookup.joins);
-        for row in self.txn.query_all_raw(sql.statement(self.backend)).await? {
+        for row in self.txn.query_all_raw(sql.statement()).await? {
             let i: i32 = row.try_get_by_index(0)?;
             let id: Option<i32> = row.try_get_by_index(1)?;
             let problem: Option<String> = match lookup.problem {
@@ -623,8 +591,9 @@ impl<'a> Loader<'a> {
         }
         let types = self.types(table);
         let key_at = table.key_positions();
-        let mut sql = Sql::new();
-        sql.keys(
+        let mut sql = Sql::new(self.backend);
+        keys(
+            &mut sql,
             key_at.len(),
             rows.iter()
                 .map(|cells| key_at.iter().map(|&i| cells[i].value(&types[i])).collect()),
@@ -640,7 +609,7 @@ impl<'a> Loader<'a> {
             }
             sql.push(&format!("t.{} = k.c{c}", quoted(table.targets[i].0)));
         }
-        for row in self.txn.query_all_raw(sql.statement(self.backend)).await? {
+        for row in self.txn.query_all_raw(sql.statement()).await? {
             let i: i32 = row.try_get_by_index(0)?;
             let id: i32 = row.try_get_by_index(1)?;
             let Some(new) = rows.get(i as usize) else { continue };
@@ -664,22 +633,13 @@ impl<'a> Loader<'a> {
         }
         let types = self.types(table);
         let columns: Vec<String> = table.targets.iter().map(|(c, _)| quoted(c)).collect();
-        let mut sql = Sql::new();
-        sql.push(&format!(
-            "INSERT INTO {} ({}) VALUES ",
-            quoted(table.name),
-            columns.join(", ")
-        ));
-        for (r, cells) in rows.iter().enumerate() {
-            sql.push(if r == 0 { "(" } else { ", (" });
-            for (c, (cell, ty)) in cells.iter().zip(&types).enumerate() {
-                if c > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(cell.value(ty));
-            }
-            sql.push(")");
-        }
+        let mut sql = Sql::new(self.backend);
+        sql.push(&format!("INSERT INTO {} ({}) ", quoted(table.name), columns.join(", ")));
+        sql.relation(
+            rows.iter()
+                .map(|cells| cells.iter().zip(&types).map(|(cell, ty)| cell.value(ty)).collect())
+                .collect(),
+        );
         let keys: Vec<String> = table.key.iter().map(|k| quoted(k)).collect();
         let updates: Vec<String> = table
             .targets
@@ -700,7 +660,7 @@ impl<'a> Loader<'a> {
         }
         sql.push(&format!(" RETURNING id, {}", keys.join(", ")));
         let key_types: Vec<Type> = table.key_positions().into_iter().map(|i| types[i].clone()).collect();
-        for row in self.txn.query_all_raw(sql.statement(self.backend)).await? {
+        for row in self.txn.query_all_raw(sql.statement()).await? {
             let id: i32 = row.try_get_by_index(0)?;
             let mut key = Vec::with_capacity(key_types.len());
             for (c, ty) in key_types.iter().enumerate() {
@@ -759,8 +719,9 @@ impl<'a> Loader<'a> {
         }
         let types = self.types(table);
         let key_types: Vec<&Type> = table.key_positions().into_iter().map(|i| &types[i]).collect();
-        let mut sql = Sql::new();
-        sql.keys(
+        let mut sql = Sql::new(self.backend);
+        keys(
+            &mut sql,
             key_types.len() + 1,
             resolved.iter().map(|(p, id)| {
                 p.key
@@ -785,7 +746,7 @@ impl<'a> Loader<'a> {
             quoted(column),
             matches = matches.join(" AND "),
         ));
-        self.txn.execute_raw(sql.statement(self.backend)).await?;
+        self.txn.execute_raw(sql.statement()).await?;
         Ok(())
     }
 

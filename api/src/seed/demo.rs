@@ -8,7 +8,7 @@
 //! Deterministic: the same seed gives the same rows (ChaCha8, fixed dates, no clock).
 
 use super::SeedReport;
-use super::bulk::insert_all;
+use crate::bulk::insert_all;
 use crate::error::ApiResult;
 use chrono::{Days, NaiveDate};
 use entity::enums::*;
