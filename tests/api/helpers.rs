@@ -118,6 +118,18 @@ impl TestDb {
     }
 }
 
+/// The `staffgraph` binary on `test_db`'s database, its output piped.
+pub fn staffgraph(test_db: &TestDb, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_staffgraph"));
+    command
+        .args(args)
+        .env("DATABASE_URL", &test_db.target.url)
+        .env("STAFFGRAPH_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    command
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let Some((maintenance, name)) = self.postgres.take() else {

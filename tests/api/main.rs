@@ -9,6 +9,7 @@ mod fixtures;
 mod helpers;
 
 mod auth;
+mod bench;
 mod foundation;
 mod import;
 mod measures;

@@ -124,6 +124,14 @@ pub async fn import_source(
     let reader = tokio::task::spawn_blocking(move || read::read(&name, source, &columns, &tx));
 
     let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // The driver prepares each statement once; after five runs PostgreSQL may keep a
+        // generic plan made while the table being filled was nearly empty (a scan), and use
+        // it as the table grows to millions of rows in this transaction: quadratic. Plan
+        // each run for the table as it is now.
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+    }
     let mut loader = Loader::new(&txn, &spec, file);
     let mut done = None;
     while let Some(message) = rx.recv().await {

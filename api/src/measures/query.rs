@@ -8,7 +8,7 @@ use super::types::{
     classroom_connection, ease_services, entry_connection,
 };
 use crate::auth::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::schema::RequestContext;
 use crate::schema::relay::{ConnectionFields, PageRequest, Sort};
 use crate::schema::scalars::Date;
@@ -16,10 +16,27 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result, ResultExt};
 use chrono::{NaiveDate, Utc};
 use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 /// Measure queries.
 #[derive(Default)]
 pub struct MeasuresQuery;
+
+/// Measure runs computing at once, server-wide. At district scale a run reads large tables
+/// for seconds; more of them at once only share the same cores, take the pooled connections
+/// the cheap requests (a principal's page) need, and multiply the memory of their result
+/// sets. Beyond this many, runs wait here in arrival order (the semaphore is fair).
+const CONCURRENT_MEASURE_RUNS: usize = 2;
+static MEASURE_RUNS: Semaphore = Semaphore::const_new(CONCURRENT_MEASURE_RUNS);
+
+/// Runs the measures `codes` (all when empty) once a turn is free.
+async fn run_in_turn(run: Run<'_>, codes: &[String]) -> ApiResult<Vec<MeasureResult>> {
+    let _turn = MEASURE_RUNS
+        .acquire()
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("the measure queue is closed: {e}")))?;
+    run.plan_measures(codes).await
+}
 
 /// The one measure `code` over a scope.
 async fn measure(
@@ -32,8 +49,7 @@ async fn measure(
     let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
     let scope = scope_for(request, organization).await.extend()?;
     let run = Run::new(&request.db, year, year.default_as_of(), &scope).for_public(request.viewer.role == Role::Public);
-    let result = run
-        .plan_measures(&[code.to_owned()])
+    let result = run_in_turn(run, &[code.to_owned()])
         .await
         .extend()?
         .into_iter()
@@ -65,11 +81,8 @@ impl MeasuresQuery {
         let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
         let scope = scope_for(request, organization.as_deref()).await.extend()?;
         let as_of = as_of.map_or_else(|| year.default_as_of(), NaiveDate::from);
-        let results = Run::new(&request.db, year, as_of, &scope)
-            .for_public(request.viewer.role == Role::Public)
-            .plan_measures(&codes.unwrap_or_default())
-            .await
-            .extend()?;
+        let run = Run::new(&request.db, year, as_of, &scope).for_public(request.viewer.role == Role::Public);
+        let results = run_in_turn(run, &codes.unwrap_or_default()).await.extend()?;
         Ok(results.into_iter().map(|r| PlanMeasure(Arc::new(r))).collect())
     }
 
