@@ -55,25 +55,29 @@ impl Sql {
 
     /// `rows` as a relation with a column per value, in order; every row has the same
     /// shape, and a value's variant is its column's type even when it is NULL. At least one
-    /// row.
-    pub fn relation(&mut self, rows: Vec<Vec<Value>>) -> &mut Self {
+    /// row. A value of a type the bulk path does not carry is an internal error.
+    pub fn relation(&mut self, rows: Vec<Vec<Value>>) -> ApiResult<&mut Self> {
+        let Some(first) = rows.first() else {
+            return Err(internal("a bulk statement without rows"));
+        };
+        debug_assert!(
+            rows.iter()
+                .all(|row| row.len() == first.len() && row.iter().zip(first).all(|(a, b)| same_type(a, b))),
+            "the rows of a bulk statement differ in shape"
+        );
         if self.backend == DbBackend::Postgres {
-            let columns: Vec<String> = rows
-                .first()
-                .map(|row| {
-                    row.iter()
-                        .enumerate()
-                        .map(|(c, value)| format!("(r.e->>{c})::{}", postgres_type(value)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let json: Vec<serde_json::Value> = rows
+            let columns = first
                 .iter()
-                .map(|row| row.iter().map(json).collect::<Vec<_>>().into())
-                .collect();
+                .enumerate()
+                .map(|(c, value)| Ok(format!("(r.e->>{c})::{}", postgres_type(value)?)))
+                .collect::<ApiResult<Vec<String>>>()?;
+            let json = rows
+                .iter()
+                .map(|row| row.iter().map(json).collect::<ApiResult<Vec<_>>>().map(Into::into))
+                .collect::<ApiResult<Vec<serde_json::Value>>>()?;
             self.push(&format!("SELECT {} FROM jsonb_array_elements(", columns.join(", ")));
             self.bind(Value::Json(Some(Box::new(json.into()))));
-            return self.push(") AS r(e)");
+            return Ok(self.push(") AS r(e)"));
         }
         self.push("VALUES ");
         for (r, row) in rows.into_iter().enumerate() {
@@ -86,7 +90,7 @@ impl Sql {
             }
             self.push(")");
         }
-        self
+        Ok(self)
     }
 
     pub fn statement(self) -> Statement {
@@ -94,49 +98,73 @@ impl Sql {
     }
 }
 
+fn internal(message: &str) -> ApiError {
+    ApiError::internal(anyhow::anyhow!("{message}"))
+}
+
+/// Whether two values are of the same variant (type), NULL or not.
+fn same_type(a: &Value, b: &Value) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
 /// The PostgreSQL type a value of this variant is cast to from its JSON text.
-fn postgres_type(value: &Value) -> &'static str {
-    match value {
+fn postgres_type(value: &Value) -> ApiResult<&'static str> {
+    Ok(match value {
         Value::Bool(_) => "bool",
-        Value::TinyInt(_) | Value::SmallInt(_) => "int2",
-        Value::Int(_) => "int4",
-        Value::BigInt(_) => "int8",
+        Value::TinyInt(_) | Value::SmallInt(_) | Value::TinyUnsigned(_) => "int2",
+        Value::Int(_) | Value::SmallUnsigned(_) => "int4",
+        Value::BigInt(_) | Value::Unsigned(_) => "int8",
+        Value::BigUnsigned(_) => "numeric",
         Value::Float(_) => "float4",
         Value::Double(_) => "float8",
+        Value::String(_) | Value::Char(_) => "text",
         Value::ChronoDate(_) => "date",
         Value::ChronoDateTime(_) => "timestamp",
         Value::ChronoDateTimeUtc(_) | Value::ChronoDateTimeLocal(_) | Value::ChronoDateTimeWithTimeZone(_) => {
             "timestamptz"
         }
         Value::Json(_) => "jsonb",
-        _ => "text",
-    }
+        other => return Err(internal(&format!("the bulk path carries no {other:?}"))),
+    })
 }
 
-/// A value as JSON: numbers and booleans as themselves, dates and times in ISO 8601, JSON as
-/// itself (read back as its text by `->>`), the rest as text.
-fn json(value: &Value) -> serde_json::Value {
+/// A value as JSON, read back by `->>` as text and cast to [`postgres_type`]: numbers and
+/// booleans as themselves, dates and times in ISO 8601, text as a string, a JSON value as
+/// the string of its text (so that strings and `null` inside it survive `->>`).
+fn json(value: &Value) -> ApiResult<serde_json::Value> {
     use serde_json::Value as J;
     fn or_null<T>(value: &Option<T>, to: impl Fn(&T) -> J) -> J {
         value.as_ref().map_or(J::Null, to)
     }
-    match value {
+    let finite = |x: f64| {
+        if x.is_finite() {
+            Ok(J::from(x))
+        } else {
+            Err(internal("the bulk path carries no NaN or infinity"))
+        }
+    };
+    Ok(match value {
         Value::Bool(v) => or_null(v, |b| J::from(*b)),
         Value::TinyInt(v) => or_null(v, |n| J::from(*n)),
         Value::SmallInt(v) => or_null(v, |n| J::from(*n)),
         Value::Int(v) => or_null(v, |n| J::from(*n)),
         Value::BigInt(v) => or_null(v, |n| J::from(*n)),
-        Value::Float(v) => or_null(v, |x| J::from(*x)),
-        Value::Double(v) => or_null(v, |x| J::from(*x)),
+        Value::TinyUnsigned(v) => or_null(v, |n| J::from(*n)),
+        Value::SmallUnsigned(v) => or_null(v, |n| J::from(*n)),
+        Value::Unsigned(v) => or_null(v, |n| J::from(*n)),
+        Value::BigUnsigned(v) => or_null(v, |n| J::from(*n)),
+        Value::Float(v) => v.map_or(Ok(J::Null), |x| finite(f64::from(x)))?,
+        Value::Double(v) => v.map_or(Ok(J::Null), finite)?,
         Value::String(v) => or_null(v, |s| J::from(s.as_str())),
+        Value::Char(v) => or_null(v, |c| J::from(c.to_string())),
         Value::ChronoDate(v) => or_null(v, |d| J::from(d.format("%Y-%m-%d").to_string())),
         Value::ChronoDateTime(v) => or_null(v, |t| J::from(t.format("%Y-%m-%dT%H:%M:%S%.f").to_string())),
         Value::ChronoDateTimeUtc(v) => or_null(v, |t| J::from(t.to_rfc3339())),
         Value::ChronoDateTimeLocal(v) => or_null(v, |t| J::from(t.to_rfc3339())),
         Value::ChronoDateTimeWithTimeZone(v) => or_null(v, |t| J::from(t.to_rfc3339())),
-        Value::Json(v) => or_null(v, |j| (**j).clone()),
-        other => J::from(other.to_string()),
-    }
+        Value::Json(v) => or_null(v, |j| J::from(j.to_string())),
+        other => return Err(internal(&format!("the bulk path carries no {other:?}"))),
+    })
 }
 
 /// Inserts `rows` (explicit ids included) in chunks of [`chunk_rows`]; returns how many were
@@ -166,7 +194,7 @@ where
             .collect::<Option<_>>()
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a generated row of {table} leaves a column unset")))?;
         let mut sql = Sql::new(backend);
-        sql.push(&insert).relation(chunk);
+        sql.push(&insert).relation(chunk)?;
         db.execute_raw(sql.statement()).await?;
     }
     Ok(total)

@@ -127,8 +127,8 @@ pub enum MigrateAction {
 pub enum Profile {
     /// About 600 staff in 12 schools: complete but small.
     Demo,
-    /// DESIGN.md's scale: 1,000 schools in 6 regions, about 75,000 staff, 100,000 sections and
-    /// a million SFS responses (a fifth of the questions answered each), for benchmarks.
+    /// DESIGN.md's scale: 1,000 schools in 6 regions, about 75,000 staff, 125,000 sections and
+    /// 2.4 million SFS responses (a fifth of the questions answered each), for benchmarks.
     District,
 }
 

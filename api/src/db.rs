@@ -23,11 +23,13 @@ pub async fn connect(target: &DatabaseTarget) -> anyhow::Result<DatabaseConnecti
                 .busy_timeout(Duration::from_secs(10))
         });
     } else {
-        let port = postgres_port(&target.url);
+        let tcp_port = postgres_tcp_port(&target.url);
         options.max_connections(16).map_sqlx_postgres_pool_opts(move |pool| {
             pool.after_connect(move |_connection, _meta| {
                 Box::pin(async move {
-                    nodelay::set_on_sockets_to(port);
+                    if let Some(port) = tcp_port {
+                        nodelay::set_on_sockets_to(port);
+                    }
                     Ok(())
                 })
             })
@@ -38,10 +40,12 @@ pub async fn connect(target: &DatabaseTarget) -> anyhow::Result<DatabaseConnecti
         .with_context(|| format!("cannot connect to the database at {}", redact(&target.url)))
 }
 
-/// The port a PostgreSQL URL names (5432 when it names none).
-fn postgres_port(url: &str) -> u16 {
+/// The TCP port a PostgreSQL URL connects to (5432 when it names none); none for a Unix
+/// socket.
+fn postgres_tcp_port(url: &str) -> Option<u16> {
     use std::str::FromStr;
-    sea_orm::sqlx::postgres::PgConnectOptions::from_str(url).map_or(5432, |options| options.get_port())
+    let options = sea_orm::sqlx::postgres::PgConnectOptions::from_str(url).ok()?;
+    options.get_socket().is_none().then(|| options.get_port())
 }
 
 /// sqlx 0.9.0 stopped setting `TCP_NODELAY` on its sockets (transact-rs/sqlx#4335; fixed
@@ -53,27 +57,48 @@ fn postgres_port(url: &str) -> u16 {
 /// option is harmless on any other). Remove once sqlx sets it again.
 #[cfg(target_os = "linux")]
 pub mod nodelay {
-    use rustix::net::{getpeername, sockopt};
+    use rustix::net::{getpeername, getsockname, sockopt};
     use rustix::process::{PidfdFlags, PidfdGetfdFlags, getpid, pidfd_getfd, pidfd_open};
     use std::net::SocketAddr;
     use std::os::fd::OwnedFd;
+    use std::sync::Once;
 
     /// Sets `TCP_NODELAY` on the process's TCP sockets connected to `port`; returns how many
-    /// now have it. Best effort: a socket that cannot be reached is left as it is.
+    /// now have it. Best effort: a socket that cannot be reached is left as it is, and when
+    /// none can be (a kernel before 5.6, a seccomp profile refusing `pidfd_getfd`), a warning
+    /// says so once.
     pub fn set_on_sockets_to(port: u16) -> usize {
-        sockets_to(port)
-            .filter(|socket| sockopt::set_tcp_nodelay(socket, true).is_ok())
-            .count()
+        let set = tcp_sockets()
+            .filter(|(_, _, peer)| peer.port() == port)
+            .filter(|(socket, _, _)| sockopt::set_tcp_nodelay(socket, true).is_ok())
+            .count();
+        if set == 0 {
+            static WARNED: Once = Once::new();
+            WARNED.call_once(|| {
+                tracing::warn!(
+                    port,
+                    "could not set TCP_NODELAY on the PostgreSQL connections; large statements \
+                     will wait for delayed ACKs (a Unix socket URL avoids it)"
+                );
+            });
+        }
+        set
     }
 
-    /// The process's TCP sockets connected to `port` (each a duplicate of the descriptor,
-    /// taken through a pidfd of this process: no unsafe borrowing of raw descriptors).
-    pub fn sockets_to(port: u16) -> impl Iterator<Item = OwnedFd> {
+    /// The process's TCP sockets with their local and peer addresses, each a duplicate of
+    /// the descriptor taken through a pidfd of this process (no unsafe borrowing of raw
+    /// descriptors). Only descriptors that are sockets are duplicated: closing a duplicate of
+    /// a regular file would drop the process's POSIX locks on it (SQLite's among them).
+    pub fn tcp_sockets() -> impl Iterator<Item = (OwnedFd, SocketAddr, SocketAddr)> {
         let pidfd = pidfd_open(getpid(), PidfdFlags::empty()).ok();
         let numbers: Vec<i32> = std::fs::read_dir("/proc/self/fd")
             .map(|entries| {
                 entries
                     .filter_map(Result::ok)
+                    .filter(|entry| {
+                        std::fs::read_link(entry.path())
+                            .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"))
+                    })
                     .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
                     .collect()
             })
@@ -81,7 +106,8 @@ pub mod nodelay {
         numbers.into_iter().filter_map(move |number| {
             let socket = pidfd_getfd(pidfd.as_ref()?, number, PidfdGetfdFlags::empty()).ok()?;
             let peer = SocketAddr::try_from(getpeername(&socket).ok()??).ok()?;
-            (peer.port() == port).then_some(socket)
+            let local = SocketAddr::try_from(getsockname(&socket).ok()?).ok()?;
+            Some((socket, local, peer))
         })
     }
 

@@ -285,20 +285,34 @@ async fn postgres_connections_have_tcp_nodelay() {
     }
     let test_db = TestDb::new(Backend::Postgres).await;
     let db = test_db.connect().await;
-    // Hold four connections at once so that the pool opens them.
+    // Hold four connections at once so that the pool opens them; each names its own socket
+    // by the client port the server sees.
     let mut held = Vec::new();
+    let mut client_ports = Vec::new();
     for _ in 0..4 {
-        held.push(sea_orm::TransactionTrait::begin(&db).await.expect("a connection"));
+        let txn = sea_orm::TransactionTrait::begin(&db).await.expect("a connection");
+        let row = txn
+            .query_one_raw(Statement::from_string(
+                txn.get_database_backend(),
+                "SELECT inet_client_port() AS port",
+            ))
+            .await
+            .expect("the client port")
+            .expect("a row");
+        client_ports.push(u16::try_from(row.try_get::<i32>("", "port").expect("a port")).expect("a port number"));
+        held.push(txn);
     }
-    let port = sea_orm::sqlx::postgres::PgConnectOptions::from_str(&test_db.target.url)
+    let server_port = sea_orm::sqlx::postgres::PgConnectOptions::from_str(&test_db.target.url)
         .map(|o| o.get_port())
         .expect("a PostgreSQL URL");
-    let with_nodelay = api::db::nodelay::sockets_to(port)
-        .filter(api::db::nodelay::is_set)
-        .count();
-    assert!(
-        with_nodelay >= 4,
-        "{with_nodelay} sockets to port {port} have TCP_NODELAY; the pool holds 4"
-    );
+    for client_port in client_ports {
+        let (socket, _, _) = api::db::nodelay::tcp_sockets()
+            .find(|(_, local, peer)| local.port() == client_port && peer.port() == server_port)
+            .unwrap_or_else(|| panic!("no socket from port {client_port} in this process"));
+        assert!(
+            api::db::nodelay::is_set(&socket),
+            "the connection from port {client_port} has no TCP_NODELAY"
+        );
+    }
     drop(held);
 }

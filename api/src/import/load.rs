@@ -203,7 +203,7 @@ pub async fn import_source(
 
 /// Starts `sql` with `WITH k(i, c0, c1, …) AS (…) ` over `tuples`, `i` being each tuple's
 /// index.
-fn keys(sql: &mut Sql, width: usize, tuples: impl Iterator<Item = Vec<Value>>) {
+fn keys(sql: &mut Sql, width: usize, tuples: impl Iterator<Item = Vec<Value>>) -> Result<(), ApiError> {
     sql.push("WITH k(i");
     for c in 0..width {
         sql.push(&format!(", c{c}"));
@@ -213,7 +213,8 @@ fn keys(sql: &mut Sql, width: usize, tuples: impl Iterator<Item = Vec<Value>>) {
         .enumerate()
         .map(|(i, tuple)| std::iter::once(Value::Int(Some(i as i32))).chain(tuple).collect())
         .collect();
-    sql.relation(rows).push(") ");
+    sql.relation(rows)?.push(") ");
+    Ok(())
 }
 
 fn quoted(name: &str) -> String {
@@ -513,7 +514,7 @@ impl<'a> Loader<'a> {
             tuples
                 .iter()
                 .map(|cells| cells.iter().zip(&types).map(|(c, t)| c.value(t)).collect()),
-        );
+        )?;
         sql.push(&format!("SELECT k.i, {}", lookup.id));
         if let Some((_, problem)) = lookup.problem {
             sql.push(&format!(", {problem}"));
@@ -605,7 +606,7 @@ impl<'a> Loader<'a> {
             key_at.len(),
             rows.iter()
                 .map(|cells| key_at.iter().map(|&i| cells[i].value(&types[i])).collect()),
-        );
+        )?;
         sql.push("SELECT k.i, t.id");
         for (column, _) in &table.targets {
             sql.push(&format!(", t.{}", quoted(column)));
@@ -647,7 +648,7 @@ impl<'a> Loader<'a> {
             rows.iter()
                 .map(|cells| cells.iter().zip(&types).map(|(cell, ty)| cell.value(ty)).collect())
                 .collect(),
-        );
+        )?;
         let keys: Vec<String> = table.key.iter().map(|k| quoted(k)).collect();
         let updates: Vec<String> = table
             .targets
@@ -739,7 +740,7 @@ impl<'a> Loader<'a> {
                     .chain(std::iter::once(Value::Int(Some(*id))))
                     .collect()
             }),
-        );
+        )?;
         let name = quoted(table.name);
         let matches: Vec<String> = table
             .key

@@ -22,14 +22,16 @@ use tokio::sync::Semaphore;
 #[derive(Default)]
 pub struct MeasuresQuery;
 
-/// Measure runs computing at once, server-wide. At district scale a run reads large tables
-/// for seconds; more of them at once only share the same cores, take the pooled connections
-/// the cheap requests (a principal's page) need, and multiply the memory of their result
-/// sets. Beyond this many, runs wait here in arrival order (the semaphore is fair).
+/// `planMeasures` runs computing at once, server-wide. At district scale a run of the seven
+/// measures reads large tables for seconds; more of them at once only share the same cores,
+/// take the pooled connections the cheap requests (a principal's page) need, and multiply
+/// the memory of their result sets. Beyond this many, runs wait here in arrival order (the
+/// semaphore is fair). A single measure's field (`sfsCoverage`, `supervisorTraining`, …)
+/// does not queue behind them.
 const CONCURRENT_MEASURE_RUNS: usize = 2;
 static MEASURE_RUNS: Semaphore = Semaphore::const_new(CONCURRENT_MEASURE_RUNS);
 
-/// Runs the measures `codes` (all when empty) once a turn is free.
+/// Runs the measures `codes` (all seven when empty) once a turn is free.
 async fn run_in_turn(run: Run<'_>, codes: &[String]) -> ApiResult<Vec<MeasureResult>> {
     let _turn = MEASURE_RUNS
         .acquire()
@@ -49,7 +51,8 @@ async fn measure(
     let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
     let scope = scope_for(request, organization).await.extend()?;
     let run = Run::new(&request.db, year, year.default_as_of(), &scope).for_public(request.viewer.role == Role::Public);
-    let result = run_in_turn(run, &[code.to_owned()])
+    let result = run
+        .plan_measures(&[code.to_owned()])
         .await
         .extend()?
         .into_iter()

@@ -397,9 +397,10 @@ impl Shape {
         response_floor: (2, 5),
     };
 
-    /// The district of DESIGN.md's opening: 1,000 schools in 6 regions, about 75,000 staff,
-    /// 26,000 teachers, 5,000 supervisors and managers, 130,000 sections and 2.5 million SFS
-    /// responses (each answering one question in five).
+    /// The district of DESIGN.md's opening: 1,000 schools in 6 regions, 74,904 staff, 26,580
+    /// teachers, 5,046 supervisors and managers, 124,752 sections (DESIGN: 130,000; the 1,000
+    /// teachers promoted to assistant principal take theirs away) and 2.38 million SFS
+    /// responses (DESIGN: about 2.5 million), each answering one question in five.
     pub const DISTRICT: Shape = Shape {
         regions: 6,
         schools: 1_000,
