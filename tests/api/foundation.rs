@@ -275,10 +275,11 @@ async fn explicit_database_url_is_never_seeded_on_start_but_the_embedded_default
 }
 
 /// sqlx 0.9.0 leaves Nagle's algorithm on; every pooled PostgreSQL connection must have
-/// `TCP_NODELAY` set, or each multi-segment statement waits ~40 ms for a delayed ACK.
+/// `TCP_NODELAY` set, or each multi-segment statement waits ~40 ms for a delayed ACK; and JIT
+/// compilation off.
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_connections_have_tcp_nodelay() {
+async fn postgres_connections_have_tcp_nodelay_and_no_jit() {
     if !crate::helpers::postgres_configured() {
         eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
         return;
@@ -305,6 +306,13 @@ async fn postgres_connections_have_tcp_nodelay() {
     let server_port = sea_orm::sqlx::postgres::PgConnectOptions::from_str(&test_db.target.url)
         .map(|o| o.get_port())
         .expect("a PostgreSQL URL");
+    // And JIT compilation is off (it cost more than the measures' statements themselves).
+    let jit = held[0]
+        .query_one_raw(Statement::from_string(held[0].get_database_backend(), "SHOW jit"))
+        .await
+        .expect("SHOW jit")
+        .expect("a row");
+    assert_eq!(jit.try_get_by_index::<String>(0).expect("a setting"), "off");
     for client_port in client_ports {
         let (socket, _, _) = api::db::nodelay::tcp_sockets()
             .find(|(_, local, peer)| local.port() == client_port && peer.port() == server_port)
