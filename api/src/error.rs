@@ -6,8 +6,9 @@
 //! Resolvers return `async_graphql::Result` and convert service errors with
 //! `ResultExt::extend()`, never with a bare `?` (which would keep only the message).
 
-use async_graphql::{Error as GraphQLError, ErrorExtensions};
+use async_graphql::{Error as GraphQLError, ErrorExtensions, SimpleObject};
 use sea_orm::DbErr;
+use std::fmt;
 use std::sync::Arc;
 
 /// What went wrong, in terms a client can act on.
@@ -28,7 +29,7 @@ pub enum ApiError {
     InvalidParts {
         field: String,
         message: String,
-        problems: Vec<crate::import::RowError>,
+        problems: Vec<RowError>,
     },
     /// The record does not exist, or the viewer may not know it exists.
     #[error("{0} not found")]
@@ -94,6 +95,33 @@ impl ErrorExtensions for ApiError {
                 _ => {}
             }
         })
+    }
+}
+
+/// One reason a file was refused: where in the file, and why (an imported file's rows are
+/// the one input with many parts).
+#[derive(SimpleObject, Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowError {
+    /// The file's name.
+    pub file: String,
+    /// The line in the file (1 is the header); absent for a problem of the file as a whole.
+    pub line: Option<u64>,
+    /// The column, when the problem is in one cell.
+    pub column: Option<String>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ": column {column}")?;
+        }
+        write!(f, ": {}", self.reason)
     }
 }
 

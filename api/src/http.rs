@@ -5,7 +5,8 @@
 use crate::auth::Viewer;
 use crate::auth::token::Keys;
 use crate::error::ApiError;
-use crate::schema::{AppSchema, RequestContext};
+use crate::graphql::RequestContext;
+use crate::schema::AppSchema;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_poem::{GraphQLBatchRequest, GraphQLBatchResponse};
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};

@@ -10,38 +10,47 @@
 //! - `survey`: surveys, their questions and classroom administrations.
 //! - `measures`: the strategic-plan measures, their breakdowns and the lists behind them.
 //! - `training`: training courses and completions.
-//! - `import`: loading and exporting the CSV files of DESIGN.md §5 (`importCsv`, `staffgraph import|export`).
 //!
-//! Cross-cutting:
-//! - `audit`: the audit trail every bulk write appends to.
-//! - `auth`: the viewer and roles every service and loader receives.
-//! - `config`: settings from flags and the environment, parsed once.
-//! - `db`: connecting to SQLite (embedded default) or PostgreSQL.
+//! Cross-cutting (none of these imports an area):
+//! - `auth`: the viewer, roles, bearer tokens and the row rule of every entity per role.
+//! - `privacy`: every rule about what an aggregate may show (small cells, complements).
+//! - `graphql`: the GraphQL kit — request context, loaders and batching, Relay connections,
+//!   scalars; depends only on `auth` and `error`.
+//! - `sql`: the SQL toolkit — dialect, named parameters, the organization tree, bulk writes.
+//! - `calendar`: school years and as-of dates.
 //! - `error`: the one error vocabulary (`ApiError`, `extensions.code`).
-//! - `schema`: the merged schema root, Relay ids and connections, the request context.
-//! - `http`: the poem routes and the bound [`http::Application`].
-//! - `telemetry`: logging and tracing.
+//! - `audit`: the audit trail every write appends to.
+//! - `config`, `db`, `telemetry`: settings, connections, logging.
+//!
+//! Entry points (these may import everything above):
+//! - `schema`: the schema root — the areas' parts merged, `node(id:)`, `viewer`.
+//! - `import`: loading and exporting the CSV files of DESIGN.md §5.
 //! - `seed`: generated districts (the demo and the full-size district).
-//! - `bulk`: many rows a statement, the one write path of the seed and the import.
+//! - `http`: the poem routes and the bound [`http::Application`].
 //! - `bench`: the benchmark harness (`staffgraph bench`).
 //! - `cli`: the `staffgraph` subcommands.
+//!
+//! `tests/api/architecture.rs` checks that no import cycle joins these modules.
 
 pub mod audit;
 pub mod auth;
 pub mod bench;
-pub mod bulk;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod evaluation;
 pub mod framework;
+pub mod graphql;
 pub mod http;
 pub mod import;
 pub mod measures;
 pub mod org;
+pub mod privacy;
 pub mod schema;
 pub mod seed;
+pub mod sql;
 pub mod survey;
 pub mod telemetry;
 pub mod training;

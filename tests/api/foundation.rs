@@ -279,11 +279,9 @@ async fn explicit_database_url_is_never_seeded_on_start_but_the_embedded_default
 /// compilation off.
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set STAFFGRAPH_TEST_POSTGRES and pass -- --include-ignored"]
 async fn postgres_connections_have_tcp_nodelay_and_no_jit() {
-    if !crate::helpers::postgres_configured() {
-        eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
-        return;
-    }
+    crate::helpers::require_postgres();
     let test_db = TestDb::new(Backend::Postgres).await;
     let db = test_db.connect().await;
     // Hold four connections at once so that the pool opens them; each names its own socket

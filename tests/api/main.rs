@@ -8,6 +8,7 @@ mod bulk;
 mod fixtures;
 mod helpers;
 
+mod architecture;
 mod auth;
 mod bench;
 mod foundation;

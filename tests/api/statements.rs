@@ -9,6 +9,7 @@ on_both_databases!(
     schools_teachers_evaluations_events_cost_the_same_statements_for_5_and_50_schools,
     a_batch_of_node_lookups_costs_one_statement_per_type,
     plan_measures_cost_the_same_statements_for_50_000_staff_as_for_a_handful,
+    the_schema_executed_without_the_http_handler_still_batches_each_level,
 );
 
 const SCHOOL_PAGE: &str = r#"
@@ -122,4 +123,40 @@ async fn plan_measures_cost_the_same_statements_for_50_000_staff_as_for_a_handfu
     );
     assert_eq!(large_cost, small_cost, "50,000 staff cost what a handful do");
     assert!(large_cost <= 25, "{large_cost} statements");
+}
+
+/// Subscriptions, tests and any other caller execute the schema without the HTTP handler: the
+/// loader's batches must still go out (no request may wait forever on them), one per level.
+async fn the_schema_executed_without_the_http_handler_still_batches_each_level(backend: Backend) {
+    let app = TestApp::spawn_with_schools(backend, 5).await;
+    let (over_http, http_cost) = app.query_counted(SCHOOL_PAGE, json!({ "n": 10 })).await;
+    let schema = api::schema::build();
+    let variables = async_graphql::Variables::from_json(json!({ "n": 10 }));
+
+    let context = api::graphql::RequestContext::new(&app.db, api::auth::Viewer::admin());
+    let request = async_graphql::Request::new(SCHOOL_PAGE)
+        .variables(variables.clone())
+        .data(context.clone());
+    let response = tokio::time::timeout(std::time::Duration::from_secs(60), schema.execute(request))
+        .await
+        .expect("Schema::execute finishes: the loader's batches are sent");
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    let data = response.data.into_json().unwrap();
+    assert_eq!(data, over_http, "the same answer as over HTTP");
+    assert_eq!(context.statements(), http_cost, "one statement per level, as over HTTP");
+
+    // A stream (the path of subscriptions) of the same query.
+    use futures_util::StreamExt;
+    let context = api::graphql::RequestContext::new(&app.db, api::auth::Viewer::admin());
+    let request = async_graphql::Request::new(SCHOOL_PAGE)
+        .variables(variables)
+        .data(context.clone());
+    let mut stream = schema.execute_stream(request);
+    let first = tokio::time::timeout(std::time::Duration::from_secs(60), stream.next())
+        .await
+        .expect("Schema::execute_stream yields: the loader's batches are sent")
+        .expect("one response");
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    assert_eq!(first.data.into_json().unwrap(), over_http);
+    assert_eq!(context.statements(), http_cost);
 }

@@ -8,14 +8,13 @@
 //!   indistinguishable from one that does not exist.
 
 pub mod policy;
-pub mod query;
 pub mod token;
 
 pub use policy::Visibility;
 
 use crate::error::{ApiError, ApiResult};
 use async_graphql::Enum;
-use entity::{organization, staff};
+use entity::staff;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 /// The roles of DESIGN.md §4.
@@ -88,17 +87,7 @@ impl Viewer {
             }
             None => None,
         };
-        let school_ids = if claims.schools.is_empty() {
-            Vec::new()
-        } else {
-            organization::Entity::find()
-                .select_only()
-                .column(organization::Column::Id)
-                .filter(organization::Column::Code.is_in(claims.schools.iter().cloned()))
-                .into_tuple::<i32>()
-                .all(db)
-                .await?
-        };
+        let school_ids = crate::sql::tree::ids_by_codes(db, &claims.schools).await?;
         Ok(Self {
             subject: claims.sub,
             role: claims.role,

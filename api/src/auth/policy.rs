@@ -4,13 +4,16 @@
 //! public; rows about people follow the role.
 
 use super::{Role, Viewer};
-use crate::org::loader::current;
+use crate::error::{ApiError, ApiResult};
+use crate::sql::current;
+use crate::sql::tree::Scope;
+use entity::enums::OrganizationKind;
 use entity::*;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, UnionType};
-use sea_orm::{ColumnTrait, EntityTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait};
 
 /// Which rows of an entity a viewer may see: a condition every read path adds to its SQL —
-/// the loaders by id and by parent, and every top-level list (`schema::loader`). Nothing is
+/// the loaders by id and by parent, and every top-level list (`graphql::loader`). Nothing is
 /// filtered after loading, so totals, pages and `node(id:)` agree, and a row the viewer may
 /// not see is indistinguishable from one that does not exist.
 pub trait Visibility: EntityTrait {
@@ -234,4 +237,32 @@ impl Visibility for training_completion::Entity {
             Role::Principal | Role::Analyst | Role::Public => nothing(),
         }
     }
+}
+/// The scopes a viewer may take measures over: the district and its regions for everyone; a
+/// school or office for ADMIN, HR, ANALYST and, for their own schools, principals. A principal
+/// naming another school gets the answer a code that names nothing gets.
+pub fn authorize_scope(viewer: &Viewer, scope: &Scope) -> ApiResult<()> {
+    if matches!(
+        scope.organization.kind,
+        OrganizationKind::District | OrganizationKind::Region
+    ) {
+        return Ok(());
+    }
+    match viewer.role {
+        Role::Admin | Role::Hr | Role::Analyst => Ok(()),
+        Role::Principal if viewer.school_ids.contains(&scope.organization.id) => Ok(()),
+        Role::Principal => Err(ApiError::NotFound(format!(
+            "organization `{}`",
+            scope.organization.code
+        ))),
+        Role::Employee | Role::Public => Err(ApiError::Forbidden),
+    }
+}
+
+/// The scope named by `organization` (the district when none), if `viewer` may take
+/// measures over it.
+pub async fn scope_for(db: &DatabaseConnection, viewer: &Viewer, organization: Option<&str>) -> ApiResult<Scope> {
+    let scope = Scope::resolve(db, organization, "organization").await?;
+    authorize_scope(viewer, &scope)?;
+    Ok(scope)
 }

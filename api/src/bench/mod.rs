@@ -8,12 +8,14 @@ mod copy;
 mod scenarios;
 mod sql;
 
+use crate::auth::policy::scope_for;
 use crate::auth::token::{Claims, Keys};
 use crate::auth::{Role, Viewer};
+use crate::calendar::SchoolYear;
 use crate::config::DatabaseTarget;
-use crate::measures::scope::{Dialect, SchoolYear, scope_for};
+use crate::graphql::RequestContext;
 use crate::measures::service::Run;
-use crate::schema::RequestContext;
+use crate::sql::Dialect;
 use scenarios::{Scenario, Targets};
 use sql::Pool;
 use std::fmt::Write as _;
@@ -343,7 +345,7 @@ async fn measures_lower_bound(
         let db = db.clone();
         async move {
             let request = RequestContext::new(&db, Viewer::admin());
-            let scope = scope_for(&request, None).await?;
+            let scope = scope_for(&request.db, &request.viewer, None).await?;
             let year = SchoolYear::parse(scenarios::YEAR, "schoolYear")?;
             Run::new(&db, year, year.default_as_of(), &scope)
                 .plan_measures(&[])

@@ -4,7 +4,7 @@
 
 use super::sql::{Bind, Pool};
 use crate::auth::Role;
-use crate::measures::scope::Dialect;
+use crate::sql::Dialect;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
@@ -223,7 +223,7 @@ pub async fn targets(pool: &Pool) -> anyhow::Result<Targets> {
         teacher,
         staff_ids: staff
             .into_iter()
-            .map(|id| (crate::schema::relay::encode_id("Staff", id).to_string(), id))
+            .map(|id| (crate::graphql::relay::encode_id("Staff", id).to_string(), id))
             .collect(),
         as_of: NaiveDate::from_ymd_opt(YEAR, 6, 30).unwrap_or_default(),
     })

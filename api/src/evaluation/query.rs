@@ -2,8 +2,8 @@
 
 use super::loader::filter_evaluations;
 use super::types::{Evaluation, EvaluationFilter, EvaluationOrder, EvaluationProcess};
-use crate::schema::loader::{list, reference_rows};
-use crate::schema::relay::ConnectionFields;
+use crate::graphql::loader::{list, reference_rows};
+use crate::graphql::relay::ConnectionFields;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result};
 use entity::{evaluation, evaluation_process};

@@ -5,11 +5,11 @@ use super::loader::{
     RatingsByEventId,
 };
 use crate::framework::types::{Framework, FrameworkElement, RatingLevel};
+use crate::graphql::loader::{children, few_children, maybe_one};
+use crate::graphql::relay::{ConnectionFields, Sort, SortKind, encode_id};
+use crate::graphql::scalars::Date;
 use crate::order_by;
 use crate::org::types::{EmployeeGroup, Organization, Section, Staff};
-use crate::schema::loader::{children, few_children, maybe_one};
-use crate::schema::relay::{ConnectionFields, Sort, SortKind, encode_id};
-use crate::schema::scalars::Date;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::{

@@ -2,7 +2,7 @@
 //! order because their ids follow the reference data's order.
 
 use crate::children_by;
-use crate::schema::loader::ChildRelation;
+use crate::graphql::loader::ChildRelation;
 use entity::enums::RatingScale;
 use entity::rating_level;
 use sea_orm::sea_query::SelectStatement;

@@ -1,7 +1,7 @@
 //! Queries of the framework area.
 
 use super::types::Framework;
-use crate::schema::loader::{by_key, reference_rows};
+use crate::graphql::loader::{by_key, reference_rows};
 use async_graphql::{Context, Object, Result};
 use entity::framework;
 

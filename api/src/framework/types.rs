@@ -1,8 +1,8 @@
 //! GraphQL types of the framework area.
 
 use super::loader::{ComponentsByStandardId, ElementsByComponentId, LevelsByFrameworkId, StandardsByFrameworkId};
-use crate::schema::loader::{children, maybe_one};
-use crate::schema::relay::{ConnectionFields, Sort, SortKind, encode_id};
+use crate::graphql::loader::{children, maybe_one};
+use crate::graphql::relay::{ConnectionFields, Sort, SortKind, encode_id};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object, Result};
 use entity::{framework, framework_component, framework_element, framework_standard, rating_level};

@@ -7,8 +7,8 @@ use super::progress::Progress;
 use super::read::{self, Message, Row};
 use super::spec::{FileSpec, Lookup, Skip, Source, TableSpec, Type};
 use super::{Actor, FileSummary, ImportError, ImportKind, MAX_ERRORS, RowError};
-use crate::bulk::Sql;
 use crate::error::ApiError;
+use crate::sql::bulk::Sql;
 use roaring::RoaringBitmap;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionTrait, Value,

@@ -25,11 +25,11 @@ mod read;
 mod spec;
 
 pub use crate::audit::Actor;
+pub use crate::error::RowError;
 pub use export::export_dir;
 pub use load::{import_dir, import_file, import_source};
 
 use async_graphql::{Enum, SimpleObject};
-use std::fmt;
 
 /// Rows parsed, checked and written together.
 pub const CHUNK_ROWS: usize = 1_000;
@@ -161,32 +161,6 @@ pub struct FileSummary {
     pub unchanged: u64,
     /// SHA-256 of the file's bytes, in hex.
     pub sha256: String,
-}
-
-/// One reason a file was refused.
-#[derive(SimpleObject, Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct RowError {
-    /// The file's name.
-    pub file: String,
-    /// The line in the file (1 is the header); absent for a problem of the file as a whole.
-    pub line: Option<u64>,
-    /// The column, when the problem is in one cell.
-    pub column: Option<String>,
-    /// What is wrong.
-    pub reason: String,
-}
-
-impl fmt::Display for RowError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(column) = &self.column {
-            write!(f, ": column {column}")?;
-        }
-        write!(f, ": {}", self.reason)
-    }
 }
 
 /// Why a file was not loaded.

@@ -5,7 +5,7 @@ use super::progress::Quiet;
 use super::{Actor, FileSummary, ImportError, ImportKind, import_source};
 use crate::auth::Role;
 use crate::error::ApiError;
-use crate::schema::RequestContext;
+use crate::graphql::RequestContext;
 use async_graphql::{Context, Object, ResultExt, Upload};
 
 #[derive(Default)]

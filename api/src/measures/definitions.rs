@@ -6,7 +6,7 @@
 //! Parameters: `:scope` (the organization), `:year`, `:start`, `:end` (the school year and its
 //! first and last day), `:asof`, and for supervisor training `:window` and `:prior_valid`.
 
-use super::scope::Dialect;
+use crate::sql::Dialect;
 
 /// The seven plan measures, by code (`plan_measure.code`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

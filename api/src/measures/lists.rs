@@ -5,10 +5,12 @@
 //! ORDER BY key LIMIT n + 1`.
 
 use super::definitions::{MULTIPLE_MEASURE_PROCESS, SFS_CLASSROOMS};
-use super::scope::{Dialect, Params, SchoolYear, TREE};
 use super::service::{EaseRow, scoped_entries, training_window};
+use crate::calendar::SchoolYear;
 use crate::error::ApiResult;
-use crate::schema::relay::PageRequest;
+use crate::graphql::relay::PageRequest;
+use crate::sql::tree::TREE;
+use crate::sql::{Dialect, Params};
 use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, QueryResult};
 use std::collections::BTreeMap;

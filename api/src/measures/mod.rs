@@ -3,12 +3,12 @@
 //! prior year's rate, and the lists people act on (classrooms still to survey, supervisors
 //! still to train).
 //!
+//! The scope and the SQL they share (the organization tree, the dialect, named parameters)
+//! are in `sql`; what a figure may show is `privacy`'s to say; the school year is `calendar`'s.
+//!
 //! Layout:
-//! - `scope.rs`: the scope (an organization, its subtree, its children) and the SQL dialect
-//!   helpers the measures share (date arithmetic differs between SQLite and PostgreSQL);
 //! - `definitions.rs`: each measure's subjects as SQL — the rows it counts, the scope unit
 //!   each belongs to and whether it counts toward the numerator;
-//! - `suppress.rs`: small-cell and complementary suppression of confidential aggregates;
 //! - `service.rs`: running the definitions: a headline and a breakdown per measure;
 //! - `lists.rs`: SFS classrooms not administered and supervisory entries, paginated;
 //! - `types.rs` / `query.rs`: the GraphQL surface.
@@ -16,7 +16,5 @@
 pub mod definitions;
 pub mod lists;
 pub mod query;
-pub mod scope;
 pub mod service;
-pub mod suppress;
 pub mod types;

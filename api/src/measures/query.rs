@@ -1,17 +1,19 @@
 //! Queries of the measures.
 
 use super::lists::{self, EntryWindow};
-use super::scope::{SchoolYear, Scope, scope_for};
 use super::service::{MeasureResult, Run};
 use super::types::{
     EaseService, EligibleClassroom, GroupCoverageObject, PlanMeasure, StatusCount, SupervisoryEntry, TrainingStatus,
     classroom_connection, ease_services, entry_connection,
 };
 use crate::auth::Role;
+use crate::auth::policy::scope_for;
+use crate::calendar::SchoolYear;
 use crate::error::{ApiError, ApiResult};
-use crate::schema::RequestContext;
-use crate::schema::relay::{ConnectionFields, PageRequest, Sort};
-use crate::schema::scalars::Date;
+use crate::graphql::RequestContext;
+use crate::graphql::relay::{ConnectionFields, PageRequest, Sort};
+use crate::graphql::scalars::Date;
+use crate::sql::tree::Scope;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result, ResultExt};
 use chrono::{NaiveDate, Utc};
@@ -49,7 +51,7 @@ async fn measure(
 ) -> Result<(Arc<MeasureResult>, Scope, SchoolYear)> {
     let request = RequestContext::of(ctx).extend()?;
     let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
-    let scope = scope_for(request, organization).await.extend()?;
+    let scope = scope_for(&request.db, &request.viewer, organization).await.extend()?;
     let run = Run::new(&request.db, year, year.default_as_of(), &scope).for_public(request.viewer.role == Role::Public);
     let result = run
         .plan_measures(&[code.to_owned()])
@@ -82,7 +84,9 @@ impl MeasuresQuery {
     ) -> Result<Vec<PlanMeasure>> {
         let request = RequestContext::of(ctx).extend()?;
         let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
-        let scope = scope_for(request, organization.as_deref()).await.extend()?;
+        let scope = scope_for(&request.db, &request.viewer, organization.as_deref())
+            .await
+            .extend()?;
         let as_of = as_of.map_or_else(|| year.default_as_of(), NaiveDate::from);
         let run = Run::new(&request.db, year, as_of, &scope).for_public(request.viewer.role == Role::Public);
         let results = run_in_turn(run, &codes.unwrap_or_default()).await.extend()?;
@@ -129,7 +133,9 @@ impl MeasuresQuery {
         if from > to {
             return Err(ApiError::bad_input("from", "must not be after `to`")).extend();
         }
-        let scope = scope_for(request, organization.as_deref()).await.extend()?;
+        let scope = scope_for(&request.db, &request.viewer, organization.as_deref())
+            .await
+            .extend()?;
         let window = EntryWindow {
             scope: scope.organization.id,
             as_of,

@@ -3,9 +3,11 @@
 //! headline. The counting is SQL's; Rust only pairs the rows with the scope's children.
 
 use super::definitions::{MeasureCode, supervisory_entries};
-use super::scope::{Dialect, Params, SchoolYear, Scope, TREE};
-use super::suppress::{self, Rule, SuppressionReason};
+use crate::calendar::SchoolYear;
 use crate::error::{ApiError, ApiResult};
+use crate::privacy::{self as suppress, Rule, SuppressionReason};
+use crate::sql::tree::{Scope, TREE};
+use crate::sql::{Dialect, Params};
 use chrono::NaiveDate;
 use entity::enums::{CourseCategory, OrganizationKind, RequirementTrigger, SurveyKind, TargetComparator};
 use entity::{organization, plan_measure, survey, training_requirement};
@@ -283,15 +285,14 @@ impl<'a> Run<'a> {
         rule: Rule,
         prior: bool,
     ) -> ApiResult<Option<SuppressionReason>> {
-        self.scope
-            .withheld_above(rule, |ancestor| async move {
-                let (_, cells) = self.count_over(ancestor, code, extra, prior).await?;
-                Ok(cells
-                    .into_iter()
-                    .map(|(unit, f)| (unit, f.denominator as u64))
-                    .collect())
-            })
-            .await
+        suppress::withheld_above(self.scope, rule, |ancestor| async move {
+            let (_, cells) = self.count_over(ancestor, code, extra, prior).await?;
+            Ok(cells
+                .into_iter()
+                .map(|(unit, f)| (unit, f.denominator as u64))
+                .collect())
+        })
+        .await
     }
 
     /// The breakdown cells with `rule` applied, in the scope's child order (so the

@@ -2,12 +2,12 @@
 
 use super::lists::{Classroom, Entry, GroupCoverage, KeyedPage};
 use super::service::{EaseRow, Figure, MeasureResult};
-use super::suppress::{self, Rule, SuppressionReason};
 use crate::evaluation::types::{Evaluation, EvaluationProcess};
+use crate::graphql::loader::maybe_one;
+use crate::graphql::relay::{ConnectionFields, PageRequest};
+use crate::graphql::scalars::Date;
 use crate::org::types::{Assignment, EmployeeGroup, Organization, Section, Staff};
-use crate::schema::loader::maybe_one;
-use crate::schema::relay::{ConnectionFields, PageRequest};
-use crate::schema::scalars::Date;
+use crate::privacy::{self as suppress, Rule, SuppressionReason};
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, Object, OutputType, Result, SimpleObject};
 use entity::{assignment, employee_group, evaluation, evaluation_process, organization, section, staff};
@@ -162,7 +162,7 @@ fn keyed_connection<T, N: OutputType>(
         keyed
             .rows
             .into_iter()
-            .map(|(key, row)| Edge::new(crate::schema::relay::id_cursor(key), wrap(row))),
+            .map(|(key, row)| Edge::new(crate::graphql::relay::id_cursor(key), wrap(row))),
     );
     connection
 }

@@ -1,11 +1,11 @@
 //! The to-many relations of the organization-and-people area, named by key. Each is answered
-//! by `schema::loader` in one statement per batch of parents.
+//! by `graphql::loader` in one statement per batch of parents.
 
 use super::types::StaffFilter;
 use crate::auth::{Viewer, Visibility};
 use crate::children_by;
-use crate::schema::loader::{ChildRelation, ids_where};
-use chrono::Utc;
+use crate::graphql::loader::ChildRelation;
+use crate::sql::{current, ids_where};
 use entity::enums::OrganizationKind;
 use entity::{assignment, employee_group, organization, section, section_teacher, staff};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement};
@@ -26,14 +26,6 @@ impl ChildRelation for ChildrenByParentId {
         }
         select.into_query()
     }
-}
-
-/// A current assignment: not ended before today.
-pub fn current(table: &str) -> Condition {
-    let today = Utc::now().date_naive();
-    Condition::any()
-        .add(Expr::col((Alias::new(table), Alias::new("end_date"))).is_null())
-        .add(Expr::col((Alias::new(table), Alias::new("end_date"))).gte(today))
 }
 
 /// Applies a [`StaffFilter`] to a select of staff, as `viewer` may: whether someone holds a

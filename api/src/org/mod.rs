@@ -3,5 +3,4 @@
 
 pub mod loader;
 pub mod query;
-mod service;
 pub mod types;

@@ -1,14 +1,15 @@
 //! Queries of the organization-and-people area.
 
-use super::loader::{current, filter_staff};
-use super::service;
+use super::loader::filter_staff;
 use super::types::{
     Organization, OrganizationKind, OrganizationOrder, Section, SectionOrder, Staff, StaffFilter, StaffOrder,
 };
 use crate::auth::Visibility;
-use crate::schema::RequestContext;
-use crate::schema::loader::{by_key, ids_where, list};
-use crate::schema::relay::ConnectionFields;
+use crate::graphql::RequestContext;
+use crate::graphql::loader::{by_key, list};
+use crate::graphql::relay::ConnectionFields;
+use crate::sql::current;
+use crate::sql::ids_where;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result, ResultExt};
 use entity::{assignment, organization, section, staff};
@@ -62,8 +63,8 @@ impl OrgQuery {
         let request = RequestContext::of(ctx).extend()?;
         filter_staff(&mut select, &filter.unwrap_or_default(), &request.viewer);
         if let Some(code) = organization {
-            let organizations = match service::by_code(&request.db, &code).await.extend()? {
-                Some(root) => service::subtree_ids(&request.db, root.id).await.extend()?,
+            let organizations = match crate::sql::tree::by_code(&request.db, &code).await.extend()? {
+                Some(root) => crate::sql::tree::subtree_ids(&request.db, root.id).await.extend()?,
                 None => Vec::new(),
             };
             let placed = assignment::Entity::find()

@@ -4,10 +4,10 @@
 use super::loader::*;
 use crate::evaluation::loader::{EvaluationsByEvaluateeId, EvaluationsByEvaluatorId, EvaluationsBySchoolId};
 use crate::evaluation::types::{Evaluation, EvaluationFilter, EvaluationOrder};
+use crate::graphql::loader::{children, maybe_one};
+use crate::graphql::relay::{ConnectionFields, Sort, encode_id};
+use crate::graphql::scalars::Date;
 use crate::order_by;
-use crate::schema::loader::{children, maybe_one};
-use crate::schema::relay::{ConnectionFields, Sort, encode_id};
-use crate::schema::scalars::Date;
 use crate::survey::loader::{AdministrationsBySectionId, AdministrationsByTeacherId};
 use crate::survey::types::{AdministrationFilter, AdministrationOrder, SurveyAdministration, administrations_of};
 use crate::training::types::{CompletionFilter, CompletionOrder, TrainingCompletion, completions_of_staff};

@@ -8,8 +8,8 @@
 //! Deterministic: the same seed gives the same rows (ChaCha8, fixed dates, no clock).
 
 use super::SeedReport;
-use crate::bulk::insert_all;
 use crate::error::ApiResult;
+use crate::sql::bulk::insert_all;
 use chrono::{Days, NaiveDate};
 use entity::enums::*;
 use entity::*;

@@ -1,6 +1,6 @@
 //! Seeding a database with a generated district. `demo` is the small, complete district the
 //! embedded default serves on first start; its generator is deterministic (same seed, same
-//! rows). Loading goes through [`crate::bulk`], the import's write path, in one transaction.
+//! rows). Loading goes through [`crate::sql::bulk`], the import's write path, in one transaction.
 
 pub mod demo;
 
@@ -58,7 +58,7 @@ pub async fn seed_shaped(db: &DatabaseConnection, seed: u64, shape: demo::Shape)
     crate::audit::record(&txn, &crate::audit::Actor::os_user(), "SEED", "demo", None, after).await?;
     txn.commit().await?;
     if db.get_database_backend() == DbBackend::Postgres {
-        crate::bulk::reset_postgres_sequences(db, report.rows.keys().copied()).await?;
+        crate::sql::bulk::reset_postgres_sequences(db, report.rows.keys().copied()).await?;
     }
     crate::db::analyze(db).await?;
     Ok(report)

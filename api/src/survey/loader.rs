@@ -2,7 +2,7 @@
 
 use super::types::AdministrationFilter;
 use crate::children_by;
-use crate::schema::loader::ids_where;
+use crate::sql::ids_where;
 use entity::{organization, section, survey, survey_administration};
 use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};

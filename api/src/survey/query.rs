@@ -4,11 +4,11 @@ use super::loader::filter_administrations;
 use super::results::{self, QuestionResult};
 use super::types::{AdministrationFilter, AdministrationOrder, Survey, SurveyAdministration, SurveyKind};
 use crate::auth::Role;
+use crate::auth::policy::scope_for;
 use crate::error::{ApiError, ApiResult};
-use crate::measures::scope::scope_for;
-use crate::schema::RequestContext;
-use crate::schema::loader::{by_key, list};
-use crate::schema::relay::{ConnectionFields, Sort};
+use crate::graphql::RequestContext;
+use crate::graphql::loader::{by_key, list};
+use crate::graphql::relay::{ConnectionFields, Sort};
 use async_graphql::ResultExt;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result};
@@ -75,7 +75,9 @@ impl SurveyQuery {
             .extend()?
             .ok_or_else(|| ApiError::NotFound(format!("survey `{survey}`")))
             .extend()?;
-        let scope = scope_for(request, organization.as_deref()).await.extend()?;
+        let scope = scope_for(&request.db, &request.viewer, organization.as_deref())
+            .await
+            .extend()?;
         let questions = questions_of(request, found.id).await.extend()?;
         results::results(&request.db, &found, &scope, &questions).await.extend()
     }

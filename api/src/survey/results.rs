@@ -6,16 +6,17 @@
 //! breakdowns: there is no filter to narrow a group below the minimum.
 
 use crate::error::ApiResult;
-use crate::measures::scope::{Params, Scope, TREE};
-use crate::measures::suppress::{self, Rule, SuppressionReason};
+use crate::privacy::{self as suppress, Rule, SuppressionReason};
+use crate::sql::Params;
+use crate::sql::tree::{Scope, TREE};
 use async_graphql::{Context, Object, Result};
 use entity::{organization, survey_question};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 
 use super::types::SurveyQuestion;
+use crate::graphql::loader::maybe_one;
 use crate::org::types::Organization;
-use crate::schema::loader::maybe_one;
 
 /// The school a response belongs to: its own (School Experience Survey) or its
 /// administration's section's (SFS).
@@ -120,7 +121,7 @@ pub async fn results(
                     (*ancestor, cells.into_iter().map(|(unit, t)| (unit, t.n)).collect())
                 })
                 .collect();
-            let sibling_reason = scope.withheld_among(rule, &counts_above);
+            let sibling_reason = suppress::withheld_among(scope, rule, &counts_above);
             let headline = headline.withheld(sibling_reason.or(rule.check(headline.n)));
             let counts: Vec<u64> = scope
                 .children

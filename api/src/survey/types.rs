@@ -1,11 +1,11 @@
 //! GraphQL types of the survey area.
 
 use super::loader::{AdministrationsBySurveyId, QuestionsBySurveyId};
+use crate::graphql::loader::{ChildRelation, children, maybe_one};
+use crate::graphql::relay::{ConnectionFields, Sort, encode_id};
+use crate::graphql::scalars::Date;
 use crate::order_by;
 use crate::org::types::{Section, Staff};
-use crate::schema::loader::{ChildRelation, children, maybe_one};
-use crate::schema::relay::{ConnectionFields, Sort, encode_id};
-use crate::schema::scalars::Date;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::{section, staff, survey, survey_administration, survey_question};

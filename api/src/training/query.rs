@@ -2,8 +2,9 @@
 
 use super::loader::filter_completions;
 use super::types::{CompletionFilter, CompletionOrder, CourseCategory, TrainingCompletion, TrainingCourse};
-use crate::schema::loader::{by_key, ids_where, list};
-use crate::schema::relay::{ConnectionFields, Sort};
+use crate::graphql::loader::{by_key, list};
+use crate::graphql::relay::{ConnectionFields, Sort};
+use crate::sql::ids_where;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result};
 use entity::{staff, training_completion, training_course};

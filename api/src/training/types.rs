@@ -1,11 +1,11 @@
 //! GraphQL types of the training area.
 
 use super::loader::{CompletionsByCourseId, CompletionsByStaffId};
+use crate::graphql::loader::{children, maybe_one};
+use crate::graphql::relay::{ConnectionFields, encode_id};
+use crate::graphql::scalars::Date;
 use crate::order_by;
 use crate::org::types::Staff;
-use crate::schema::loader::{children, maybe_one};
-use crate::schema::relay::{ConnectionFields, encode_id};
-use crate::schema::scalars::Date;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::{staff, training_completion, training_course};

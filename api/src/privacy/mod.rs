@@ -1,9 +1,17 @@
-//! Small-cell suppression (DESIGN.md §4): a confidential aggregate of fewer than `min_n`
-//! respondents — or, for EASE, a count from 1 to 10 — is withheld, and when one cell of a
-//! breakdown is withheld the next smallest is too, so that it cannot be recovered by
-//! subtracting the others from the total.
+//! What an aggregate may show (DESIGN.md §4): every rule about withholding a figure lives
+//! here, and the measures, survey results and EASE figures ask this module; nothing else
+//! decides what is withheld.
+//!
+//! Small-cell suppression: a confidential aggregate of fewer than `min_n` respondents — or,
+//! for EASE, a count from 1 to 10 — is withheld, and when one cell of a breakdown is withheld
+//! the next smallest is too, so that it cannot be recovered by subtracting the others from
+//! the total. A cell withheld in a breakdown above a scope stays withheld in the scope's own
+//! views ([`withheld_above`]).
 
+use crate::error::ApiResult;
+use crate::sql::tree::Scope;
 use async_graphql::Enum;
+use std::collections::HashMap;
 
 /// Why a figure is withheld.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -54,6 +62,42 @@ pub fn breakdown(rule: Rule, counts: &[u64]) -> Vec<Option<SuppressionReason>> {
         }
     }
     reasons
+}
+
+/// Why this scope's figure is withheld because its cell, or an ancestor's, is withheld in
+/// a breakdown above it; `counts(ancestor)` gives the counts of that ancestor's children.
+pub async fn withheld_above<F, Fut>(scope: &Scope, rule: Rule, counts: F) -> ApiResult<Option<SuppressionReason>>
+where
+    F: Fn(i32) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<HashMap<i32, u64>>>,
+{
+    let mut by_ancestor = HashMap::new();
+    for ancestor in &scope.ancestors {
+        by_ancestor.insert(ancestor.id, counts(ancestor.id).await?);
+    }
+    Ok(withheld_among(scope, rule, &by_ancestor))
+}
+
+/// [`withheld_above`] with each ancestor's child counts at hand.
+pub fn withheld_among(
+    scope: &Scope,
+    rule: Rule,
+    by_ancestor: &HashMap<i32, HashMap<i32, u64>>,
+) -> Option<SuppressionReason> {
+    for ancestor in &scope.ancestors {
+        let by_child = by_ancestor.get(&ancestor.id)?;
+        let cells: Vec<u64> = ancestor
+            .children
+            .iter()
+            .map(|c| by_child.get(c).copied().unwrap_or(0))
+            .collect();
+        let reasons = breakdown(rule, &cells);
+        let at = ancestor.children.iter().position(|c| *c == ancestor.toward);
+        if let Some(reason) = at.and_then(|i| reasons.get(i).copied().flatten()) {
+            return Some(reason);
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `viewer`: who the server takes the request to be.
 
-use super::Role;
-use crate::schema::RequestContext;
+use crate::auth::Role;
+use crate::graphql::RequestContext;
 use async_graphql::{Context, Object, Result, ResultExt, SimpleObject};
 
 /// The viewer of this request.

@@ -11,7 +11,7 @@
 
 use crate::auth::{Viewer, Visibility};
 use crate::error::{ApiError, ApiResult};
-use crate::schema::relay::{ConnectionFields, PageRequest, Sort};
+use crate::graphql::relay::{ConnectionFields, PageRequest, Sort};
 use async_graphql::ResultExt;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::Loader;
@@ -379,14 +379,14 @@ where
     E::Model: FromQueryResult + HasId + Sized + Send + Sync,
     N: async_graphql::OutputType,
 {
-    let request = super::RequestContext::of(ctx).extend()?;
+    let request = crate::graphql::RequestContext::of(ctx).extend()?;
     let page = PageRequest::parse(first, after.as_deref(), sort).extend()?;
     select.cond_where(E::visible_to(&request.viewer));
     list_page::<E, N>(request, select, &page, wrap).await.extend()
 }
 
 async fn list_page<E, N>(
-    request: &super::RequestContext,
+    request: &crate::graphql::RequestContext,
     select: SelectStatement,
     page: &PageRequest,
     wrap: impl Fn(E::Model) -> N,
@@ -444,7 +444,7 @@ where
     let Some(id) = id else {
         return Ok(None);
     };
-    let request = super::RequestContext::of(ctx).extend()?;
+    let request = crate::graphql::RequestContext::of(ctx).extend()?;
     Ok(request.loader.load_one(Id::<E>::new(id)).await.extend()?.map(wrap))
 }
 
@@ -463,7 +463,7 @@ where
     <R::Entity as EntityTrait>::Model: HasId + FromQueryResult + Clone + Send + Sync + 'static,
     N: async_graphql::OutputType,
 {
-    let request = super::RequestContext::of(ctx).extend()?;
+    let request = crate::graphql::RequestContext::of(ctx).extend()?;
     let page = PageRequest::parse(first, after.as_deref(), sort).extend()?;
     child_connection(&request.loader, ChildKey::<R>::new(parent, page, filter), wrap)
         .await
@@ -482,7 +482,7 @@ where
     E: Visibility,
     E::Model: FromQueryResult + Send + Sync,
 {
-    let request = super::RequestContext::of(ctx).extend()?;
+    let request = crate::graphql::RequestContext::of(ctx).extend()?;
     let row = E::find()
         .filter(column.eq(value))
         .filter(E::visible_to(&request.viewer))
@@ -504,7 +504,7 @@ where
     E: Visibility,
     E::Model: FromQueryResult + Send + Sync,
 {
-    let request = super::RequestContext::of(ctx).extend()?;
+    let request = crate::graphql::RequestContext::of(ctx).extend()?;
     let rows = E::find()
         .filter(E::visible_to(&request.viewer))
         .order_by_asc(order)
@@ -513,18 +513,6 @@ where
         .map_err(ApiError::from)
         .extend()?;
     Ok(rows.into_iter().map(wrap).collect())
-}
-
-/// `SELECT id FROM <table of column> WHERE column = value`: a filter on a natural key (a
-/// school's code, a process's code) as a sub-select, so the filtered rows join nothing and
-/// appear once each.
-pub fn ids_where<C: ColumnTrait>(column: C, value: impl Into<sea_orm::Value>) -> SelectStatement {
-    let table = column.entity_name();
-    Query::select()
-        .expr(Expr::col((table.clone(), Alias::new("id"))))
-        .from(table)
-        .and_where(column.eq(value))
-        .to_owned()
 }
 
 /// Declares a [`ChildRelation`]: the rows of `entity::$module` whose `$column` holds the
@@ -541,13 +529,13 @@ pub fn ids_where<C: ColumnTrait>(column: C, value: impl Into<sea_orm::Value>) ->
 #[macro_export]
 macro_rules! children_by {
     ($(#[$doc:meta])* $name:ident: $module:ident . $column:ident) => {
-        $crate::children_by!($(#[$doc])* $name: $module.$column, () => $crate::schema::loader::all_rows::<entity::$module::Entity>);
+        $crate::children_by!($(#[$doc])* $name: $module.$column, () => $crate::graphql::loader::all_rows::<entity::$module::Entity>);
     };
     ($(#[$doc:meta])* $name:ident: $module:ident . $column:ident, $filter:ty => $select:path) => {
         $(#[$doc])*
         pub struct $name;
 
-        impl $crate::schema::loader::ChildRelation for $name {
+        impl $crate::graphql::loader::ChildRelation for $name {
             type Entity = entity::$module::Entity;
             type Filter = $filter;
             const PARENT: (&'static str, &'static str) = (stringify!($module), stringify!($column));
@@ -576,9 +564,9 @@ where
     R: ChildRelation,
     <R::Entity as EntityTrait>::Model: HasId + FromQueryResult + Clone + Send + Sync + 'static,
 {
-    let request = super::RequestContext::of(ctx).extend()?;
+    let request = crate::graphql::RequestContext::of(ctx).extend()?;
     let page = PageRequest {
-        limit: crate::schema::relay::MAX_PAGE_SIZE,
+        limit: crate::graphql::relay::MAX_PAGE_SIZE,
         after: None,
         sort: Sort::BY_ID,
     };

@@ -3,7 +3,7 @@
 //! OFFSET, so a late page costs what the first one does.
 
 use crate::error::{ApiError, ApiResult};
-use crate::schema::loader::HasId;
+use crate::graphql::loader::HasId;
 use async_graphql::{Enum, ID, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -295,17 +295,17 @@ macro_rules! order_by {
             pub field: $field,
             /// Ascending unless told otherwise.
             #[graphql(default)]
-            pub direction: $crate::schema::relay::OrderDirection,
+            pub direction: $crate::graphql::relay::OrderDirection,
         }
 
         impl $input {
             /// The sort this input asks for; creation order when there is none.
-            pub fn sort(order: Option<Self>) -> $crate::schema::relay::Sort {
+            pub fn sort(order: Option<Self>) -> $crate::graphql::relay::Sort {
                 match order {
-                    None => $crate::schema::relay::Sort::BY_ID,
-                    $(Some(Self { field: $field::$variant, direction }) => $crate::schema::relay::Sort::new(
+                    None => $crate::graphql::relay::Sort::BY_ID,
+                    $(Some(Self { field: $field::$variant, direction }) => $crate::graphql::relay::Sort::new(
                         $column,
-                        $crate::schema::relay::SortKind::$kind,
+                        $crate::graphql::relay::SortKind::$kind,
                         direction,
                     ),)+
                 }

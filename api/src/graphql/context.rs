@@ -1,0 +1,89 @@
+//! The request context: what every resolver of one GraphQL request may use.
+
+use super::batch::{Batched, Batches};
+use super::loader::DbLoader;
+use crate::auth::Viewer;
+use crate::error::{ApiError, ApiResult};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{BatchRequest, BatchResponse, Context, ObjectType, Schema, SubscriptionType};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Keys a batch may hold before it is sent at once. async-graphql's default (1,000) would split
+/// `schools(first: 100) { staff(first: 20) }` into two statements; 10,000 parent ids stay well
+/// inside SQLite's (32,766) and PostgreSQL's (65,535) bind-parameter limits.
+const LOADER_MAX_BATCH: usize = 10_000;
+
+/// What every resolver may use: the viewer, the database (a handle that counts this request's
+/// SQL statements) and this request's loader. One per GraphQL request (or subscription), so
+/// nothing is cached across requests or viewers.
+///
+/// Attach it to the request as data (`Request::data(context)`) and execute the request with
+/// any of async-graphql's entry points (`execute`, `execute_batch`, `execute_stream`): the
+/// schema's [`BatchOnIdle`](super::BatchOnIdle) extension sends the loader's batches.
+#[derive(Clone)]
+pub struct RequestContext {
+    /// Who is asking.
+    pub viewer: Viewer,
+    /// The database, through a handle that counts this request's statements.
+    pub db: DatabaseConnection,
+    /// This request's loader: rows by id and pages of children, batched per level.
+    pub loader: Arc<DataLoader<DbLoader>>,
+    pub(super) batches: Arc<Batches>,
+    statements: Arc<AtomicU64>,
+}
+
+impl RequestContext {
+    /// A context for one request by `viewer` on `db`.
+    pub fn new(db: &DatabaseConnection, viewer: Viewer) -> Self {
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        let mut db = db.clone();
+        // The callback belongs to this clone of the pool handle only: it counts this request.
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        // Batches go out when the request waits for them (`batch`), not after a timer.
+        let batches = Arc::new(Batches::default());
+        let loader = DataLoader::new(
+            DbLoader {
+                db: db.clone(),
+                viewer: viewer.clone(),
+            },
+            batches.spawner(),
+        )
+        .delay(Duration::ZERO)
+        .max_batch_size(LOADER_MAX_BATCH);
+        Self {
+            viewer,
+            db,
+            loader: Arc::new(loader),
+            batches,
+            statements,
+        }
+    }
+
+    /// Executes a (batch) request with this context, the operations of a batch sharing their
+    /// loader batches (see [`batch`](super::batch)).
+    pub async fn execute<Q, M, S>(&self, schema: &Schema<Q, M, S>, request: BatchRequest) -> BatchResponse
+    where
+        Q: ObjectType + 'static,
+        M: ObjectType + 'static,
+        S: SubscriptionType + 'static,
+    {
+        Batched::new(schema.execute_batch(request.data(self.clone())), self.batches.clone()).await
+    }
+
+    /// SQL statements this request has run so far.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    /// The context of the request being resolved.
+    pub fn of<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
+        ctx.data::<RequestContext>()
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("request context missing")))
+    }
+}

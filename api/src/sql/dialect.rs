@@ -1,0 +1,29 @@
+//! The SQL that differs between SQLite and PostgreSQL, for hand-written statements.
+
+use sea_orm::{ConnectionTrait, DbBackend};
+
+/// The SQL that differs between the databases.
+#[derive(Debug, Clone, Copy)]
+pub struct Dialect(pub DbBackend);
+
+impl Dialect {
+    pub fn of(db: &impl ConnectionTrait) -> Self {
+        Self(db.get_database_backend())
+    }
+
+    /// `date + days` (days may be negative), as a date.
+    pub fn plus_days(self, date: &str, days: &str) -> String {
+        match self.0 {
+            DbBackend::Postgres => format!("({date} + CAST({days} AS INTEGER))"),
+            _ => format!("date({date}, printf('%+d days', {days}))"),
+        }
+    }
+
+    /// Whole days from `earlier` to `later`.
+    pub fn days_between(self, later: &str, earlier: &str) -> String {
+        match self.0 {
+            DbBackend::Postgres => format!("({later} - {earlier})"),
+            _ => format!("CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"),
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The organization tree (district → regions and offices → schools): looking organizations
+//! up by code, the subtree of one, and a scope with its breakdown and ancestors. The one
+//! implementation of each; every area and the measures use these.
+
+use super::Params;
+use crate::error::{ApiError, ApiResult};
+use entity::enums::OrganizationKind;
+use entity::organization;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+/// `tree(org_id, unit_id)`: every organization in the scope's subtree (`:scope` is its id)
+/// and the child of the scope it lies under — the unit of the breakdown; NULL for the scope
+/// itself. Recursive, so any depth of tree works; both databases run it.
+pub const TREE: &str = "WITH RECURSIVE tree(org_id, unit_id) AS (
+    SELECT id, CASE WHEN id = :scope THEN NULL ELSE id END FROM organization WHERE id = :scope OR parent_id = :scope
+    UNION ALL
+    SELECT o.id, t.unit_id FROM organization o JOIN tree t ON o.parent_id = t.org_id WHERE t.org_id <> :scope
+)";
+
+/// The organization with natural key `code`.
+#[tracing::instrument(skip_all)]
+pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> ApiResult<Option<organization::Model>> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Code.eq(code))
+        .one(db)
+        .await?)
+}
+
+/// The ids of the organizations with these codes (codes that name nothing are left out).
+#[tracing::instrument(skip_all, fields(codes = codes.len()))]
+pub async fn ids_by_codes(db: &impl ConnectionTrait, codes: &[String]) -> ApiResult<Vec<i32>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .filter(organization::Column::Code.is_in(codes.iter().cloned()))
+        .into_tuple::<i32>()
+        .all(db)
+        .await?)
+}
+
+/// The ids of `root` and every organization below it, in one statement ([`TREE`]).
+#[tracing::instrument(skip_all, fields(root))]
+pub async fn subtree_ids(db: &impl ConnectionTrait, root: i32) -> ApiResult<Vec<i32>> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Row {
+        org_id: i32,
+    }
+    let rows = Params::new()
+        .set("scope", root)
+        .query(db, &format!("{TREE} SELECT org_id FROM tree ORDER BY org_id"))
+        .await?;
+    rows.iter()
+        .map(|row| Ok(<Row as sea_orm::FromQueryResult>::from_query_result(row, "")?.org_id))
+        .collect()
+}
+
+/// An organization a measure is taken over, and its children (the rows of its breakdown).
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub organization: organization::Model,
+    pub children: Vec<organization::Model>,
+    /// From the district down to the parent: each ancestor, its children's ids in code order
+    /// (its breakdown) and the child on the way to this scope. A small figure withheld in any
+    /// of those breakdowns stays withheld here, or subtracting views at two levels would
+    /// reveal it.
+    pub ancestors: Vec<Ancestor>,
+}
+
+/// An ancestor of a scope and its breakdown.
+#[derive(Debug, Clone)]
+pub struct Ancestor {
+    pub id: i32,
+    pub children: Vec<i32>,
+    pub toward: i32,
+}
+
+impl Scope {
+    /// The organization with `code`, or the district when there is none; a code that names
+    /// nothing is NOT_FOUND on `field`.
+    pub async fn resolve(db: &impl ConnectionTrait, code: Option<&str>, field: &str) -> ApiResult<Self> {
+        let found = match code {
+            Some(code) => by_code(db, code)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("{field} `{code}`")))?,
+            None => organization::Entity::find()
+                .filter(organization::Column::Kind.eq(OrganizationKind::District))
+                .filter(organization::Column::ParentId.is_null())
+                .order_by_asc(organization::Column::Id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("the district (the database holds no district)".into()))?,
+        };
+        let children = organization::Entity::find()
+            .filter(organization::Column::ParentId.eq(found.id))
+            .order_by_asc(organization::Column::Code)
+            .all(db)
+            .await?;
+        let mut ancestors = Vec::new();
+        let (mut toward, mut up) = (found.id, found.parent_id);
+        while let Some(parent) = up {
+            if ancestors.len() >= 16 {
+                break; // A cycle in the tree; the migrations prevent none, imports should.
+            }
+            let level: Vec<organization::Model> = organization::Entity::find()
+                .filter(organization::Column::ParentId.eq(parent))
+                .order_by_asc(organization::Column::Code)
+                .all(db)
+                .await?;
+            ancestors.push(Ancestor {
+                id: parent,
+                children: level.iter().map(|o| o.id).collect(),
+                toward,
+            });
+            toward = parent;
+            up = organization::Entity::find_by_id(parent)
+                .one(db)
+                .await?
+                .and_then(|p| p.parent_id);
+        }
+        ancestors.reverse();
+        Ok(Self {
+            organization: found,
+            children,
+            ancestors,
+        })
+    }
+}
