@@ -8,6 +8,7 @@
 //!   index on every foreign key (`ix_<table>_…`), the same way on SQLite and PostgreSQL.
 //! - `m20261123_000001_…` to `…_000005_…`: the tables, one migration per domain area.
 //! - `m20261123_000006_load_reference_data`: loads the CSV files under `migration/data/`.
+//! - `m20261201_000007_index_staff_names`: expression indexes for the staff name search.
 //!
 //! This crate never imports `entity`: a migration describes the schema as it was on the day it
 //! was written, whatever the entities say later.
@@ -20,6 +21,7 @@ mod m20261123_000003_create_survey_tables;
 mod m20261123_000004_create_training_and_wellness_tables;
 mod m20261123_000005_create_plan_and_audit_tables;
 mod m20261123_000006_load_reference_data;
+mod m20261201_000007_index_staff_names;
 pub mod reference;
 mod spec;
 
@@ -36,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_training_and_wellness_tables::Migration),
             Box::new(m20261123_000005_create_plan_and_audit_tables::Migration),
             Box::new(m20261123_000006_load_reference_data::Migration),
+            Box::new(m20261201_000007_index_staff_names::Migration),
         ]
     }
 }

@@ -3,8 +3,7 @@
 use super::loader::filter_evaluations;
 use super::types::{Evaluation, EvaluationFilter, EvaluationOrder, EvaluationProcess};
 use crate::graphql::loader::{list, reference_rows};
-use crate::graphql::relay::ConnectionFields;
-use async_graphql::connection::Connection;
+use crate::graphql::relay::{Page, PageArgs};
 use async_graphql::{Context, Object, Result};
 use entity::{evaluation, evaluation_process};
 use sea_orm::{EntityTrait, QueryTrait};
@@ -21,12 +20,26 @@ impl EvaluationQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<EvaluationFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<EvaluationOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Evaluation, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Evaluation>> {
         let mut select = evaluation::Entity::find().into_query();
         filter_evaluations(&mut select, &filter.unwrap_or_default());
-        list::<evaluation::Entity, _>(ctx, select, first, after, EvaluationOrder::sort(order_by), Evaluation).await
+        list::<evaluation::Entity, _>(
+            ctx,
+            select,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            EvaluationOrder::sort(order_by),
+            Evaluation,
+        )
+        .await
     }
 
     /// The evaluation processes (EDST, EDSNCT, EDSC, EDSSL, PSL, CPM, STULL), by code.

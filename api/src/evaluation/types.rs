@@ -6,11 +6,11 @@ use super::loader::{
 };
 use crate::framework::types::{Framework, FrameworkElement, RatingLevel};
 use crate::graphql::loader::{children, few_children, maybe_one};
-use crate::graphql::relay::{ConnectionFields, Sort, SortKind, encode_id};
+use crate::graphql::relay::{Page, PageArgs};
+use crate::graphql::relay::{Sort, SortKind, encode_id};
 use crate::graphql::scalars::Date;
 use crate::order_by;
 use crate::org::types::{EmployeeGroup, Organization, Section, Staff};
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::{
     element_rating, employee_group, evaluation, evaluation_cycle, evaluation_event, evaluation_process, framework,
@@ -98,7 +98,7 @@ pub struct EvaluationFilter {
     pub evaluator: Option<String>,
 }
 
-/// The GraphQL type `EvaluationProcess` (described on its `#[Object]` impl).
+/// An evaluation process (EDST, EDSNCT, EDSC, EDSSL, PSL, CPM, STULL).
 pub struct EvaluationProcess(pub evaluation_process::Model);
 
 /// An evaluation process (EDST, EDSNCT, EDSC, EDSSL, PSL, CPM, STULL).
@@ -148,10 +148,25 @@ impl EvaluationProcess {
     async fn cycles(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, EvaluationCycle, ConnectionFields>> {
-        children::<CyclesByProcessId, _>(ctx, self.0.id, first, after, CYCLE_ORDER, (), EvaluationCycle).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<EvaluationCycle>> {
+        children::<CyclesByProcessId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            CYCLE_ORDER,
+            (),
+            EvaluationCycle,
+        )
+        .await
     }
 }
 
@@ -162,7 +177,7 @@ const CYCLE_ORDER: Sort = Sort {
     descending: false,
 };
 
-/// The GraphQL type `EvaluationCycle` (described on its `#[Object]` impl).
+/// One school year of an evaluation process (Ed-Fi PerformanceEvaluation).
 pub struct EvaluationCycle(pub evaluation_cycle::Model);
 
 /// One school year of an evaluation process (Ed-Fi PerformanceEvaluation).
@@ -194,15 +209,30 @@ impl EvaluationCycle {
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<EvaluationFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<EvaluationOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Evaluation, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Evaluation>> {
         let (sort, filter) = (EvaluationOrder::sort(order_by), filter.unwrap_or_default());
-        children::<EvaluationsByCycleId, _>(ctx, self.0.id, first, after, sort, filter, Evaluation).await
+        children::<EvaluationsByCycleId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            sort,
+            filter,
+            Evaluation,
+        )
+        .await
     }
 }
 
-/// The GraphQL type `Evaluation` (described on its `#[Object]` impl).
+/// One person's evaluation in a cycle (Ed-Fi PerformanceEvaluationRating).
 pub struct Evaluation(pub evaluation::Model);
 
 /// One person's evaluation in a cycle (Ed-Fi PerformanceEvaluationRating).
@@ -252,14 +282,29 @@ impl Evaluation {
     async fn events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, EvaluationEvent, ConnectionFields>> {
-        children::<EventsByEvaluationId, _>(ctx, self.0.id, first, after, Sort::BY_ID, (), EvaluationEvent).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<EvaluationEvent>> {
+        children::<EventsByEvaluationId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Sort::BY_ID,
+            (),
+            EvaluationEvent,
+        )
+        .await
     }
 }
 
-/// The GraphQL type `EvaluationEvent` (described on its `#[Object]` impl).
+/// An observation, conference or self-assessment (Ed-Fi EvaluationRating).
 pub struct EvaluationEvent(pub evaluation_event::Model);
 
 /// An observation, conference or self-assessment (Ed-Fi EvaluationRating).
@@ -293,14 +338,29 @@ impl EvaluationEvent {
     async fn ratings(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, ElementRating, ConnectionFields>> {
-        children::<RatingsByEventId, _>(ctx, self.0.id, first, after, Sort::BY_ID, (), ElementRating).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<ElementRating>> {
+        children::<RatingsByEventId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Sort::BY_ID,
+            (),
+            ElementRating,
+        )
+        .await
     }
 }
 
-/// The GraphQL type `ElementRating` (described on its `#[Object]` impl).
+/// The rating of one rubric element at an event (Ed-Fi EvaluationElementRating).
 pub struct ElementRating(pub element_rating::Model);
 
 /// The rating of one rubric element at an event (Ed-Fi EvaluationElementRating).

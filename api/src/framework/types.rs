@@ -2,8 +2,8 @@
 
 use super::loader::{ComponentsByStandardId, ElementsByComponentId, LevelsByFrameworkId, StandardsByFrameworkId};
 use crate::graphql::loader::{children, maybe_one};
-use crate::graphql::relay::{ConnectionFields, Sort, SortKind, encode_id};
-use async_graphql::connection::Connection;
+use crate::graphql::relay::{Page, PageArgs};
+use crate::graphql::relay::{Sort, SortKind, encode_id};
 use async_graphql::{Context, Enum, ID, Object, Result};
 use entity::{framework, framework_component, framework_element, framework_standard, rating_level};
 
@@ -31,7 +31,7 @@ pub enum RatingScale {
     Overall,
 }
 
-/// The GraphQL type `Framework` (described on its `#[Object]` impl).
+/// An evaluation framework (TLF, SLF, PSLF, CPF, SCF).
 pub struct Framework(pub framework::Model);
 
 /// An evaluation framework (TLF, SLF, PSLF, CPF, SCF).
@@ -57,25 +57,55 @@ impl Framework {
     async fn standards(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, FrameworkStandard, ConnectionFields>> {
-        children::<StandardsByFrameworkId, _>(ctx, self.0.id, first, after, RUBRIC_ORDER, (), FrameworkStandard).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<FrameworkStandard>> {
+        children::<StandardsByFrameworkId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            RUBRIC_ORDER,
+            (),
+            FrameworkStandard,
+        )
+        .await
     }
     /// Its rating levels, optionally of one scale.
     async fn rating_levels(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only levels of this scale.")] scale: Option<RatingScale>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, RatingLevel, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<RatingLevel>> {
         let scale = scale.map(Into::into);
-        children::<LevelsByFrameworkId, _>(ctx, self.0.id, first, after, LEVEL_ORDER, scale, RatingLevel).await
+        children::<LevelsByFrameworkId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            LEVEL_ORDER,
+            scale,
+            RatingLevel,
+        )
+        .await
     }
 }
 
-/// The GraphQL type `FrameworkStandard` (described on its `#[Object]` impl).
+/// A standard of a framework, e.g. TLF standard 3 "Delivery of Instruction".
 pub struct FrameworkStandard(pub framework_standard::Model);
 
 /// A standard of a framework, e.g. TLF standard 3 "Delivery of Instruction".
@@ -101,14 +131,29 @@ impl FrameworkStandard {
     async fn components(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, FrameworkComponent, ConnectionFields>> {
-        children::<ComponentsByStandardId, _>(ctx, self.0.id, first, after, RUBRIC_ORDER, (), FrameworkComponent).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<FrameworkComponent>> {
+        children::<ComponentsByStandardId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            RUBRIC_ORDER,
+            (),
+            FrameworkComponent,
+        )
+        .await
     }
 }
 
-/// The GraphQL type `FrameworkComponent` (described on its `#[Object]` impl).
+/// A component of a standard, e.g. `3b` "Using Questioning and Discussion Techniques".
 pub struct FrameworkComponent(pub framework_component::Model);
 
 /// A component of a standard, e.g. `3b` "Using Questioning and Discussion Techniques".
@@ -134,14 +179,29 @@ impl FrameworkComponent {
     async fn elements(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, FrameworkElement, ConnectionFields>> {
-        children::<ElementsByComponentId, _>(ctx, self.0.id, first, after, RUBRIC_ORDER, (), FrameworkElement).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<FrameworkElement>> {
+        children::<ElementsByComponentId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            RUBRIC_ORDER,
+            (),
+            FrameworkElement,
+        )
+        .await
     }
 }
 
-/// The GraphQL type `FrameworkElement` (described on its `#[Object]` impl).
+/// A rubric element, the unit that is rated, e.g. `3b2`.
 pub struct FrameworkElement(pub framework_element::Model);
 
 /// A rubric element, the unit that is rated, e.g. `3b2`.
@@ -169,7 +229,7 @@ impl FrameworkElement {
     }
 }
 
-/// The GraphQL type `RatingLevel` (described on its `#[Object]` impl).
+/// A rating level of a framework.
 pub struct RatingLevel(pub rating_level::Model);
 
 /// A rating level of a framework.

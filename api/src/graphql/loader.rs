@@ -11,13 +11,12 @@
 
 use crate::auth::{Viewer, Visibility};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::relay::{ConnectionFields, PageRequest, Sort};
+use crate::graphql::relay::{Page, PageArgs, PageRequest, Sort};
 use async_graphql::ResultExt;
-use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::Loader;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement, WindowStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityName, EntityTrait, FromQueryResult, Iterable, ModelTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityName, EntityTrait, FromQueryResult, Iterable,
     PrimaryKeyToColumn, QueryFilter, QueryOrder,
 };
 use std::collections::HashMap;
@@ -148,10 +147,11 @@ pub trait ChildRelation: Send + Sync + 'static {
     const PARENT: (&'static str, &'static str);
     /// The children's columns (`Entity::find()`), with their joins and `filter` applied.
     fn select(filter: &Self::Filter) -> SelectStatement;
-    /// [`select`](Self::select) for a viewer, for relations that reach the parent through
-    /// other rows the viewer's rules apply to; the loader calls this one.
-    fn select_for(filter: &Self::Filter, viewer: &Viewer) -> SelectStatement {
-        let _ = viewer;
+    /// [`select`](Self::select) for a viewer on a database, for relations that reach the
+    /// parent through other rows the viewer's rules apply to, or whose filters are written
+    /// for each database; the loader calls this one.
+    fn select_for(filter: &Self::Filter, viewer: &Viewer, backend: DbBackend) -> SelectStatement {
+        let _ = (viewer, backend);
         Self::select(filter)
     }
 }
@@ -194,9 +194,11 @@ impl<R: ChildRelation> Hash for ChildKey<R> {
 
 /// One parent's page of children.
 pub struct ChildPage<M> {
+    /// The page, in the connection's order.
     pub rows: Vec<M>,
     pub total: u64,
-    pub has_next_page: bool,
+    /// Rows beyond the page in its direction.
+    pub more: bool,
 }
 
 impl<M> Default for ChildPage<M> {
@@ -204,7 +206,7 @@ impl<M> Default for ChildPage<M> {
         Self {
             rows: Vec::new(),
             total: 0,
-            has_next_page: false,
+            more: false,
         }
     }
 }
@@ -229,7 +231,7 @@ where
         }
         let mut result = HashMap::new();
         for ((page, filter), parents) in groups {
-            let mut select = R::select_for(&filter, &self.viewer);
+            let mut select = R::select_for(&filter, &self.viewer, self.db.get_database_backend());
             select.cond_where(R::Entity::visible_to(&self.viewer));
             let mut pages = load_child_pages::<R>(&self.db, select, &parents, &page).await?;
             for parent in parents {
@@ -268,12 +270,13 @@ where
     let table = R::Entity::default().table_name();
     let (parent_table, parent_column) = R::PARENT;
     let parent = || Expr::col((Alias::new(parent_table), Alias::new(parent_column)));
-    let after = |on: &str| match &page.after {
-        Some(cursor) => page.sort.after(cursor, on),
+    let sort = page.query_sort();
+    let after = |on: &str| match &page.cursor {
+        Some(cursor) => sort.after(cursor, on),
         None => Expr::value(true),
     };
     let mut rank_window = WindowStatement::partition_by((Alias::new(parent_table), Alias::new(parent_column)));
-    for (expr, order) in page.sort.order_on(table) {
+    for (expr, order) in sort.order_on(table) {
         rank_window.order_by_expr(expr, order);
     }
     inner
@@ -297,7 +300,7 @@ where
         .and_where(after("sg"))
         .and_where(Expr::col((Alias::new("sg"), Alias::new("sg_rank"))).lte(limit))
         .order_by((Alias::new("sg"), Alias::new("sg_parent")), Order::Asc);
-    for (expr, order) in page.sort.order_on("sg") {
+    for (expr, order) in sort.order_on("sg") {
         outer.order_by_expr(expr, order);
     }
     let rows = db.query_all(&outer).await?;
@@ -308,37 +311,14 @@ where
         let model = <R::Entity as EntityTrait>::Model::from_query_result(&row, "")?;
         let entry = pages.entry(parent_id).or_default();
         entry.total = u64::try_from(total).unwrap_or_default();
-        if entry.rows.len() as u64 >= page.limit {
-            entry.has_next_page = true;
-        } else {
-            entry.rows.push(model);
-        }
+        entry.rows.push(model);
+    }
+    for entry in pages.values_mut() {
+        let (rows, more) = page.take(std::mem::take(&mut entry.rows));
+        entry.rows = rows;
+        entry.more = more;
     }
     Ok(pages)
-}
-
-/// A connection of `rows` (one more than the page when there is a next page), with cursors in
-/// `page`'s order.
-fn connection<M, N>(
-    page: &PageRequest,
-    rows: Vec<M>,
-    has_next_page: bool,
-    total: u64,
-    wrap: impl Fn(M) -> N,
-) -> ApiResult<Connection<String, N, ConnectionFields>>
-where
-    M: ModelTrait + HasId,
-    N: async_graphql::OutputType,
-{
-    let mut connection = Connection::with_additional_fields(
-        page.after.is_some(),
-        has_next_page,
-        ConnectionFields { total_count: total },
-    );
-    for row in rows {
-        connection.edges.push(Edge::new(page.sort.cursor_of(&row)?, wrap(row)));
-    }
-    Ok(connection)
 }
 
 /// A parent's connection through relation `R`, each row wrapped by `wrap`.
@@ -346,7 +326,7 @@ pub async fn child_connection<R, N>(
     loader: &async_graphql::dataloader::DataLoader<DbLoader>,
     key: ChildKey<R>,
     wrap: impl Fn(<R::Entity as EntityTrait>::Model) -> N,
-) -> ApiResult<Connection<String, N, ConnectionFields>>
+) -> ApiResult<Page<N>>
 where
     R: ChildRelation,
     <R::Entity as EntityTrait>::Model: HasId + FromQueryResult + Clone + Send + Sync + 'static,
@@ -354,13 +334,7 @@ where
 {
     let page = key.page.clone();
     let children = loader.load_one(key).await?.unwrap_or_default();
-    connection(
-        &page,
-        children.rows.clone(),
-        children.has_next_page,
-        children.total,
-        wrap,
-    )
+    Page::of(&page, children.rows.clone(), children.more, children.total, wrap)
 }
 
 /// One keyset page of a top-level list: `select` (an `Entity::find()` with the list's filters)
@@ -369,18 +343,17 @@ where
 pub async fn list<E, N>(
     ctx: &async_graphql::Context<'_>,
     mut select: SelectStatement,
-    first: Option<i32>,
-    after: Option<String>,
+    args: PageArgs,
     sort: Sort,
     wrap: impl Fn(E::Model) -> N,
-) -> async_graphql::Result<Connection<String, N, ConnectionFields>>
+) -> async_graphql::Result<Page<N>>
 where
     E: Visibility,
     E::Model: FromQueryResult + HasId + Sized + Send + Sync,
     N: async_graphql::OutputType,
 {
     let request = crate::graphql::RequestContext::of(ctx).extend()?;
-    let page = PageRequest::parse(first, after.as_deref(), sort).extend()?;
+    let page = PageRequest::parse_args(&args, sort).extend()?;
     select.cond_where(E::visible_to(&request.viewer));
     list_page::<E, N>(request, select, &page, wrap).await.extend()
 }
@@ -390,7 +363,7 @@ async fn list_page<E, N>(
     select: SelectStatement,
     page: &PageRequest,
     wrap: impl Fn(E::Model) -> N,
-) -> ApiResult<Connection<String, N, ConnectionFields>>
+) -> ApiResult<Page<N>>
 where
     E: EntityTrait,
     E::Model: FromQueryResult + HasId + Sized + Send + Sync,
@@ -407,26 +380,20 @@ where
         None => 0,
     };
     let mut rows = select;
-    if let Some(cursor) = &page.after {
-        rows.and_where(page.sort.after(cursor, table));
+    let sort = page.query_sort();
+    if let Some(cursor) = &page.cursor {
+        rows.and_where(sort.after(cursor, table));
     }
-    for (expr, order) in page.sort.order_on(table) {
+    for (expr, order) in sort.order_on(table) {
         rows.order_by_expr(expr, order);
     }
     rows.limit(page.probe());
-    let mut rows = E::find()
+    let rows = E::find()
         .from_raw_sql(db.get_database_backend().build(&rows))
         .all(db)
         .await?;
-    let has_next_page = rows.len() as u64 > page.limit;
-    rows.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
-    connection(
-        page,
-        rows,
-        has_next_page,
-        u64::try_from(total).unwrap_or_default(),
-        wrap,
-    )
+    let (rows, more) = page.take(rows);
+    Page::of(page, rows, more, u64::try_from(total).unwrap_or_default(), wrap)
 }
 
 /// The row `id` of entity `E`, wrapped, when there is an id and the viewer may see the row:
@@ -452,19 +419,18 @@ where
 pub async fn children<R, N>(
     ctx: &async_graphql::Context<'_>,
     parent: i32,
-    first: Option<i32>,
-    after: Option<String>,
+    args: PageArgs,
     sort: Sort,
     filter: R::Filter,
     wrap: impl Fn(<R::Entity as EntityTrait>::Model) -> N,
-) -> async_graphql::Result<Connection<String, N, ConnectionFields>>
+) -> async_graphql::Result<Page<N>>
 where
     R: ChildRelation,
     <R::Entity as EntityTrait>::Model: HasId + FromQueryResult + Clone + Send + Sync + 'static,
     N: async_graphql::OutputType,
 {
     let request = crate::graphql::RequestContext::of(ctx).extend()?;
-    let page = PageRequest::parse(first, after.as_deref(), sort).extend()?;
+    let page = PageRequest::parse_args(&args, sort).extend()?;
     child_connection(&request.loader, ChildKey::<R>::new(parent, page, filter), wrap)
         .await
         .extend()
@@ -567,8 +533,9 @@ where
     let request = crate::graphql::RequestContext::of(ctx).extend()?;
     let page = PageRequest {
         limit: crate::graphql::relay::MAX_PAGE_SIZE,
-        after: None,
+        cursor: None,
         sort: Sort::BY_ID,
+        backward: false,
     };
     let children = request
         .loader

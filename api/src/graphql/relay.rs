@@ -4,12 +4,18 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loader::HasId;
-use async_graphql::{Enum, ID, SimpleObject};
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::parser::types::Field;
+use async_graphql::registry::{MetaType, Registry};
+use async_graphql::{
+    ContextSelectionSet, Enum, ID, OutputType, Positioned, ServerResult, SimpleObject, Value as GqlValue,
+};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, SimpleExpr};
 use sea_orm::{EntityTrait, ModelTrait, Value};
+use std::borrow::Cow;
 use std::str::FromStr;
 
 /// Rows in a page when `first` is not given.
@@ -208,8 +214,8 @@ impl Cursor {
         ))
     }
 
-    fn decode(text: &str, sort: &Sort) -> ApiResult<Self> {
-        let bad = || ApiError::bad_input("after", "not a cursor of this connection");
+    fn decode(text: &str, sort: &Sort, field: &str) -> ApiResult<Self> {
+        let bad = || ApiError::bad_input(field, "not a cursor of this connection");
         let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
         let text = String::from_utf8(bytes).map_err(|_| bad())?;
         let mut parts = text.splitn(5, ':');
@@ -219,7 +225,7 @@ impl Cursor {
             return Err(bad());
         };
         if column != sort.column || (direction == "d") != sort.descending {
-            return Err(ApiError::bad_input("after", "this cursor belongs to another ordering"));
+            return Err(ApiError::bad_input(field, "this cursor belongs to another ordering"));
         }
         let id = id.parse::<i32>().map_err(|_| bad())?;
         let value = match sort.kind {
@@ -240,36 +246,187 @@ pub fn id_cursor(id: i32) -> String {
     .encode(&Sort::BY_ID)
 }
 
-/// A validated `first` / `after` / order triple.
+/// The paging arguments of a connection field, as given: `first`/`after` page forward,
+/// `last`/`before` page back.
+#[derive(Debug, Clone, Default)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+impl PageArgs {
+    /// Forward paging only (`first` / `after`).
+    pub fn forward(first: Option<i32>, after: Option<String>) -> Self {
+        Self {
+            first,
+            after,
+            ..Self::default()
+        }
+    }
+}
+
+/// A validated page: how many rows, from which cursor, in which order and direction.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     pub limit: u64,
-    pub after: Option<Cursor>,
+    /// The cursor paged from: `after` going forward, `before` going back.
+    pub cursor: Option<Cursor>,
+    /// The connection's order (its cursors are in this order, whichever way the page goes).
     pub sort: Sort,
+    /// `last`/`before`: the rows just before the cursor (or the last rows), still returned in
+    /// the connection's order.
+    pub backward: bool,
+}
+
+/// Parses a page size argument `field`: 0 to 100, default 20.
+fn page_size(n: Option<i32>, field: &str) -> ApiResult<u64> {
+    match n {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(n) if n < 0 => Err(ApiError::bad_input(field, "must not be negative")),
+        Some(n) if n as u64 > MAX_PAGE_SIZE => Err(ApiError::bad_input(
+            field,
+            format!("at most {MAX_PAGE_SIZE} rows a page"),
+        )),
+        Some(n) => Ok(n as u64),
+    }
 }
 
 impl PageRequest {
-    /// Parses the arguments of a connection field: `first` from 0 to 100 (default 20), `after`
-    /// a cursor this server returned for the same order.
+    /// Parses forward paging arguments: `first` from 0 to 100 (default 20), `after` a cursor
+    /// this server returned for the same order.
     pub fn parse(first: Option<i32>, after: Option<&str>, sort: Sort) -> ApiResult<Self> {
-        let limit = match first {
-            None => DEFAULT_PAGE_SIZE,
-            Some(n) if n < 0 => return Err(ApiError::bad_input("first", "must not be negative")),
-            Some(n) if n as u64 > MAX_PAGE_SIZE => {
-                return Err(ApiError::bad_input(
-                    "first",
-                    format!("at most {MAX_PAGE_SIZE} rows a page"),
-                ));
-            }
-            Some(n) => n as u64,
-        };
-        let after = after.map(|cursor| Cursor::decode(cursor, &sort)).transpose()?;
-        Ok(Self { limit, after, sort })
+        Ok(Self {
+            limit: page_size(first, "first")?,
+            cursor: after.map(|cursor| Cursor::decode(cursor, &sort, "after")).transpose()?,
+            sort,
+            backward: false,
+        })
     }
 
-    /// `limit + 1`: one row more than the page, to learn whether there is a next page.
+    /// Parses the paging arguments of a connection field: `first`/`after` forward, or
+    /// `last`/`before` back (not both directions in one request).
+    pub fn parse_args(args: &PageArgs, sort: Sort) -> ApiResult<Self> {
+        if args.last.is_none() && args.before.is_none() {
+            return Self::parse(args.first, args.after.as_deref(), sort);
+        }
+        if args.first.is_some() || args.after.is_some() {
+            let field = if args.last.is_some() { "last" } else { "before" };
+            return Err(ApiError::bad_input(
+                field,
+                "page forward with first/after or back with last/before, not both",
+            ));
+        }
+        Ok(Self {
+            limit: page_size(args.last, "last")?,
+            cursor: args
+                .before
+                .as_deref()
+                .map(|cursor| Cursor::decode(cursor, &sort, "before"))
+                .transpose()?,
+            sort,
+            backward: true,
+        })
+    }
+
+    /// `limit + 1`: one row more than the page, to learn whether there are more.
     pub fn probe(&self) -> u64 {
         self.limit.saturating_add(1)
+    }
+
+    /// The order the statement reads rows in: the connection's, or its reverse going back.
+    pub fn query_sort(&self) -> Sort {
+        if self.backward {
+            Sort {
+                descending: !self.sort.descending,
+                ..self.sort
+            }
+        } else {
+            self.sort
+        }
+    }
+
+    /// `rows` read in [`query_sort`](Self::query_sort) order (at most one more than the
+    /// page), as the page in the connection's order, and whether there are rows beyond it.
+    pub fn take<M>(&self, mut rows: Vec<M>) -> (Vec<M>, bool) {
+        let more = rows.len() as u64 > self.limit;
+        rows.truncate(usize::try_from(self.limit).unwrap_or(usize::MAX));
+        if self.backward {
+            rows.reverse();
+        }
+        (rows, more)
+    }
+
+    /// `(hasPreviousPage, hasNextPage)` of a page with rows beyond it (`more`) or not. The
+    /// side the cursor is on counts as having rows (the client came from there).
+    pub fn page_info(&self, more: bool) -> (bool, bool) {
+        let from_cursor = self.cursor.is_some();
+        if self.backward {
+            (more, from_cursor)
+        } else {
+            (from_cursor, more)
+        }
+    }
+}
+
+/// A page of a connection: `Connection` with a description of its own in the schema (the
+/// type async-graphql makes has none).
+pub struct Page<N: OutputType>(pub Connection<String, N, ConnectionFields>);
+
+impl<N: OutputType> Page<N> {
+    /// A page of `rows` (already in page order) with cursors in `page`'s order.
+    pub fn of<M: ModelTrait + HasId>(
+        page: &PageRequest,
+        rows: Vec<M>,
+        more: bool,
+        total: u64,
+        wrap: impl Fn(M) -> N,
+    ) -> ApiResult<Self> {
+        let (has_previous, has_next) = page.page_info(more);
+        let mut connection =
+            Connection::with_additional_fields(has_previous, has_next, ConnectionFields { total_count: total });
+        for row in rows {
+            connection.edges.push(Edge::new(page.sort.cursor_of(&row)?, wrap(row)));
+        }
+        Ok(Self(connection))
+    }
+}
+
+/// Sets the description of type `name` in the registry.
+fn describe(registry: &mut Registry, name: &str, text: String) {
+    if let Some(MetaType::Object { description, .. }) = registry.types.get_mut(name) {
+        *description = Some(text);
+    }
+}
+
+impl<N: OutputType> OutputType for Page<N> {
+    fn type_name() -> Cow<'static, str> {
+        <Connection<String, N, ConnectionFields> as OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        let qualified = <Connection<String, N, ConnectionFields> as OutputType>::create_type_info(registry);
+        let node = N::type_name();
+        describe(
+            registry,
+            &Self::type_name(),
+            format!(
+                "A page of {node} rows: `edges` (or `nodes`) in the connection's order, `pageInfo` \
+                 to page on with `first`/`after` or back with `last`/`before`, and `totalCount` \
+                 across all pages."
+            ),
+        );
+        describe(
+            registry,
+            &format!("{node}Edge"),
+            format!("One {node} of a page, with its cursor."),
+        );
+        qualified
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<GqlValue> {
+        OutputType::resolve(&self.0, ctx, field).await
     }
 }
 
@@ -351,7 +508,7 @@ mod tests {
         };
         let text = cursor.encode(&by_name);
         assert_eq!(
-            PageRequest::parse(Some(5), Some(&text), by_name).unwrap().after,
+            PageRequest::parse(Some(5), Some(&text), by_name).unwrap().cursor,
             Some(cursor)
         );
         let by_date = Sort::new("hire_date", SortKind::Date, OrderDirection::Asc);

@@ -41,7 +41,7 @@ async fn keyed_page<T>(
         Some(row) => u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or_default(),
         None => 0,
     };
-    let after = page.after.as_ref().map_or(i32::MIN, |cursor| cursor.id);
+    let after = page.cursor.as_ref().map_or(i32::MIN, |cursor| cursor.id);
     let limit = i64::try_from(page.probe()).unwrap_or(i64::MAX);
     let rows = params
         .set("after", after)

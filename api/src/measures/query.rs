@@ -11,10 +11,10 @@ use crate::auth::policy::scope_for;
 use crate::calendar::SchoolYear;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::RequestContext;
-use crate::graphql::relay::{ConnectionFields, PageRequest, Sort};
+use crate::graphql::relay::Page;
+use crate::graphql::relay::{PageRequest, Sort};
 use crate::graphql::scalars::Date;
 use crate::sql::tree::Scope;
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result, ResultExt};
 use chrono::{NaiveDate, Utc};
 use std::sync::Arc;
@@ -118,7 +118,7 @@ impl MeasuresQuery {
         )]
         from: Option<Date>,
         #[graphql(desc = "Entries beginning on or before this day; the end of that school year when omitted.")]
-        to: Option<NaiveDate>,
+        to: Option<Date>,
         #[graphql(desc = "Code of an organization; the district when omitted.")] organization: Option<String>,
     ) -> Result<SupervisorTraining> {
         let request = RequestContext::of(ctx).extend()?;
@@ -202,7 +202,7 @@ impl SfsCoverage {
         #[graphql(desc = "Only classrooms of the school with this code.")] school: Option<String>,
         #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, EligibleClassroom, ConnectionFields>> {
+    ) -> Result<Page<EligibleClassroom>> {
         let request = RequestContext::of(ctx).extend()?;
         let viewer = &request.viewer;
         // Classrooms name teachers: ADMIN and HR see all, a principal those of their schools.
@@ -282,7 +282,7 @@ impl SupervisorTraining {
         #[graphql(desc = "Only entries in this status.")] status: Option<TrainingStatus>,
         #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, SupervisoryEntry, ConnectionFields>> {
+    ) -> Result<Page<SupervisoryEntry>> {
         let request = RequestContext::of(ctx).extend()?;
         // The entries name people: HR's list, not an analyst's.
         request.viewer.require(&[Role::Admin, Role::Hr]).extend()?;

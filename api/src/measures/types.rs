@@ -4,6 +4,7 @@ use super::lists::{Classroom, Entry, GroupCoverage, KeyedPage};
 use super::service::{EaseRow, Figure, MeasureResult};
 use crate::evaluation::types::{Evaluation, EvaluationProcess};
 use crate::graphql::loader::maybe_one;
+use crate::graphql::relay::Page;
 use crate::graphql::relay::{ConnectionFields, PageRequest};
 use crate::graphql::scalars::Date;
 use crate::org::types::{Assignment, EmployeeGroup, Organization, Section, Staff};
@@ -32,12 +33,14 @@ pub struct FigureFields(pub Figure);
 #[Object]
 impl FigureFields {
     /// What is counted toward the target (e.g. administered classrooms); null when withheld.
-    async fn numerator(&self) -> Option<f64> {
-        self.0.suppressed.is_none().then_some(self.0.numerator)
+    async fn numerator(&self) -> Option<i64> {
+        self.0.suppressed.is_none().then(|| self.0.numerator.round() as i64)
     }
-    /// What it is counted out of (e.g. eligible classrooms); null when withheld.
-    async fn denominator(&self) -> Option<f64> {
-        self.0.suppressed.is_none().then_some(self.0.denominator)
+    /// What it is counted out of (e.g. eligible classrooms); null when withheld. For EASE, the
+    /// mean of the eligible employees the year's reports give, to the nearest employee (the
+    /// rate divides by the exact mean).
+    async fn denominator(&self) -> Option<i64> {
+        self.0.suppressed.is_none().then(|| self.0.denominator.round() as i64)
     }
     /// numerator ÷ denominator; null when withheld or when the denominator is 0.
     async fn rate(&self) -> Option<f64> {
@@ -146,13 +149,9 @@ impl MeasureCell {
 }
 
 /// A connection over a computed list keyed by integers.
-fn keyed_connection<T, N: OutputType>(
-    page: &PageRequest,
-    keyed: KeyedPage<T>,
-    wrap: impl Fn(T) -> N,
-) -> Connection<String, N, ConnectionFields> {
+fn keyed_connection<T, N: OutputType>(page: &PageRequest, keyed: KeyedPage<T>, wrap: impl Fn(T) -> N) -> Page<N> {
     let mut connection = Connection::with_additional_fields(
-        page.after.is_some(),
+        page.cursor.is_some(),
         keyed.has_next_page,
         ConnectionFields {
             total_count: keyed.total,
@@ -164,7 +163,7 @@ fn keyed_connection<T, N: OutputType>(
             .into_iter()
             .map(|(key, row)| Edge::new(crate::graphql::relay::id_cursor(key), wrap(row))),
     );
-    connection
+    Page(connection)
 }
 
 /// A classroom eligible for the SFS where it has not been administered: what a principal
@@ -195,10 +194,7 @@ impl EligibleClassroom {
 }
 
 /// Builds a connection of classrooms.
-pub fn classroom_connection(
-    page: &PageRequest,
-    keyed: KeyedPage<Classroom>,
-) -> Connection<String, EligibleClassroom, ConnectionFields> {
+pub fn classroom_connection(page: &PageRequest, keyed: KeyedPage<Classroom>) -> Page<EligibleClassroom> {
     keyed_connection(page, keyed, EligibleClassroom)
 }
 
@@ -278,10 +274,7 @@ impl SupervisoryEntry {
 }
 
 /// Builds a connection of entries.
-pub fn entry_connection(
-    page: &PageRequest,
-    keyed: KeyedPage<Entry>,
-) -> Connection<String, SupervisoryEntry, ConnectionFields> {
+pub fn entry_connection(page: &PageRequest, keyed: KeyedPage<Entry>) -> Page<SupervisoryEntry> {
     keyed_connection(page, keyed, SupervisoryEntry)
 }
 
@@ -427,9 +420,10 @@ impl EaseService {
     async fn sessions(&self) -> Option<u64> {
         self.figure.suppressed.is_none().then_some(self.row.sessions)
     }
-    /// Employees eligible for EASE (mean over the year's reports).
-    async fn eligible_employees(&self) -> f64 {
-        self.row.eligible_employees
+    /// Employees eligible for EASE (mean over the year's reports); null when the figure is
+    /// withheld, as the other counts are.
+    async fn eligible_employees(&self) -> Option<f64> {
+        self.figure.suppressed.is_none().then_some(self.row.eligible_employees)
     }
     /// Sessions per 1,000 eligible employees; null when withheld.
     async fn sessions_per_1000_eligible(&self) -> Option<f64> {

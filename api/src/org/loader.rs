@@ -9,7 +9,7 @@ use crate::sql::{current, ids_where};
 use entity::enums::OrganizationKind;
 use entity::{assignment, employee_group, organization, section, section_teacher, staff};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, RelationTrait};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait, RelationTrait};
 
 /// An organization's children, optionally of one kind.
 pub struct ChildrenByParentId;
@@ -28,9 +28,34 @@ impl ChildRelation for ChildrenByParentId {
     }
 }
 
+/// Staff whose last or first name starts with `prefix`, ignoring case: a range on
+/// `lower(name)` in code-point order, so that the `ix_staff_*_name_lower` indexes answer it
+/// (LIKE would not use an index on SQLite, nor on PostgreSQL outside the C collation).
+pub fn name_starts_with(prefix: &str, backend: DbBackend) -> Condition {
+    // In code-point order, every string that starts with `p` lies in [p, p + U+10FFFF).
+    let range = |column: &str| {
+        let lowered = match backend {
+            DbBackend::Postgres => format!("(lower(\"staff\".\"{column}\") COLLATE \"C\")"),
+            _ => format!("lower(\"staff\".\"{column}\")"),
+        };
+        let bound = match backend {
+            DbBackend::Postgres => "(lower(?) COLLATE \"C\")",
+            _ => "lower(?)",
+        };
+        Expr::cust_with_values(
+            format!("{lowered} >= {bound} AND {lowered} < {bound}"),
+            [prefix.to_owned(), format!("{prefix}\u{10FFFF}")],
+        )
+    };
+    Condition::any().add(range("last_name")).add(range("first_name"))
+}
+
 /// Applies a [`StaffFilter`] to a select of staff, as `viewer` may: whether someone holds a
 /// supervisory position is read from the assignments the viewer may see.
-pub fn filter_staff(select: &mut SelectStatement, filter: &StaffFilter, viewer: &Viewer) {
+pub fn filter_staff(select: &mut SelectStatement, filter: &StaffFilter, viewer: &Viewer, backend: DbBackend) {
+    if let Some(prefix) = &filter.name {
+        select.cond_where(name_starts_with(prefix, backend));
+    }
     if let Some(code) = &filter.employee_group {
         select.and_where(
             Expr::col((staff::Entity, staff::Column::EmployeeGroupId))
@@ -68,12 +93,12 @@ impl ChildRelation for StaffByOrganizationId {
     const PARENT: (&'static str, &'static str) = ("current_assignment", "organization_id");
 
     fn select(filter: &Self::Filter) -> SelectStatement {
-        Self::select_for(filter, &Viewer::admin())
+        Self::select_for(filter, &Viewer::admin(), DbBackend::Sqlite)
     }
 
     /// Placements are assignments: only those the viewer may see place anyone (a principal
     /// does not learn where else the people they see work).
-    fn select_for(filter: &Self::Filter, viewer: &Viewer) -> SelectStatement {
+    fn select_for(filter: &Self::Filter, viewer: &Viewer, backend: DbBackend) -> SelectStatement {
         let current_assignments = Query::select()
             .distinct()
             .columns([assignment::Column::StaffId, assignment::Column::OrganizationId])
@@ -88,7 +113,7 @@ impl ChildRelation for StaffByOrganizationId {
             Alias::new("current_assignment"),
             Expr::cust("\"current_assignment\".\"staff_id\" = \"staff\".\"id\""),
         );
-        filter_staff(&mut select, filter, viewer);
+        filter_staff(&mut select, filter, viewer, backend);
         select
     }
 }
@@ -102,12 +127,12 @@ impl ChildRelation for StaffByGroupId {
     const PARENT: (&'static str, &'static str) = ("staff", "employee_group_id");
 
     fn select(filter: &Self::Filter) -> SelectStatement {
-        Self::select_for(filter, &Viewer::admin())
+        Self::select_for(filter, &Viewer::admin(), DbBackend::Sqlite)
     }
 
-    fn select_for(filter: &Self::Filter, viewer: &Viewer) -> SelectStatement {
+    fn select_for(filter: &Self::Filter, viewer: &Viewer, backend: DbBackend) -> SelectStatement {
         let mut select = staff::Entity::find().into_query();
-        filter_staff(&mut select, filter, viewer);
+        filter_staff(&mut select, filter, viewer, backend);
         select
     }
 }

@@ -7,10 +7,9 @@ use super::types::{
 use crate::auth::Visibility;
 use crate::graphql::RequestContext;
 use crate::graphql::loader::{by_key, list};
-use crate::graphql::relay::ConnectionFields;
+use crate::graphql::relay::{Page, PageArgs};
 use crate::sql::current;
 use crate::sql::ids_where;
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result, ResultExt};
 use entity::{assignment, organization, section, staff};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -28,15 +27,29 @@ impl OrgQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only organizations of this kind.")] kind: Option<OrganizationKind>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<OrganizationOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Organization, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Organization>> {
         let mut select = organization::Entity::find();
         if let Some(kind) = kind {
             select = select.filter(organization::Column::Kind.eq(entity::enums::OrganizationKind::from(kind)));
         }
         let sort = OrganizationOrder::sort(order_by);
-        list::<organization::Entity, _>(ctx, select.into_query(), first, after, sort, Organization).await
+        list::<organization::Entity, _>(
+            ctx,
+            select.into_query(),
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            sort,
+            Organization,
+        )
+        .await
     }
 
     /// The organization with this code, or null.
@@ -56,12 +69,19 @@ impl OrgQuery {
         organization: Option<String>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<StaffFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<StaffOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Staff, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Staff>> {
         let mut select = staff::Entity::find().into_query();
         let request = RequestContext::of(ctx).extend()?;
-        filter_staff(&mut select, &filter.unwrap_or_default(), &request.viewer);
+        filter_staff(
+            &mut select,
+            &StaffFilter::parse(filter).extend()?,
+            &request.viewer,
+            request.db.get_database_backend(),
+        );
         if let Some(code) = organization {
             let organizations = match crate::sql::tree::by_code(&request.db, &code).await.extend()? {
                 Some(root) => crate::sql::tree::subtree_ids(&request.db, root.id).await.extend()?,
@@ -76,7 +96,19 @@ impl OrgQuery {
                 .into_query();
             select.and_where(Expr::col((staff::Entity, staff::Column::Id)).in_subquery(placed));
         }
-        list::<staff::Entity, _>(ctx, select, first, after, StaffOrder::sort(order_by), Staff).await
+        list::<staff::Entity, _>(
+            ctx,
+            select,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            StaffOrder::sort(order_by),
+            Staff,
+        )
+        .await
     }
 
     /// The staff member with this employee number, or null.
@@ -95,9 +127,11 @@ impl OrgQuery {
         #[graphql(desc = "Only sections of the school with this code.")] school: Option<String>,
         #[graphql(desc = "Only sections of this school year (ending year).")] school_year: Option<i32>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<SectionOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Section, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Section>> {
         let mut select = section::Entity::find();
         if let Some(year) = school_year {
             select = select.filter(section::Column::SchoolYear.eq(year));
@@ -108,8 +142,12 @@ impl OrgQuery {
         list::<section::Entity, _>(
             ctx,
             select.into_query(),
-            first,
-            after,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             SectionOrder::sort(order_by),
             Section,
         )

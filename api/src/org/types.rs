@@ -2,17 +2,17 @@
 //! chosen fields only; relations resolve through the request's loader.
 
 use super::loader::*;
+use crate::error::{ApiError, ApiResult};
 use crate::evaluation::loader::{EvaluationsByEvaluateeId, EvaluationsByEvaluatorId, EvaluationsBySchoolId};
 use crate::evaluation::types::{Evaluation, EvaluationFilter, EvaluationOrder};
 use crate::graphql::loader::{children, maybe_one};
-use crate::graphql::relay::{ConnectionFields, Sort, encode_id};
+use crate::graphql::relay::{Page, PageArgs, Sort, encode_id};
 use crate::graphql::scalars::Date;
 use crate::order_by;
 use crate::survey::loader::{AdministrationsBySectionId, AdministrationsByTeacherId};
 use crate::survey::types::{AdministrationFilter, AdministrationOrder, SurveyAdministration, administrations_of};
 use crate::training::types::{CompletionFilter, CompletionOrder, TrainingCompletion, completions_of_staff};
-use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, ResultExt};
 use entity::{assignment, employee_group, organization, section, section_teacher, staff};
 
 /// What an organization is.
@@ -75,18 +75,45 @@ order_by! {
     }
 }
 
-/// The GraphQL type `Organization` (described on its `#[Object]` impl).
+/// An education organization (Ed-Fi EducationOrganization): the district, a region, a school
+/// or an office.
 pub struct Organization(pub organization::Model);
 
 /// Filters of an organization's staff.
 #[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct StaffFilter {
+    /// Only staff whose last or first name starts with this text, ignoring case (`gar` finds
+    /// Garcia and Gary); answered from an index, so it suits a search box.
+    pub name: Option<String>,
     /// Only staff of the employee group with this code.
     pub employee_group: Option<String>,
     /// Only active (true) or inactive (false) staff.
     pub active: Option<bool>,
     /// Only staff holding (true) or not holding (false) a supervisory or management position.
     pub supervisory: Option<bool>,
+}
+
+/// The longest name prefix a search takes.
+const MAX_NAME_PREFIX: usize = 100;
+
+impl StaffFilter {
+    /// The filter given (none: every row), its name prefix checked: at most 100 characters
+    /// and no NUL (which PostgreSQL cannot hold in text).
+    pub fn parse(filter: Option<Self>) -> ApiResult<Self> {
+        let filter = filter.unwrap_or_default();
+        if let Some(name) = &filter.name {
+            if name.chars().count() > MAX_NAME_PREFIX {
+                return Err(ApiError::bad_input(
+                    "filter.name",
+                    format!("at most {MAX_NAME_PREFIX} characters"),
+                ));
+            }
+            if name.contains('\0') {
+                return Err(ApiError::bad_input("filter.name", "must not contain a NUL character"));
+            }
+        }
+        Ok(filter)
+    }
 }
 
 /// An education organization (Ed-Fi EducationOrganization): the district, a region, a school
@@ -130,15 +157,21 @@ impl Organization {
         ctx: &Context<'_>,
         #[graphql(desc = "Only children of this kind.")] kind: Option<OrganizationKind>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<OrganizationOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Organization, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Organization>> {
         let filter = kind.map(Into::into);
         children::<ChildrenByParentId, _>(
             ctx,
             self.0.id,
-            first,
-            after,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             OrganizationOrder::sort(order_by),
             filter,
             Organization,
@@ -153,12 +186,26 @@ impl Organization {
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<StaffFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<StaffOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Staff, ConnectionFields>> {
-        let filter = filter.unwrap_or_default();
-        children::<StaffByOrganizationId, _>(ctx, self.0.id, first, after, StaffOrder::sort(order_by), filter, Staff)
-            .await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Staff>> {
+        let filter = StaffFilter::parse(filter).extend()?;
+        children::<StaffByOrganizationId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            StaffOrder::sort(order_by),
+            filter,
+            Staff,
+        )
+        .await
     }
 
     /// Class sections of this school.
@@ -167,14 +214,20 @@ impl Organization {
         ctx: &Context<'_>,
         #[graphql(desc = "Only sections of this school year (ending year: 2026 is 2025-26).")] school_year: Option<i32>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<SectionOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Section, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Section>> {
         children::<SectionsBySchoolId, _>(
             ctx,
             self.0.id,
-            first,
-            after,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             SectionOrder::sort(order_by),
             school_year,
             Section,
@@ -188,15 +241,21 @@ impl Organization {
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<EvaluationFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<EvaluationOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Evaluation, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Evaluation>> {
         let filter = filter.unwrap_or_default();
         children::<EvaluationsBySchoolId, _>(
             ctx,
             self.0.id,
-            first,
-            after,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             EvaluationOrder::sort(order_by),
             filter,
             Evaluation,
@@ -205,7 +264,7 @@ impl Organization {
     }
 }
 
-/// The GraphQL type `EmployeeGroup` (described on its `#[Object]` impl).
+/// An employee group (a bargaining unit or classification family).
 pub struct EmployeeGroup(pub employee_group::Model);
 
 /// An employee group (a bargaining unit or classification family).
@@ -237,15 +296,30 @@ impl EmployeeGroup {
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<StaffFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<StaffOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Staff, ConnectionFields>> {
-        let (sort, filter) = (StaffOrder::sort(order_by), filter.unwrap_or_default());
-        children::<StaffByGroupId, _>(ctx, self.0.id, first, after, sort, filter, Staff).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Staff>> {
+        let (sort, filter) = (StaffOrder::sort(order_by), StaffFilter::parse(filter).extend()?);
+        children::<StaffByGroupId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            sort,
+            filter,
+            Staff,
+        )
+        .await
     }
 }
 
-/// The GraphQL type `Staff` (described on its `#[Object]` impl).
+/// A district employee (Ed-Fi Staff).
 pub struct Staff(pub staff::Model);
 
 /// A district employee (Ed-Fi Staff).
@@ -287,10 +361,25 @@ impl Staff {
     async fn assignments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Assignment, ConnectionFields>> {
-        children::<AssignmentsByStaffId, _>(ctx, self.0.id, first, after, Sort::BY_ID, (), Assignment).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Assignment>> {
+        children::<AssignmentsByStaffId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Sort::BY_ID,
+            (),
+            Assignment,
+        )
+        .await
     }
     /// Sections this person teaches or supports.
     async fn sections(
@@ -298,14 +387,20 @@ impl Staff {
         ctx: &Context<'_>,
         #[graphql(desc = "Only sections of this school year.")] school_year: Option<i32>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<SectionOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Section, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Section>> {
         children::<SectionsByStaffId, _>(
             ctx,
             self.0.id,
-            first,
-            after,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             SectionOrder::sort(order_by),
             school_year,
             Section,
@@ -318,15 +413,21 @@ impl Staff {
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<EvaluationFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<EvaluationOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Evaluation, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Evaluation>> {
         let filter = filter.unwrap_or_default();
         children::<EvaluationsByEvaluateeId, _>(
             ctx,
             self.0.id,
-            first,
-            after,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             EvaluationOrder::sort(order_by),
             filter,
             Evaluation,
@@ -339,10 +440,24 @@ impl Staff {
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<CompletionFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<CompletionOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, TrainingCompletion, ConnectionFields>> {
-        completions_of_staff(ctx, self.0.id, filter, order_by, first, after).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<TrainingCompletion>> {
+        completions_of_staff(
+            ctx,
+            self.0.id,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
     }
     /// This teacher's Stakeholder Feedback Survey results of a school year, per question —
     /// visible to the teacher and their evaluator only; withheld below the survey's minimum
@@ -360,10 +475,24 @@ impl Staff {
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<AdministrationFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<AdministrationOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, SurveyAdministration, ConnectionFields>> {
-        administrations_of::<AdministrationsByTeacherId>(ctx, self.0.id, filter, order_by, first, after).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<SurveyAdministration>> {
+        administrations_of::<AdministrationsByTeacherId>(
+            ctx,
+            self.0.id,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
     }
     /// The evaluations this person conducts (as evaluator).
     async fn evaluations_given(
@@ -371,15 +500,30 @@ impl Staff {
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<EvaluationFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<EvaluationOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Evaluation, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Evaluation>> {
         let (sort, filter) = (EvaluationOrder::sort(order_by), filter.unwrap_or_default());
-        children::<EvaluationsByEvaluatorId, _>(ctx, self.0.id, first, after, sort, filter, Evaluation).await
+        children::<EvaluationsByEvaluatorId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            sort,
+            filter,
+            Evaluation,
+        )
+        .await
     }
 }
 
-/// The GraphQL type `Assignment` (described on its `#[Object]` impl).
+/// A position held at an organization (Ed-Fi StaffEducationOrganizationAssignmentAssociation).
 pub struct Assignment(pub assignment::Model);
 
 /// A position held at an organization (Ed-Fi StaffEducationOrganizationAssignmentAssociation).
@@ -423,7 +567,7 @@ impl Assignment {
     }
 }
 
-/// The GraphQL type `Section` (described on its `#[Object]` impl).
+/// A class section of a school year (Ed-Fi Section). Only a count of students, never a roster.
 pub struct Section(pub section::Model);
 
 /// A class section of a school year (Ed-Fi Section). Only a count of students, never a roster.
@@ -463,23 +607,52 @@ impl Section {
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<AdministrationFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<AdministrationOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, SurveyAdministration, ConnectionFields>> {
-        administrations_of::<AdministrationsBySectionId>(ctx, self.0.id, filter, order_by, first, after).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<SurveyAdministration>> {
+        administrations_of::<AdministrationsBySectionId>(
+            ctx,
+            self.0.id,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
     }
     /// Who teaches it, with their role.
     async fn teachers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, SectionTeacher, ConnectionFields>> {
-        children::<TeachersBySectionId, _>(ctx, self.0.id, first, after, Sort::BY_ID, (), SectionTeacher).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<SectionTeacher>> {
+        children::<TeachersBySectionId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Sort::BY_ID,
+            (),
+            SectionTeacher,
+        )
+        .await
     }
 }
 
-/// The GraphQL type `SectionTeacher` (described on its `#[Object]` impl).
+/// A staff member teaching a section (Ed-Fi StaffSectionAssociation).
 pub struct SectionTeacher(pub section_teacher::Model);
 
 /// A staff member teaching a section (Ed-Fi StaffSectionAssociation).

@@ -8,9 +8,9 @@ use crate::auth::policy::scope_for;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::RequestContext;
 use crate::graphql::loader::{by_key, list};
-use crate::graphql::relay::{ConnectionFields, Sort};
+use crate::graphql::relay::Sort;
+use crate::graphql::relay::{Page, PageArgs};
 use async_graphql::ResultExt;
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result};
 use entity::{evaluation, evaluation_cycle, survey, survey_administration, survey_question};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
@@ -27,9 +27,11 @@ impl SurveyQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only surveys of this school year (ending year).")] school_year: Option<i32>,
         #[graphql(desc = "Only surveys of this kind.")] kind: Option<SurveyKind>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Survey, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<Survey>> {
         let mut select = survey::Entity::find();
         if let Some(year) = school_year {
             select = select.filter(survey::Column::SchoolYear.eq(year));
@@ -37,7 +39,19 @@ impl SurveyQuery {
         if let Some(kind) = kind {
             select = select.filter(survey::Column::Kind.eq(entity::enums::SurveyKind::from(kind)));
         }
-        list::<survey::Entity, _>(ctx, select.into_query(), first, after, Sort::BY_ID, Survey).await
+        list::<survey::Entity, _>(
+            ctx,
+            select.into_query(),
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Sort::BY_ID,
+            Survey,
+        )
+        .await
     }
 
     /// The survey with this code, or null.
@@ -88,13 +102,27 @@ impl SurveyQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<AdministrationFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<AdministrationOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, SurveyAdministration, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<SurveyAdministration>> {
         let mut select = survey_administration::Entity::find().into_query();
         filter_administrations(&mut select, &filter.unwrap_or_default());
         let sort = AdministrationOrder::sort(order_by);
-        list::<survey_administration::Entity, _>(ctx, select, first, after, sort, SurveyAdministration).await
+        list::<survey_administration::Entity, _>(
+            ctx,
+            select,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            sort,
+            SurveyAdministration,
+        )
+        .await
     }
 }
 

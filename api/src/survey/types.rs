@@ -2,11 +2,11 @@
 
 use super::loader::{AdministrationsBySurveyId, QuestionsBySurveyId};
 use crate::graphql::loader::{ChildRelation, children, maybe_one};
-use crate::graphql::relay::{ConnectionFields, Sort, encode_id};
+use crate::graphql::relay::{Page, PageArgs};
+use crate::graphql::relay::{Sort, encode_id};
 use crate::graphql::scalars::Date;
 use crate::order_by;
 use crate::org::types::{Section, Staff};
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::{section, staff, survey, survey_administration, survey_question};
 
@@ -57,7 +57,7 @@ order_by! {
     }
 }
 
-/// The GraphQL type `Survey` (described on its `#[Object]` impl).
+/// A survey (Ed-Fi Survey) of one school year.
 pub struct Survey(pub survey::Model);
 
 /// A survey (Ed-Fi Survey) of one school year.
@@ -103,10 +103,25 @@ impl Survey {
     async fn questions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, SurveyQuestion, ConnectionFields>> {
-        children::<QuestionsBySurveyId, _>(ctx, self.0.id, first, after, Sort::BY_ID, (), SurveyQuestion).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<SurveyQuestion>> {
+        children::<QuestionsBySurveyId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Sort::BY_ID,
+            (),
+            SurveyQuestion,
+        )
+        .await
     }
     /// Its administrations in classrooms.
     async fn administrations(
@@ -114,14 +129,28 @@ impl Survey {
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<AdministrationFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<AdministrationOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, SurveyAdministration, ConnectionFields>> {
-        administrations_of::<AdministrationsBySurveyId>(ctx, self.0.id, filter, order_by, first, after).await
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<SurveyAdministration>> {
+        administrations_of::<AdministrationsBySurveyId>(
+            ctx,
+            self.0.id,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
     }
 }
 
-/// The GraphQL type `SurveyQuestion` (described on its `#[Object]` impl).
+/// A question of a survey (Ed-Fi SurveyQuestion), answered on a numeric scale.
 pub struct SurveyQuestion(pub survey_question::Model);
 
 /// A question of a survey (Ed-Fi SurveyQuestion), answered on a numeric scale.
@@ -157,7 +186,8 @@ impl SurveyQuestion {
     }
 }
 
-/// The GraphQL type `SurveyAdministration` (described on its `#[Object]` impl).
+/// One administration of a survey in a teacher's classroom: the unit the SFS coverage target
+/// counts. Responses are counts only.
 pub struct SurveyAdministration(pub survey_administration::Model);
 
 /// One administration of a survey in a teacher's classroom: the unit the SFS coverage target
@@ -210,12 +240,11 @@ pub async fn administrations_of<R>(
     parent: i32,
     filter: Option<AdministrationFilter>,
     order_by: Option<AdministrationOrder>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> Result<Connection<String, SurveyAdministration, ConnectionFields>>
+    page: PageArgs,
+) -> Result<Page<SurveyAdministration>>
 where
     R: ChildRelation<Entity = survey_administration::Entity, Filter = AdministrationFilter>,
 {
     let (sort, filter) = (AdministrationOrder::sort(order_by), filter.unwrap_or_default());
-    children::<R, _>(ctx, parent, first, after, sort, filter, SurveyAdministration).await
+    children::<R, _>(ctx, parent, page, sort, filter, SurveyAdministration).await
 }

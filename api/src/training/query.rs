@@ -3,9 +3,9 @@
 use super::loader::filter_completions;
 use super::types::{CompletionFilter, CompletionOrder, CourseCategory, TrainingCompletion, TrainingCourse};
 use crate::graphql::loader::{by_key, list};
-use crate::graphql::relay::{ConnectionFields, Sort};
+use crate::graphql::relay::Sort;
+use crate::graphql::relay::{Page, PageArgs};
 use crate::sql::ids_where;
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result};
 use entity::{staff, training_completion, training_course};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -22,14 +22,28 @@ impl TrainingQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only courses of this category.")] category: Option<CourseCategory>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, TrainingCourse, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<TrainingCourse>> {
         let mut select = training_course::Entity::find();
         if let Some(category) = category {
             select = select.filter(training_course::Column::Category.eq(entity::enums::CourseCategory::from(category)));
         }
-        list::<training_course::Entity, _>(ctx, select.into_query(), first, after, Sort::BY_ID, TrainingCourse).await
+        list::<training_course::Entity, _>(
+            ctx,
+            select.into_query(),
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Sort::BY_ID,
+            TrainingCourse,
+        )
+        .await
     }
 
     /// The training course with this code, or null.
@@ -50,9 +64,11 @@ impl TrainingQuery {
         >,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<CompletionFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<CompletionOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, TrainingCompletion, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<TrainingCompletion>> {
         let mut select = training_completion::Entity::find().into_query();
         filter_completions(&mut select, &filter.unwrap_or_default());
         if let Some(number) = employee_number {
@@ -62,6 +78,18 @@ impl TrainingQuery {
             );
         }
         let sort = CompletionOrder::sort(order_by);
-        list::<training_completion::Entity, _>(ctx, select, first, after, sort, TrainingCompletion).await
+        list::<training_completion::Entity, _>(
+            ctx,
+            select,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            sort,
+            TrainingCompletion,
+        )
+        .await
     }
 }

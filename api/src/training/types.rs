@@ -2,11 +2,11 @@
 
 use super::loader::{CompletionsByCourseId, CompletionsByStaffId};
 use crate::graphql::loader::{children, maybe_one};
-use crate::graphql::relay::{ConnectionFields, encode_id};
+use crate::graphql::relay::encode_id;
+use crate::graphql::relay::{Page, PageArgs};
 use crate::graphql::scalars::Date;
 use crate::order_by;
 use crate::org::types::Staff;
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::{staff, training_completion, training_course};
 
@@ -43,7 +43,7 @@ order_by! {
     }
 }
 
-/// The GraphQL type `TrainingCourse` (described on its `#[Object]` impl).
+/// A training course (Ed-Fi ProfessionalDevelopmentEvent).
 pub struct TrainingCourse(pub training_course::Model);
 
 /// A training course (Ed-Fi ProfessionalDevelopmentEvent).
@@ -75,15 +75,30 @@ impl TrainingCourse {
         ctx: &Context<'_>,
         #[graphql(desc = "Only rows matching every filter given.")] filter: Option<CompletionFilter>,
         #[graphql(desc = "Order of the rows; creation order when omitted.")] order_by: Option<CompletionOrder>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, TrainingCompletion, ConnectionFields>> {
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<TrainingCompletion>> {
         let (sort, filter) = (CompletionOrder::sort(order_by), filter.unwrap_or_default());
-        children::<CompletionsByCourseId, _>(ctx, self.0.id, first, after, sort, filter, TrainingCompletion).await
+        children::<CompletionsByCourseId, _>(
+            ctx,
+            self.0.id,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            sort,
+            filter,
+            TrainingCompletion,
+        )
+        .await
     }
 }
 
-/// The GraphQL type `TrainingCompletion` (described on its `#[Object]` impl).
+/// A completed course (Ed-Fi ProfessionalDevelopmentEventAttendance).
 pub struct TrainingCompletion(pub training_completion::Model);
 
 /// A completed course (Ed-Fi ProfessionalDevelopmentEventAttendance).
@@ -117,9 +132,8 @@ pub async fn completions_of_staff(
     staff: i32,
     filter: Option<CompletionFilter>,
     order_by: Option<CompletionOrder>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> Result<Connection<String, TrainingCompletion, ConnectionFields>> {
+    page: PageArgs,
+) -> Result<Page<TrainingCompletion>> {
     let (sort, filter) = (CompletionOrder::sort(order_by), filter.unwrap_or_default());
-    children::<CompletionsByStaffId, _>(ctx, staff, first, after, sort, filter, TrainingCompletion).await
+    children::<CompletionsByStaffId, _>(ctx, staff, page, sort, filter, TrainingCompletion).await
 }
