@@ -1,0 +1,121 @@
+//! The names the generator draws from: people, schools, regions and courses. Plausible for a
+//! large Californian district and fictional; emails use the reserved `example.org` domain.
+//! Rows pick from them by index: reordering or resizing a list changes the generated rows.
+
+/// First names of staff.
+pub(super) const FIRST_NAMES: &[&str] = &[
+    "Maria",
+    "James",
+    "Guadalupe",
+    "David",
+    "Jennifer",
+    "Jose",
+    "Linda",
+    "Michael",
+    "Patricia",
+    "Robert",
+    "Ana",
+    "Daniel",
+    "Kimberly",
+    "Luis",
+    "Angela",
+    "Kevin",
+    "Rosa",
+    "Brian",
+    "Michelle",
+    "Carlos",
+    "Sarah",
+    "Anthony",
+    "Yesenia",
+    "Thomas",
+    "Grace",
+    "Hector",
+    "Nancy",
+    "Steven",
+    "Veronica",
+    "Eric",
+    "Lisa",
+    "Jorge",
+];
+/// Last names of staff.
+pub(super) const LAST_NAMES: &[&str] = &[
+    "Garcia",
+    "Hernandez",
+    "Smith",
+    "Lopez",
+    "Martinez",
+    "Nguyen",
+    "Johnson",
+    "Gonzalez",
+    "Kim",
+    "Williams",
+    "Rodriguez",
+    "Brown",
+    "Perez",
+    "Lee",
+    "Sanchez",
+    "Jones",
+    "Ramirez",
+    "Chen",
+    "Flores",
+    "Davis",
+    "Torres",
+    "Park",
+    "Rivera",
+    "Miller",
+    "Gomez",
+    "Wilson",
+    "Diaz",
+    "Anderson",
+    "Reyes",
+    "Taylor",
+    "Cruz",
+    "Thomas",
+];
+/// The first word of a school's name, in turn.
+pub(super) const SCHOOL_NAMES: &[&str] = &[
+    "Maple",
+    "Sycamore",
+    "Jacaranda",
+    "Lincoln",
+    "Roosevelt",
+    "Harbor",
+    "Vista",
+    "Pacoima",
+    "Valley",
+    "Eastside",
+    "Crenshaw",
+    "Belmont",
+];
+/// Courses of elementary sections.
+pub(super) const ELEMENTARY_COURSES: &[&str] = &[
+    "Self-Contained Grade 2",
+    "Self-Contained Grade 4",
+    "Kindergarten",
+    "Reading Intervention",
+];
+/// Courses of middle and high school sections.
+pub(super) const SECONDARY_COURSES: &[&str] = &[
+    "English 9",
+    "Algebra I",
+    "Biology",
+    "World History",
+    "Geometry",
+    "Chemistry",
+    "Spanish II",
+    "English 7",
+    "Math 8",
+    "Physical Education",
+    "Visual Arts",
+    "US History",
+];
+
+/// The regions a district can have: code and name.
+pub(super) const REGIONS: [(&str, &str); 6] = [
+    ("RGN-N", "Region North"),
+    ("RGN-S", "Region South"),
+    ("RGN-E", "Region East"),
+    ("RGN-W", "Region West"),
+    ("RGN-C", "Region Central"),
+    ("RGN-H", "Region Harbor"),
+];
