@@ -29,9 +29,7 @@ async fn every_type_field_argument_and_enum_value_is_described() {
         if name.starts_with("__") || ["String", "Int", "Float", "Boolean", "ID"].contains(&name) {
             continue;
         }
-        // async-graphql's `Connection` types carry no description of their own (their fields
-        // do); every other type must have one.
-        if !described(t) && !name.ends_with("Connection") {
+        if !described(t) {
             missing.push(name.to_owned());
         }
         for field in t["fields"].as_array().into_iter().flatten() {
@@ -60,4 +58,19 @@ async fn every_type_field_argument_and_enum_value_is_described() {
         }
     }
     assert!(missing.is_empty(), "undescribed in the schema:\n{}", missing.join("\n"));
+}
+
+/// One date scalar (`Date`, ISO 8601) for every date argument and field, and counts typed
+/// `Int`: a frontend's generated types should not have to reconcile two kinds of day or
+/// round `304.0`.
+#[test]
+fn dates_are_one_scalar_and_counts_are_integers() {
+    let sdl = api::schema::sdl();
+    let scalars: Vec<&str> = sdl.lines().filter(|l| l.starts_with("scalar ")).collect();
+    assert_eq!(scalars, ["scalar Date", "scalar Upload"], "custom scalars");
+    for count in ["numerator", "denominator", "totalCount", "sessions", "uniqueEmployees"] {
+        for line in sdl.lines().filter(|l| l.trim_start().starts_with(&format!("{count}:"))) {
+            assert!(line.contains(": Int"), "{count} is not an Int: {line}");
+        }
+    }
 }

@@ -38,12 +38,14 @@ pub fn name_starts_with(prefix: &str, backend: DbBackend) -> Condition {
             DbBackend::Postgres => format!("(lower(\"staff\".\"{column}\") COLLATE \"C\")"),
             _ => format!("lower(\"staff\".\"{column}\")"),
         };
-        let bound = match backend {
-            DbBackend::Postgres => "(lower(?) COLLATE \"C\")",
-            _ => "lower(?)",
+        // sea-query's custom expressions number their values on PostgreSQL (`$1`) and take
+        // them in order elsewhere (`?`).
+        let (low, high) = match backend {
+            DbBackend::Postgres => ("(lower($1) COLLATE \"C\")", "(lower($2) COLLATE \"C\")"),
+            _ => ("lower(?)", "lower(?)"),
         };
         Expr::cust_with_values(
-            format!("{lowered} >= {bound} AND {lowered} < {bound}"),
+            format!("{lowered} >= {low} AND {lowered} < {high}"),
             [prefix.to_owned(), format!("{prefix}\u{10FFFF}")],
         )
     };

@@ -35,8 +35,8 @@ pub mod demo {
     pub use super::{DEMO_YEAR, DemoData, ReferenceIds, Shape, generate};
 }
 
-use crate::sql::bulk::insert_all;
 use crate::error::{ApiError, ApiResult};
+use crate::sql::bulk::insert_all;
 use chrono::{Days, NaiveDate};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
