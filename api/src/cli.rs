@@ -135,7 +135,7 @@ pub enum Profile {
 /// Parses the command line, runs it and reports a failure with its cause chain.
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(&cli.config);
+    telemetry::init(&cli.config.logging);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -188,7 +188,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 clients: clients.into_iter().filter(|c| *c > 0).collect(),
                 import_dir,
             };
-            let (report, statements_constant) = crate::bench::run(&config.database(), &options).await?;
+            let (report, statements_constant) = crate::bench::run(&config.database.target(), &options).await?;
             print!("{report}");
             if let Some(out) = out {
                 use std::io::Write;
@@ -200,7 +200,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import { path, kind } => import(&config, &path, kind).await,
         Command::Export { dir } => {
-            let db = db::connect(&config.database()).await?;
+            let db = db::connect(&config.database.target()).await?;
             Migrator::up(&db, None).await.context("applying migrations")?;
             let written = import::export_dir(&db, &dir).await.map_err(import_error)?;
             println!("wrote {} files to {}", written.len(), dir.display());
@@ -210,7 +210,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { profile, seed } => {
-            let db = db::connect(&config.database()).await?;
+            let db = db::connect(&config.database.target()).await?;
             Migrator::up(&db, None).await.context("applying migrations")?;
             let started = std::time::Instant::now();
             let (name, shape) = match profile {
@@ -234,7 +234,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// `staffgraph import`: a directory or one file; prints a summary per file, every error of a
 /// refused file, and fails (non-zero exit) when a file was refused.
 async fn import(config: &Config, path: &std::path::Path, kind: Option<ImportKind>) -> anyhow::Result<()> {
-    let db = db::connect(&config.database()).await?;
+    let db = db::connect(&config.database.target()).await?;
     Migrator::up(&db, None).await.context("applying migrations")?;
     let actor = import::Actor::os_user();
     let mut progress = import::progress::for_stderr();
@@ -308,7 +308,7 @@ fn seed_error(error: SeedError) -> anyhow::Error {
 }
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
-    let target = config.database();
+    let target = config.database.target();
     let (db, seeded) = prepare_database(&target).await?;
     if let Some(report) = seeded {
         println!("loaded the demo district into {} ({} rows)", target.url, report.total());
@@ -380,7 +380,7 @@ pub async fn prepare_database(
 }
 
 async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
-    let db = db::connect(&config.database()).await?;
+    let db = db::connect(&config.database.target()).await?;
     match action {
         MigrateAction::Up => Migrator::up(&db, None).await.context("applying migrations")?,
         MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await.context("reverting migrations")?,
