@@ -62,27 +62,6 @@ pub enum Command {
         /// Where to write the files (created when missing; files there are replaced).
         dir: std::path::PathBuf,
     },
-    /// Measure latency, throughput, SQL statements and memory of a fixed set of requests
-    /// against a server started on loopback over the database, each beside the minimal SQL for
-    /// the same result; optionally import speed beside PostgreSQL's COPY. Fails when statements
-    /// per request grow with the page size.
-    Bench {
-        /// Requests per request kind and concurrency level (at most).
-        #[arg(long, default_value_t = 200)]
-        requests: usize,
-        /// Seconds per request kind and concurrency level (at most).
-        #[arg(long, default_value_t = 20)]
-        max_seconds: u64,
-        /// Concurrency levels, comma-separated.
-        #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
-        clients: Vec<usize>,
-        /// A directory of import files to time (into a scratch database) beside COPY.
-        #[arg(long)]
-        import_dir: Option<std::path::PathBuf>,
-        /// Append the report (Markdown) to this file as well.
-        #[arg(long)]
-        out: Option<std::path::PathBuf>,
-    },
     /// Print the GraphQL schema (SDL, fields sorted). Needs no database.
     Schema,
     /// Mint a bearer token signed with STAFFGRAPH_JWT_SECRET.
@@ -134,7 +113,17 @@ pub enum Profile {
 
 /// Parses the command line, runs it and reports a failure with its cause chain.
 pub async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    main_from(std::env::args_os()).await
+}
+
+/// [`main`] with the arguments given (the first is the program's name): how `staffgraph-bench`
+/// runs `staffgraph serve` as the server under test.
+pub async fn main_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
     telemetry::init(&cli.config.logging);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -175,29 +164,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate { action } => migrate(&config, action).await,
-        Command::Bench {
-            requests,
-            max_seconds,
-            clients,
-            import_dir,
-            out,
-        } => {
-            let options = crate::bench::Options {
-                requests: requests.max(1),
-                max_time: std::time::Duration::from_secs(max_seconds.max(1)),
-                clients: clients.into_iter().filter(|c| *c > 0).collect(),
-                import_dir,
-            };
-            let (report, statements_constant) = crate::bench::run(&config.database.target(), &options).await?;
-            print!("{report}");
-            if let Some(out) = out {
-                use std::io::Write;
-                let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&out)?;
-                writeln!(file, "{report}")?;
-            }
-            anyhow::ensure!(statements_constant, "statements per request grow with the page size");
-            Ok(())
-        }
         Command::Import { path, kind } => import(&config, &path, kind).await,
         Command::Export { dir } => {
             let db = db::connect(&config.database.target()).await?;
