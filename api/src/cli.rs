@@ -62,27 +62,6 @@ pub enum Command {
         /// Where to write the files (created when missing; files there are replaced).
         dir: std::path::PathBuf,
     },
-    /// Measure latency, throughput, SQL statements and memory of a fixed set of requests
-    /// against a server started on loopback over the database, each beside the minimal SQL for
-    /// the same result; optionally import speed beside PostgreSQL's COPY. Fails when statements
-    /// per request grow with the page size.
-    Bench {
-        /// Requests per request kind and concurrency level (at most).
-        #[arg(long, default_value_t = 200)]
-        requests: usize,
-        /// Seconds per request kind and concurrency level (at most).
-        #[arg(long, default_value_t = 20)]
-        max_seconds: u64,
-        /// Concurrency levels, comma-separated.
-        #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
-        clients: Vec<usize>,
-        /// A directory of import files to time (into a scratch database) beside COPY.
-        #[arg(long)]
-        import_dir: Option<std::path::PathBuf>,
-        /// Append the report (Markdown) to this file as well.
-        #[arg(long)]
-        out: Option<std::path::PathBuf>,
-    },
     /// Print the GraphQL schema (SDL, fields sorted). Needs no database.
     Schema,
     /// Mint a bearer token signed with STAFFGRAPH_JWT_SECRET.
@@ -134,8 +113,18 @@ pub enum Profile {
 
 /// Parses the command line, runs it and reports a failure with its cause chain.
 pub async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    telemetry::init(&cli.config);
+    main_from(std::env::args_os()).await
+}
+
+/// [`main`] with the arguments given (the first is the program's name): how `staffgraph-bench`
+/// runs `staffgraph serve` as the server under test.
+pub async fn main_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
+    telemetry::init(&cli.config.logging);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -175,32 +164,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate { action } => migrate(&config, action).await,
-        Command::Bench {
-            requests,
-            max_seconds,
-            clients,
-            import_dir,
-            out,
-        } => {
-            let options = crate::bench::Options {
-                requests: requests.max(1),
-                max_time: std::time::Duration::from_secs(max_seconds.max(1)),
-                clients: clients.into_iter().filter(|c| *c > 0).collect(),
-                import_dir,
-            };
-            let (report, statements_constant) = crate::bench::run(&config.database(), &options).await?;
-            print!("{report}");
-            if let Some(out) = out {
-                use std::io::Write;
-                let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&out)?;
-                writeln!(file, "{report}")?;
-            }
-            anyhow::ensure!(statements_constant, "statements per request grow with the page size");
-            Ok(())
-        }
         Command::Import { path, kind } => import(&config, &path, kind).await,
         Command::Export { dir } => {
-            let db = db::connect(&config.database()).await?;
+            let db = db::connect(&config.database.target()).await?;
             Migrator::up(&db, None).await.context("applying migrations")?;
             let written = import::export_dir(&db, &dir).await.map_err(import_error)?;
             println!("wrote {} files to {}", written.len(), dir.display());
@@ -210,7 +176,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { profile, seed } => {
-            let db = db::connect(&config.database()).await?;
+            let db = db::connect(&config.database.target()).await?;
             Migrator::up(&db, None).await.context("applying migrations")?;
             let started = std::time::Instant::now();
             let (name, shape) = match profile {
@@ -234,7 +200,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// `staffgraph import`: a directory or one file; prints a summary per file, every error of a
 /// refused file, and fails (non-zero exit) when a file was refused.
 async fn import(config: &Config, path: &std::path::Path, kind: Option<ImportKind>) -> anyhow::Result<()> {
-    let db = db::connect(&config.database()).await?;
+    let db = db::connect(&config.database.target()).await?;
     Migrator::up(&db, None).await.context("applying migrations")?;
     let actor = import::Actor::os_user();
     let mut progress = import::progress::for_stderr();
@@ -308,7 +274,7 @@ fn seed_error(error: SeedError) -> anyhow::Error {
 }
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
-    let target = config.database();
+    let target = config.database.target();
     let (db, seeded) = prepare_database(&target).await?;
     if let Some(report) = seeded {
         println!("loaded the demo district into {} ({} rows)", target.url, report.total());
@@ -380,7 +346,7 @@ pub async fn prepare_database(
 }
 
 async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
-    let db = db::connect(&config.database()).await?;
+    let db = db::connect(&config.database.target()).await?;
     match action {
         MigrateAction::Up => Migrator::up(&db, None).await.context("applying migrations")?,
         MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await.context("reverting migrations")?,

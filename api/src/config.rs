@@ -10,10 +10,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://staffgraph.db";
 /// Settings shared by every subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
-    /// Database URL: `sqlite://FILE` (created when missing, WAL mode) or
-    /// `postgres://USER@HOST:PORT/DB`. Default: the embedded `sqlite://staffgraph.db`.
-    #[arg(long, env = "DATABASE_URL", global = true)]
-    pub database_url: Option<String>,
+    /// Which database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 
     /// Address the server listens on.
     #[arg(long, env = "STAFFGRAPH_BIND", default_value = "127.0.0.1:8000", global = true)]
@@ -24,6 +23,24 @@ pub struct Config {
     #[arg(long, env = "STAFFGRAPH_JWT_SECRET", global = true, hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
+    /// How the process logs.
+    #[command(flatten)]
+    pub logging: LogArgs,
+}
+
+/// The database setting, apart so that `staffgraph-bench` takes it exactly as `staffgraph` does.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://FILE` (created when missing, WAL mode) or
+    /// `postgres://USER@HOST:PORT/DB`. Default: the embedded `sqlite://staffgraph.db`.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+}
+
+/// The logging settings (read by `telemetry::init`), apart so that `staffgraph-bench` takes
+/// them exactly as `staffgraph` does.
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
     /// Log filter, in `tracing` EnvFilter syntax (e.g. `info`, `api=debug,sea_orm=warn`).
     #[arg(long, env = "STAFFGRAPH_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -46,18 +63,23 @@ pub enum LogFormat {
 /// server ever fills with demo data on its own).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatabaseTarget {
+    /// The connection URL (`sqlite://…` or `postgres://…`).
     pub url: String,
+    /// Whether this is the embedded `sqlite://staffgraph.db` because no URL was given.
     pub embedded_default: bool,
 }
 
 impl DatabaseTarget {
+    /// Whether the URL names a SQLite database.
     pub fn is_sqlite(&self) -> bool {
         self.url.starts_with("sqlite:")
     }
 }
 
-impl Config {
-    pub fn database(&self) -> DatabaseTarget {
+impl DatabaseArgs {
+    /// The database named by the URL, or the embedded default when none (or a blank one) is
+    /// given.
+    pub fn target(&self) -> DatabaseTarget {
         match &self.database_url {
             Some(url) if !url.trim().is_empty() => DatabaseTarget {
                 url: url.trim().to_owned(),

@@ -1,11 +1,11 @@
 //! Logging and tracing: one subscriber for the process, text or JSON. Spans carry ids, never
 //! names, emails or survey answers.
 
-use crate::config::{Config, LogFormat};
+use crate::config::{LogArgs, LogFormat};
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 /// Installs the global subscriber. Safe to call more than once (later calls do nothing).
-pub fn init(config: &Config) {
+pub fn init(config: &LogArgs) {
     let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match config.log_format {

@@ -1,6 +1,7 @@
 //! The house rules of DESIGN.md §1, read from the source: no import cycle between the top-level
 //! modules of `api/src` (the domain areas may name each other's GraphQL types — that is the
-//! graph — so they count as one node), and the GraphQL kit knows no area.
+//! graph — so they count as one node), the GraphQL kit knows no area, and the server does not
+//! link the benchmark harness (`staffgraph-bench`, in `bench/`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -152,4 +153,11 @@ fn the_graphql_kit_sql_toolkit_and_privacy_know_no_area() {
             "`{module}` may import only {may:?}, imports {extra:?}"
         );
     }
+}
+
+#[test]
+fn the_server_does_not_link_the_benchmark_harness() {
+    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("api/Cargo.toml")).unwrap();
+    assert!(!manifest.contains("reqwest"), "api/Cargo.toml depends on reqwest");
+    assert!(!source_dir().join("bench").exists(), "api/src/bench exists");
 }

@@ -10,7 +10,6 @@ mod helpers;
 
 mod architecture;
 mod auth;
-mod bench;
 mod foundation;
 mod import;
 mod measures;

@@ -70,6 +70,7 @@ impl std::fmt::Debug for Keys {
 }
 
 impl Keys {
+    /// The keys of the HS256 `secret` (`STAFFGRAPH_JWT_SECRET`).
     pub fn from_secret(secret: &str) -> Self {
         Self {
             encoding: EncodingKey::from_secret(secret.as_bytes()),

@@ -107,6 +107,7 @@ pub struct Run<'a> {
 const PUBLIC_MIN_N: u64 = 10;
 
 impl<'a> Run<'a> {
+    /// The measures of `year` as of `as_of` over `scope`, read from `db`.
     pub fn new(db: &'a DatabaseConnection, year: SchoolYear, as_of: NaiveDate, scope: &'a Scope) -> Self {
         Self {
             db,

@@ -7,6 +7,7 @@ use sea_orm::{ConnectionTrait, DbBackend};
 pub struct Dialect(pub DbBackend);
 
 impl Dialect {
+    /// The dialect of `db`'s backend.
     pub fn of(db: &impl ConnectionTrait) -> Self {
         Self(db.get_database_backend())
     }

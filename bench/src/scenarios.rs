@@ -2,9 +2,9 @@
 //! hand-written SQL that computes the same result (its lower bound), run through sqlx
 //! directly.
 
-use super::sql::{Bind, Pool};
-use crate::auth::Role;
-use crate::sql::Dialect;
+use crate::sql::{Bind, Pool};
+use api::auth::Role;
+use api::sql::Dialect;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
@@ -30,9 +30,13 @@ pub struct Targets {
 
 /// One request: who sends it, the GraphQL, and the lower bound.
 pub struct Scenario {
+    /// Its name in the report.
     pub name: &'static str,
+    /// Whose token sends it.
     pub role: Role,
+    /// The GraphQL document.
     pub query: &'static str,
+    /// Its variables.
     pub variables: Value,
     /// The statements of the lower bound, run in order.
     pub sql: Vec<(String, Vec<Bind>)>,
@@ -119,7 +123,7 @@ pub fn overdue_supervisors(targets: &Targets, dialect: Dialect) -> Scenario {
 }
 
 /// The district's seven plan measures with their breakdown by region. Its lower bound is the
-/// measures' own statements, run without GraphQL (see `super::measures_lower_bound`).
+/// measures' own statements, run without GraphQL (see `crate::harness::measures_lower_bound`).
 pub fn district_measures() -> Scenario {
     Scenario {
         name: "district planMeasures",
@@ -223,7 +227,7 @@ pub async fn targets(pool: &Pool) -> anyhow::Result<Targets> {
         teacher,
         staff_ids: staff
             .into_iter()
-            .map(|id| (crate::graphql::relay::encode_id("Staff", id).to_string(), id))
+            .map(|id| (api::graphql::relay::encode_id("Staff", id).to_string(), id))
             .collect(),
         as_of: NaiveDate::from_ymd_opt(YEAR, 6, 30).unwrap_or_default(),
     })

@@ -1,9 +1,9 @@
 //! Import speed: `staffgraph import` of a directory into a scratch database, beside
 //! PostgreSQL's COPY of the same files into text tables (the floor of getting the bytes in).
 
-use crate::config::DatabaseTarget;
-use crate::import::progress::Quiet;
-use crate::import::{Actor, ImportKind, import_dir};
+use api::config::DatabaseTarget;
+use api::import::progress::Quiet;
+use api::import::{Actor, ImportKind, import_dir};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::ConnectionTrait;
 use sea_orm::sqlx::postgres::PgPoolCopyExt;
@@ -35,7 +35,7 @@ pub async fn compare(target: &DatabaseTarget, dir: &Path) -> anyhow::Result<Stri
         let url = format!("sqlite://{}", scratch_dir.join("import.db").display());
         (url, None, String::new())
     };
-    let db = crate::db::connect(&DatabaseTarget {
+    let db = api::db::connect(&DatabaseTarget {
         url: scratch.clone(),
         embedded_default: false,
     })

@@ -1,23 +1,19 @@
-//! `staffgraph bench`: latency, throughput and SQL statements of a fixed set of realistic
-//! requests against a live server on loopback, each beside its lower bound (the same result by
-//! minimal hand-written SQL through sqlx, timed in the same run), the server's peak memory, and
-//! import speed beside PostgreSQL's COPY. Every loop is bounded in requests and in time, and
-//! only 127.0.0.1 is ever contacted.
+//! The run: latency, throughput and SQL statements of a fixed set of realistic requests
+//! against a live server on loopback, each beside its lower bound (the same result by minimal
+//! hand-written SQL through sqlx, timed in the same run), the server's peak memory, and import
+//! speed beside PostgreSQL's COPY. Every loop is bounded in requests and in time, and only
+//! 127.0.0.1 is ever contacted.
 
-mod copy;
-mod scenarios;
-mod sql;
-
-use crate::auth::policy::scope_for;
-use crate::auth::token::{Claims, Keys};
-use crate::auth::{Role, Viewer};
-use crate::calendar::SchoolYear;
-use crate::config::DatabaseTarget;
-use crate::graphql::RequestContext;
-use crate::measures::service::Run;
-use crate::sql::Dialect;
-use scenarios::{Scenario, Targets};
-use sql::Pool;
+use crate::scenarios::{self, Scenario, Targets};
+use crate::sql::Pool;
+use api::auth::policy::scope_for;
+use api::auth::token::{Claims, Keys};
+use api::auth::{Role, Viewer};
+use api::calendar::SchoolYear;
+use api::config::DatabaseTarget;
+use api::graphql::RequestContext;
+use api::measures::service::Run;
+use api::sql::Dialect;
 use std::fmt::Write as _;
 use std::future::Future;
 use std::path::PathBuf;
@@ -109,8 +105,8 @@ where
     Ok(Stats::of(all, failed, started.elapsed()))
 }
 
-/// The server under test: this binary's `serve` in a child process, so that its memory is its
-/// own.
+/// The server under test: `staffgraph serve`, run by this binary's hidden `serve` subcommand
+/// in a child process, so that its memory is its own.
 struct Server {
     child: std::process::Child,
     url: String,
@@ -178,7 +174,7 @@ async fn probe(client: &reqwest::Client, url: &str, token: &str, scenario: &Scen
         .await?;
     let statements = response
         .headers()
-        .get(crate::http::STATEMENTS_HEADER)
+        .get(api::http::STATEMENTS_HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
         .unwrap_or_default();
@@ -192,7 +188,7 @@ async fn probe(client: &reqwest::Client, url: &str, token: &str, scenario: &Scen
 /// Runs the benchmark against the database `target`; returns the report (Markdown) and
 /// whether every check held (statements independent of page size).
 pub async fn run(target: &DatabaseTarget, options: &Options) -> anyhow::Result<(String, bool)> {
-    let db = crate::db::connect(target).await?;
+    let db = api::db::connect(target).await?;
     let pool = Pool::of(&db);
     let backend = match pool {
         Pool::Postgres(_) => "PostgreSQL",
@@ -328,7 +324,7 @@ pub async fn run(target: &DatabaseTarget, options: &Options) -> anyhow::Result<(
 
     if let Some(dir) = &options.import_dir {
         report.push('\n');
-        report.push_str(&copy::compare(target, dir).await?);
+        report.push_str(&crate::copy::compare(target, dir).await?);
     }
     Ok((report, constant))
 }
