@@ -10,6 +10,7 @@
 //! - `survey`: surveys, their questions and classroom administrations.
 //! - `measures`: the strategic-plan measures, their breakdowns and the lists behind them.
 //! - `training`: training courses and completions.
+//! - `wellness`: EASE (confidential counseling) use, as the vendor's aggregates.
 //!
 //! Cross-cutting (none of these imports an area):
 //! - `auth`: the viewer, roles, bearer tokens and the row rule of every entity per role.
@@ -54,3 +55,4 @@ pub mod sql;
 pub mod survey;
 pub mod telemetry;
 pub mod training;
+pub mod wellness;

@@ -70,7 +70,7 @@ pub async fn compare(target: &DatabaseTarget, dir: &Path) -> anyhow::Result<Stri
         let pool = db.get_postgres_connection_pool().clone();
         let started = Instant::now();
         let mut copied = 0u64;
-        for kind in ImportKind::ALL {
+        for &kind in ImportKind::ALL {
             let path = dir.join(kind.file_name());
             if !path.is_file() {
                 continue;

@@ -671,7 +671,7 @@ async fn staff_name_search_is_answered_from_the_name_indexes(backend: Backend) {
     let select = Query::select()
         .column((staff::Entity, staff::Column::Id))
         .from(staff::Entity)
-        .cond_where(api::org::loader::name_starts_with("gar", db_backend))
+        .cond_where(api::org::relations::name_starts_with("gar", db_backend))
         .to_owned();
     let (sql, values) = match db_backend {
         sea_orm::DbBackend::Postgres => select.build(sea_orm::sea_query::PostgresQueryBuilder),

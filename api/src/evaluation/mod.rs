@@ -2,6 +2,6 @@
 //! processes, their yearly cycles, each person's evaluation, its events (observations,
 //! conferences) and element ratings.
 
-pub mod loader;
 pub mod query;
+pub mod relations;
 pub mod types;

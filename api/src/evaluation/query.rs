@@ -1,6 +1,6 @@
 //! Queries of the evaluation area.
 
-use super::loader::filter_evaluations;
+use super::relations::filter_evaluations;
 use super::types::{Evaluation, EvaluationFilter, EvaluationOrder, EvaluationProcess};
 use crate::graphql::loader::{list, reference_rows};
 use crate::graphql::relay::{Page, PageArgs};

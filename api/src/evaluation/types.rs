@@ -1,6 +1,6 @@
 //! GraphQL types of the evaluation area.
 
-use super::loader::{
+use super::relations::{
     CyclesByProcessId, EvaluationsByCycleId, EventsByEvaluationId, GroupsByProcessId, MeasuresByProcessId,
     RatingsByEventId,
 };

@@ -1,6 +1,6 @@
 //! GraphQL types of the framework area.
 
-use super::loader::{ComponentsByStandardId, ElementsByComponentId, LevelsByFrameworkId, StandardsByFrameworkId};
+use super::relations::{ComponentsByStandardId, ElementsByComponentId, LevelsByFrameworkId, StandardsByFrameworkId};
 use crate::graphql::loader::{children, maybe_one};
 use crate::graphql::relay::{Page, PageArgs};
 use crate::graphql::relay::{Sort, SortKind, encode_id};

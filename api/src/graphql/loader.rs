@@ -7,7 +7,7 @@
 //!   functions (`COUNT(*) OVER`, a running count for the cursor), never by loading every child.
 //!
 //! The relations themselves ([`ChildRelation`] impls, named by key such as `SectionsBySchoolId`)
-//! sit in the areas beside the types that use them.
+//! sit in the areas (`<area>/relations.rs`) beside the types that use them.
 
 use crate::auth::{Viewer, Visibility};
 use crate::error::{ApiError, ApiResult};
@@ -303,14 +303,19 @@ where
     for (expr, order) in sort.order_on("sg") {
         outer.order_by_expr(expr, order);
     }
+    /// The window columns beside each child's own.
+    #[derive(FromQueryResult)]
+    struct Placed {
+        sg_parent: i32,
+        sg_total: i64,
+    }
     let rows = db.query_all(&outer).await?;
     let mut pages: HashMap<i32, ChildPage<_>> = HashMap::new();
     for row in rows {
-        let parent_id: i32 = row.try_get("", "sg_parent")?;
-        let total: i64 = row.try_get("", "sg_total")?;
+        let placed = Placed::from_query_result(&row, "")?;
         let model = <R::Entity as EntityTrait>::Model::from_query_result(&row, "")?;
-        let entry = pages.entry(parent_id).or_default();
-        entry.total = u64::try_from(total).unwrap_or_default();
+        let entry = pages.entry(placed.sg_parent).or_default();
+        entry.total = u64::try_from(placed.sg_total).unwrap_or_default();
         entry.rows.push(model);
     }
     for entry in pages.values_mut() {
@@ -375,8 +380,12 @@ where
         .expr_as(Func::count(Expr::col(Asterisk)), Alias::new("n"))
         .from_subquery(select.clone(), Alias::new("filtered"))
         .to_owned();
-    let total: i64 = match db.query_one(&count).await? {
-        Some(row) => row.try_get("", "n")?,
+    #[derive(FromQueryResult)]
+    struct Total {
+        n: i64,
+    }
+    let total = match db.query_one(&count).await? {
+        Some(row) => Total::from_query_result(&row, "")?.n,
         None => 0,
     };
     let mut rows = select;

@@ -17,7 +17,7 @@ pub async fn export_dir(db: &DatabaseConnection, dir: &Path) -> Result<Vec<(Impo
     };
     std::fs::create_dir_all(dir).map_err(unwritable(dir.display().to_string()))?;
     let mut written = Vec::new();
-    for kind in ImportKind::ALL {
+    for &kind in ImportKind::ALL {
         let path = dir.join(kind.file_name());
         let file = std::fs::File::create(&path).map_err(unwritable(path.display().to_string()))?;
         let rows = export_file(db, kind, std::io::BufWriter::new(file))

@@ -3,7 +3,7 @@
 //! (reading, validating, writing, counting) is shared and knows nothing of any one file.
 
 use super::ImportKind;
-use super::spec::{Check, Column, FileSpec, Lookup, Skip, Source, TableSpec, Type};
+use super::spec::{Check, Column, FileSpec, Lookup, Skip, Source, Type, WriteTarget};
 use entity::enums::{
     AdministrationStatus, CourseCategory, EvaluationStatus, EventKind, EventStatus, OrganizationKind, SectionRole,
     ServiceType, SurveyKind,
@@ -133,7 +133,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                 other: "code",
             }],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "organization",
                 &["code"],
                 &[
@@ -158,7 +158,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
             lookups: vec![],
             checks: vec![],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "employee_group",
                 &["code"],
                 &[
@@ -188,7 +188,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
             )],
             checks: vec![],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "staff",
                 &["employee_number"],
                 &[
@@ -222,7 +222,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                 earlier: "begin_date",
             }],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "assignment",
                 &["staff_id", "organization_id", "job_class_code", "begin_date"],
                 &[
@@ -254,7 +254,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
             lookups: vec![school("school_code")],
             checks: vec![],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "section",
                 &["school_id", "school_year", "section_code"],
                 &[
@@ -295,7 +295,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                 earlier: "begin_date",
             }],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "section_teacher",
                 &["section_id", "staff_id"],
                 &[
@@ -324,7 +324,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
             ],
             checks: vec![],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "evaluation_process_group",
                 &["process_id", "employee_group_id"],
                 &[("process_id", Ref(0)), ("employee_group_id", Ref(1))],
@@ -347,7 +347,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                 earlier: "roster_cutoff",
             }],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "evaluation_cycle",
                 &["process_id", "school_year"],
                 &[
@@ -402,7 +402,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                 },
             ],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "evaluation",
                 &["cycle_id", "evaluatee_id"],
                 &[
@@ -455,7 +455,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
             ],
             checks: vec![],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "evaluation_event",
                 &["evaluation_id", "kind", "occurred_on"],
                 &[
@@ -511,7 +511,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
             ],
             checks: vec![],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "element_rating",
                 &["event_id", "element_id"],
                 &[
@@ -555,7 +555,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                 earlier: "window_start",
             }],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "survey",
                 &["code"],
                 &[
@@ -595,7 +595,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                 },
             ],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "survey_question",
                 &["survey_id", "code"],
                 &[
@@ -637,7 +637,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                 larger: "enrolled_count",
             }],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "survey_administration",
                 &["survey_id", "section_id", "teacher_id"],
                 &[
@@ -691,7 +691,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                 ),
             ],
             checks: vec![Check::Together("section_code", "employee_number")],
-            parent: Some(TableSpec::new(
+            parent: Some(WriteTarget::new(
                 "survey_response",
                 &["survey_id", "response_key"],
                 &[
@@ -701,7 +701,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                     ("school_id", Ref(2)),
                 ],
             )),
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "survey_answer",
                 &["response_id", "question_id"],
                 &[
@@ -729,7 +729,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
             lookups: vec![],
             checks: vec![],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "training_course",
                 &["code"],
                 &[
@@ -755,7 +755,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
             ],
             checks: vec![],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "training_completion",
                 &["staff_id", "course_id", "completed_on"],
                 &[
@@ -796,7 +796,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                 },
             ],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "ease_report",
                 &["organization_id", "service_type", "period_start", "period_end"],
                 &[
@@ -827,7 +827,7 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                 larger: "days_expected",
             }],
             parent: None,
-            table: TableSpec::new(
+            table: WriteTarget::new(
                 "attendance_summary",
                 &["staff_id", "school_year"],
                 &[
@@ -852,7 +852,7 @@ mod tests {
     /// check names a column, and the row key names columns: a typo fails here, not at import.
     #[test]
     fn every_format_refers_only_to_its_own_columns() {
-        for kind in ImportKind::ALL {
+        for &kind in ImportKind::ALL {
             let spec = spec(kind);
             let known = |name: &str| spec.position(name).is_some();
             let tables = spec.parent.iter().chain(std::iter::once(&spec.table));

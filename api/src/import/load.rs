@@ -5,7 +5,7 @@ use super::cell::Cell;
 use super::formats;
 use super::progress::Progress;
 use super::read::{self, Message, Row};
-use super::spec::{FileSpec, Lookup, Skip, Source, TableSpec, Type};
+use super::spec::{FileSpec, Lookup, Skip, Source, Type, WriteTarget};
 use super::{Actor, FileSummary, ImportError, ImportKind, MAX_ERRORS, RowError};
 use crate::error::ApiError;
 use crate::sql::bulk::Sql;
@@ -78,7 +78,8 @@ pub async fn import_dir(
         .collect();
     ignored.sort();
     let present: Vec<ImportKind> = ImportKind::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|kind| dir.join(kind.file_name()).is_file())
         .collect();
     if present.is_empty() {
@@ -331,7 +332,7 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn types(&self, table: &TableSpec) -> Vec<Type> {
+    fn types(&self, table: &WriteTarget) -> Vec<Type> {
         table.targets.iter().map(|(_, s)| self.target_type(*s)).collect()
     }
 
@@ -424,7 +425,7 @@ impl<'a> Loader<'a> {
     }
 
     /// The cells of `table`'s targets for a row.
-    fn targets(&self, table: &TableSpec, row: &Live, parents: Option<&HashMap<String, i32>>) -> Vec<Cell> {
+    fn targets(&self, table: &WriteTarget, row: &Live, parents: Option<&HashMap<String, i32>>) -> Vec<Cell> {
         table
             .targets
             .iter()
@@ -534,7 +535,7 @@ impl<'a> Loader<'a> {
 
     /// Writes the parents of the chunk's rows (survey responses of answers); returns their
     /// ids by key.
-    async fn parents(&mut self, parent: &TableSpec, live: &mut [Live]) -> Result<HashMap<String, i32>, ImportError> {
+    async fn parents(&mut self, parent: &WriteTarget, live: &mut [Live]) -> Result<HashMap<String, i32>, ImportError> {
         // One parent row per key; rows naming the same parent must agree on it.
         let key_at = parent.key_positions();
         let mut first: HashMap<String, (usize, u64)> = HashMap::new();
@@ -593,7 +594,7 @@ impl<'a> Loader<'a> {
 
     /// Compares `rows` (cells of `table`'s targets) with the stored rows of the same natural
     /// key, in one statement.
-    async fn classify(&self, table: &TableSpec, rows: &[Vec<Cell>]) -> Result<Vec<Stored>, ImportError> {
+    async fn classify(&self, table: &WriteTarget, rows: &[Vec<Cell>]) -> Result<Vec<Stored>, ImportError> {
         let mut stored = vec![Stored::New; rows.len()];
         if rows.is_empty() {
             return Ok(stored);
@@ -635,7 +636,7 @@ impl<'a> Loader<'a> {
     }
 
     /// Upserts `rows` into `table` in one statement; returns the written rows' ids by key.
-    async fn write(&self, table: &TableSpec, rows: &[Vec<Cell>]) -> Result<HashMap<String, i32>, ImportError> {
+    async fn write(&self, table: &WriteTarget, rows: &[Vec<Cell>]) -> Result<HashMap<String, i32>, ImportError> {
         let mut ids = HashMap::new();
         if rows.is_empty() {
             return Ok(ids);

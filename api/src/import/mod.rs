@@ -39,9 +39,22 @@ pub const MAX_ERRORS: usize = 100;
 
 /// The import files, in the order a directory is loaded (each file may refer to the ones
 /// before it).
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
+#[derive(
+    Enum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    clap::ValueEnum,
+    serde::Serialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
 #[value(rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ImportKind {
     /// organizations.csv: the district, regions, schools and offices.
     Organizations,
@@ -84,52 +97,13 @@ pub enum ImportKind {
 }
 
 impl ImportKind {
-    /// Every kind, in load order.
-    pub const ALL: [Self; 19] = [
-        Self::Organizations,
-        Self::EmployeeGroups,
-        Self::Staff,
-        Self::Assignments,
-        Self::Sections,
-        Self::SectionTeachers,
-        Self::EvaluationProcessGroups,
-        Self::EvaluationCycles,
-        Self::Evaluations,
-        Self::EvaluationEvents,
-        Self::ElementRatings,
-        Self::Surveys,
-        Self::SurveyQuestions,
-        Self::SurveyAdministrations,
-        Self::SurveyResponses,
-        Self::TrainingCourses,
-        Self::TrainingCompletions,
-        Self::EaseReports,
-        Self::Attendance,
-    ];
+    /// Every kind, in load order (the order of the variants above).
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
-    /// The file's name without `.csv`, e.g. `employee_groups`.
+    /// The file's name without `.csv`, e.g. `employee_groups`: the variant's name in
+    /// snake case.
     pub fn stem(self) -> &'static str {
-        match self {
-            Self::Organizations => "organizations",
-            Self::EmployeeGroups => "employee_groups",
-            Self::Staff => "staff",
-            Self::Assignments => "assignments",
-            Self::Sections => "sections",
-            Self::SectionTeachers => "section_teachers",
-            Self::EvaluationProcessGroups => "evaluation_process_groups",
-            Self::EvaluationCycles => "evaluation_cycles",
-            Self::Evaluations => "evaluations",
-            Self::EvaluationEvents => "evaluation_events",
-            Self::ElementRatings => "element_ratings",
-            Self::Surveys => "surveys",
-            Self::SurveyQuestions => "survey_questions",
-            Self::SurveyAdministrations => "survey_administrations",
-            Self::SurveyResponses => "survey_responses",
-            Self::TrainingCourses => "training_courses",
-            Self::TrainingCompletions => "training_completions",
-            Self::EaseReports => "ease_reports",
-            Self::Attendance => "attendance",
-        }
+        self.into()
     }
 
     /// The file's name, e.g. `employee_groups.csv`.
@@ -140,7 +114,7 @@ impl ImportKind {
     /// The kind a file name stands for.
     pub fn from_file_name(name: &str) -> Option<Self> {
         let stem = name.strip_suffix(".csv")?;
-        Self::ALL.into_iter().find(|kind| kind.stem() == stem)
+        Self::ALL.iter().copied().find(|kind| kind.stem() == stem)
     }
 }
 

@@ -109,9 +109,10 @@ pub enum Source {
     Parent,
 }
 
-/// A table rows are written to: its natural key and where each written column comes from.
+/// A table an import file writes to: its natural key and where each written column comes
+/// from. (Not the migrations' `TableSpec`, which describes how a table is created.)
 #[derive(Debug, Clone)]
-pub struct TableSpec {
+pub struct WriteTarget {
     pub name: &'static str,
     /// The columns of the natural key (`uq_…`), the `ON CONFLICT` target.
     pub key: Vec<&'static str>,
@@ -121,7 +122,7 @@ pub struct TableSpec {
     pub versioned: bool,
 }
 
-impl TableSpec {
+impl WriteTarget {
     pub fn new(name: &'static str, key: &[&'static str], targets: &[(&'static str, Source)]) -> Self {
         Self {
             name,
@@ -187,8 +188,8 @@ pub struct FileSpec {
     pub lookups: Vec<Lookup>,
     pub checks: Vec<Check>,
     /// A table each row's parent is written to first (survey responses, of survey answers).
-    pub parent: Option<TableSpec>,
-    pub table: TableSpec,
+    pub parent: Option<WriteTarget>,
+    pub table: WriteTarget,
     /// The columns that name a row of the file: no two rows may share them.
     pub row_key: Vec<&'static str>,
     /// A query giving the file back: the columns in `columns` order, one row per file row.

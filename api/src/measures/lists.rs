@@ -5,14 +5,15 @@
 //! ORDER BY key LIMIT n + 1`.
 
 use super::definitions::{MULTIPLE_MEASURE_PROCESS, SFS_CLASSROOMS};
-use super::service::{EaseRow, scoped_entries, training_window};
+use super::service::{scoped_entries, training_window};
 use crate::calendar::SchoolYear;
 use crate::error::ApiResult;
 use crate::graphql::relay::PageRequest;
+use crate::sql::Count;
 use crate::sql::tree::TREE;
 use crate::sql::{Dialect, Params};
 use chrono::NaiveDate;
-use sea_orm::{DatabaseConnection, QueryResult};
+use sea_orm::{DatabaseConnection, FromQueryResult};
 use std::collections::BTreeMap;
 
 /// A page of rows keyed by an integer, and the total.
@@ -23,24 +24,26 @@ pub struct KeyedPage<T> {
     pub total: u64,
 }
 
-/// Runs a count and a page of `sql` (which selects `key` and whatever `read` needs).
-async fn keyed_page<T>(
+/// The key of a keyed row.
+#[derive(FromQueryResult)]
+struct Key {
+    key: i32,
+}
+
+/// Runs a count and a page of `sql` (which selects `key` and the columns of `T`).
+async fn keyed_page<T: FromQueryResult>(
     db: &DatabaseConnection,
     params: Params,
     sql: &str,
     page: &PageRequest,
-    read: impl Fn(&QueryResult) -> ApiResult<T>,
 ) -> ApiResult<KeyedPage<T>> {
-    let count = params
-        .query(
+    let count: Vec<Count> = params
+        .rows(
             db,
             &format!("{TREE} SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ({sql}) k"),
         )
         .await?;
-    let total = match count.first() {
-        Some(row) => u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or_default(),
-        None => 0,
-    };
+    let total = count.first().map_or(0, |c| c.value());
     let after = page.cursor.as_ref().map_or(i32::MIN, |cursor| cursor.id);
     let limit = i64::try_from(page.probe()).unwrap_or(i64::MAX);
     let rows = params
@@ -55,7 +58,7 @@ async fn keyed_page<T>(
     let rows = rows
         .iter()
         .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
-        .map(|row| Ok((row.try_get::<i32>("", "key")?, read(row)?)))
+        .map(|row| Ok((Key::from_query_result(row, "")?.key, T::from_query_result(row, "")?)))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(KeyedPage {
         rows,
@@ -65,7 +68,7 @@ async fn keyed_page<T>(
 }
 
 /// An eligible classroom where the SFS has not been administered.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, FromQueryResult)]
 pub struct Classroom {
     pub section_id: i32,
     pub teacher_id: i32,
@@ -109,19 +112,11 @@ pub async fn classrooms_not_administered(
     if let Some(only) = only_schools {
         params = params.set_list("only", only.iter().copied());
     }
-    keyed_page(db, params, &sql, page, |row| {
-        Ok(Classroom {
-            section_id: row.try_get("", "section_id")?,
-            teacher_id: row.try_get("", "teacher_id")?,
-            school_id: row.try_get("", "school_id")?,
-            evaluation_id: row.try_get("", "evaluation_id")?,
-        })
-    })
-    .await
+    keyed_page(db, params, &sql, page).await
 }
 
 /// A supervisory entry and where its training stands.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct Entry {
     pub assignment_id: i32,
     pub staff_id: i32,
@@ -162,13 +157,16 @@ pub async fn entry_counts(db: &DatabaseConnection, window: EntryWindow) -> ApiRe
         "{TREE} SELECT x.status AS status, CAST(COUNT(*) AS BIGINT) AS n FROM ({}) x GROUP BY x.status",
         scoped_entries(Dialect::of(db))
     );
-    let rows = window.params(db).await?.query(db, &sql).await?;
-    rows.iter()
-        .map(|row| {
-            let n: i64 = row.try_get("", "n")?;
-            Ok((row.try_get("", "status")?, u64::try_from(n).unwrap_or_default()))
-        })
-        .collect()
+    #[derive(FromQueryResult)]
+    struct ByStatus {
+        status: String,
+        n: i64,
+    }
+    let rows: Vec<ByStatus> = window.params(db).await?.rows(db, &sql).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.status, Count { n: row.n }.value()))
+        .collect())
 }
 
 /// A page of the entries beginning in the window, optionally of one status, keyed by
@@ -192,20 +190,7 @@ pub async fn entries(
     if let Some(status) = status {
         params = params.set("status", status);
     }
-    keyed_page(db, params, &sql, page, |row| {
-        Ok(Entry {
-            assignment_id: row.try_get("", "assignment_id")?,
-            staff_id: row.try_get("", "staff_id")?,
-            organization_id: row.try_get("", "organization_id")?,
-            job_title: row.try_get("", "job_title")?,
-            begin_date: row.try_get("", "begin_date")?,
-            due_date: row.try_get("", "due_date")?,
-            completed_on: row.try_get("", "completed_on")?,
-            status: row.try_get("", "status")?,
-            days_overdue: row.try_get("", "days_overdue")?,
-        })
-    })
-    .await
+    keyed_page(db, params, &sql, page).await
 }
 
 /// A certificated group and its evaluation in a year.
@@ -229,8 +214,21 @@ impl GroupCoverage {
 /// evaluation of the year in a multiple-measures process serving the group, and its processes.
 pub async fn group_coverage(db: &DatabaseConnection, year: SchoolYear) -> ApiResult<Vec<GroupCoverage>> {
     let params = Params::new().set("year", year.value());
-    let groups = params
-        .query(
+    #[derive(FromQueryResult)]
+    struct GroupRow {
+        group_id: i32,
+        active_staff: i64,
+        evaluated: i64,
+    }
+    #[derive(FromQueryResult)]
+    struct ProcessRow {
+        group_id: i32,
+        process_id: i32,
+        multiple: i32,
+        has_cycle: i32,
+    }
+    let groups: Vec<GroupRow> = params
+        .rows(
             db,
             &format!(
                 "SELECT g.id AS group_id, \
@@ -244,8 +242,8 @@ pub async fn group_coverage(db: &DatabaseConnection, year: SchoolYear) -> ApiRes
             ),
         )
         .await?;
-    let processes = params
-        .query(
+    let processes: Vec<ProcessRow> = params
+        .rows(
             db,
             "SELECT pg.employee_group_id AS group_id, pg.process_id AS process_id, \
              CASE WHEN (SELECT COUNT(*) FROM evaluation_process_measure m WHERE m.process_id = pg.process_id) >= 2 \
@@ -256,49 +254,20 @@ pub async fn group_coverage(db: &DatabaseConnection, year: SchoolYear) -> ApiRes
         )
         .await?;
     let mut coverage: Vec<GroupCoverage> = groups
-        .iter()
-        .map(|row| {
-            let (active, evaluated): (i64, i64) = (row.try_get("", "active_staff")?, row.try_get("", "evaluated")?);
-            Ok(GroupCoverage {
-                group_id: row.try_get("", "group_id")?,
-                active_staff: u64::try_from(active).unwrap_or_default(),
-                evaluated: u64::try_from(evaluated).unwrap_or_default(),
-                processes: Vec::new(),
-            })
+        .into_iter()
+        .map(|row| GroupCoverage {
+            group_id: row.group_id,
+            active_staff: Count { n: row.active_staff }.value(),
+            evaluated: Count { n: row.evaluated }.value(),
+            processes: Vec::new(),
         })
-        .collect::<ApiResult<_>>()?;
-    for row in &processes {
-        let group: i32 = row.try_get("", "group_id")?;
-        let flag = |name: &str| -> ApiResult<bool> { Ok(row.try_get::<i32>("", name)? == 1) };
-        if let Some(entry) = coverage.iter_mut().find(|g| g.group_id == group) {
+        .collect();
+    for row in processes {
+        if let Some(entry) = coverage.iter_mut().find(|g| g.group_id == row.group_id) {
             entry
                 .processes
-                .push((row.try_get("", "process_id")?, flag("multiple")?, flag("has_cycle")?));
+                .push((row.process_id, row.multiple == 1, row.has_cycle == 1));
         }
     }
     Ok(coverage)
-}
-
-/// One organization's EASE reports of a year by service type.
-pub async fn ease_by_service(
-    db: &DatabaseConnection,
-    organization: i32,
-    year: SchoolYear,
-) -> ApiResult<Vec<(String, EaseRow)>> {
-    let rows = Params::new()
-        .set("org", organization)
-        .set("start", year.start())
-        .set("end", year.end())
-        .query(
-            db,
-            "SELECT r.service_type AS service_type, r.organization_id AS organization_id, \
-             CAST(SUM(r.unique_employees) AS BIGINT) AS unique_employees, CAST(SUM(r.sessions) AS BIGINT) AS sessions, \
-             CAST(AVG(r.eligible_employees) AS DOUBLE PRECISION) AS eligible_employees \
-             FROM ease_report r WHERE r.organization_id = :org AND r.period_start >= :start AND r.period_end <= :end \
-             GROUP BY r.service_type, r.organization_id ORDER BY r.service_type",
-        )
-        .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("", "service_type")?, EaseRow::from(row)?)))
-        .collect()
 }

@@ -3,8 +3,8 @@
 use super::lists::{self, EntryWindow};
 use super::service::{MeasureResult, Run};
 use super::types::{
-    EaseService, EligibleClassroom, GroupCoverageObject, PlanMeasure, StatusCount, SupervisoryEntry, TrainingStatus,
-    classroom_connection, ease_services, entry_connection,
+    EligibleClassroom, GroupCoverageObject, PlanMeasure, StatusCount, SupervisoryEntry, TrainingStatus,
+    classroom_connection, entry_connection,
 };
 use crate::auth::Role;
 use crate::auth::policy::scope_for;
@@ -43,7 +43,7 @@ async fn run_in_turn(run: Run<'_>, codes: &[String]) -> ApiResult<Vec<MeasureRes
 }
 
 /// The one measure `code` over a scope.
-async fn measure(
+pub async fn measure(
     ctx: &Context<'_>,
     code: &str,
     school_year: i32,
@@ -161,23 +161,6 @@ impl MeasuresQuery {
         let (result, _, year) = measure(ctx, "MULTIPLE_MEASURES", school_year, None).await?;
         let groups = lists::group_coverage(&request.db, year).await.extend()?;
         Ok(MultipleMeasures { result, groups })
-    }
-
-    /// EASE (confidential counseling) use: utilization against the prior year, sessions per
-    /// 1,000 eligible employees and use per service type; counts from 1 to 10 withheld.
-    async fn ease_usage(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "School year, by its ending year.")] school_year: i32,
-        #[graphql(desc = "Code of the district or a region; the district when omitted.")] organization: Option<String>,
-    ) -> Result<EaseUsage> {
-        let request = RequestContext::of(ctx).extend()?;
-        let (result, scope, year) = measure(ctx, "EASE_USAGE", school_year, organization.as_deref()).await?;
-        let rows = lists::ease_by_service(&request.db, scope.organization.id, year)
-            .await
-            .extend()?;
-        let services = ease_services(rows, result.figure.suppressed);
-        Ok(EaseUsage { result, services })
     }
 }
 
@@ -310,24 +293,5 @@ impl MultipleMeasures {
     /// Every certificated group, by code.
     async fn groups(&self) -> Vec<GroupCoverageObject> {
         self.groups.iter().cloned().map(GroupCoverageObject).collect()
-    }
-}
-
-/// EASE use over a year.
-pub struct EaseUsage {
-    result: Arc<MeasureResult>,
-    services: Vec<EaseService>,
-}
-
-/// EASE use over a year.
-#[Object]
-impl EaseUsage {
-    /// The measure: utilization against the prior year, with its breakdown by region.
-    async fn measure(&self) -> PlanMeasure {
-        PlanMeasure(self.result.clone())
-    }
-    /// Use per service type at the organization.
-    async fn by_service_type(&self) -> &[EaseService] {
-        &self.services
     }
 }

@@ -8,10 +8,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::privacy::{self as suppress, Rule, SuppressionReason};
 use crate::sql::tree::{Scope, TREE};
 use crate::sql::{Dialect, Params};
+use crate::wellness::service::{EASE_BY_ORGANIZATION, EaseRow};
 use chrono::NaiveDate;
 use entity::enums::{CourseCategory, OrganizationKind, RequirementTrigger, SurveyKind, TargetComparator};
 use entity::{organization, plan_measure, survey, training_requirement};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QueryResult};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
 /// Tolerance of target comparisons: 0.75 × 4 is 3 whatever the float rounding.
@@ -35,7 +36,8 @@ impl Figure {
         }
     }
 
-    fn withheld(reason: SuppressionReason) -> Self {
+    /// A figure withheld for `reason`: it shows no numbers.
+    pub fn withheld(reason: SuppressionReason) -> Self {
         Self {
             suppressed: Some(reason),
             ..Self::default()
@@ -262,11 +264,17 @@ impl<'a> Run<'a> {
         for (name, value) in extra {
             params = params.set(name, *value);
         }
-        let rows = params.query(self.db, &sql).await?;
+        #[derive(FromQueryResult)]
+        struct Counted {
+            unit_id: Option<i32>,
+            numerator: i64,
+            denominator: i64,
+        }
+        let rows: Vec<Counted> = params.rows(self.db, &sql).await?;
         let (mut headline, mut cells) = (Figure::default(), HashMap::new());
         for row in rows {
-            let figure = Figure::counted(row.try_get("", "numerator")?, row.try_get("", "denominator")?);
-            match row.try_get::<Option<i32>>("", "unit_id")? {
+            let figure = Figure::counted(row.numerator, row.denominator);
+            match row.unit_id {
                 Some(unit) => {
                     cells.insert(unit, figure);
                 }
@@ -374,48 +382,6 @@ impl<'a> Run<'a> {
             })
             .collect();
         Ok((headline, cells))
-    }
-}
-
-/// EASE reports of the scope, its children and its siblings (`:parent`'s children), summed
-/// per organization.
-pub const EASE_BY_ORGANIZATION: &str = "SELECT r.organization_id AS organization_id, \
-     CAST(SUM(r.unique_employees) AS BIGINT) AS unique_employees, CAST(SUM(r.sessions) AS BIGINT) AS sessions, \
-     CAST(AVG(r.eligible_employees) AS DOUBLE PRECISION) AS eligible_employees \
-     FROM ease_report r WHERE r.service_type = 'ALL' AND r.period_start >= :start AND r.period_end <= :end \
-     AND (r.organization_id = :scope OR r.organization_id IN (SELECT id FROM organization WHERE parent_id = :scope) \
-          OR r.organization_id IN (SELECT id FROM organization WHERE parent_id = :parent)) \
-     GROUP BY r.organization_id";
-
-/// One organization's EASE figures for a year.
-#[derive(Debug, Clone, Copy)]
-pub struct EaseRow {
-    pub organization_id: i32,
-    pub unique_employees: u64,
-    pub sessions: u64,
-    pub eligible_employees: f64,
-}
-
-impl EaseRow {
-    pub fn from(row: &QueryResult) -> ApiResult<Self> {
-        Ok(Self {
-            organization_id: row.try_get("", "organization_id")?,
-            unique_employees: u64::try_from(row.try_get::<i64>("", "unique_employees")?).unwrap_or_default(),
-            sessions: u64::try_from(row.try_get::<i64>("", "sessions")?).unwrap_or_default(),
-            eligible_employees: row.try_get("", "eligible_employees")?,
-        })
-    }
-
-    /// Utilization, withheld when a count is small.
-    pub fn utilization(&self, rule: Rule) -> Figure {
-        match rule.check(self.unique_employees).or(rule.check(self.sessions)) {
-            Some(reason) => Figure::withheld(reason),
-            None => Figure {
-                numerator: self.unique_employees as f64,
-                denominator: self.eligible_employees,
-                suppressed: None,
-            },
-        }
     }
 }
 

@@ -1,14 +1,14 @@
 //! GraphQL types of the measures.
 
 use super::lists::{Classroom, Entry, GroupCoverage, KeyedPage};
-use super::service::{EaseRow, Figure, MeasureResult};
+use super::service::{Figure, MeasureResult};
 use crate::evaluation::types::{Evaluation, EvaluationProcess};
 use crate::graphql::loader::maybe_one;
 use crate::graphql::relay::Page;
 use crate::graphql::relay::{ConnectionFields, PageRequest};
 use crate::graphql::scalars::Date;
 use crate::org::types::{Assignment, EmployeeGroup, Organization, Section, Staff};
-use crate::privacy::{self as suppress, Rule, SuppressionReason};
+use crate::privacy::SuppressionReason;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, Object, OutputType, Result, SimpleObject};
 use entity::{assignment, employee_group, evaluation, evaluation_process, organization, section, staff};
@@ -341,98 +341,5 @@ impl GroupCoverageObject {
     /// evaluated ÷ active staff; null for a group with no active staff.
     async fn participation(&self) -> Option<f64> {
         (self.0.active_staff > 0).then(|| self.0.evaluated as f64 / self.0.active_staff as f64)
-    }
-}
-
-/// EASE service types.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "entity::enums::ServiceType")]
-pub enum ServiceType {
-    /// All services together (what the measure uses).
-    All,
-    /// Counseling sessions.
-    Counseling,
-    /// The hotline.
-    Hotline,
-    /// Telehealth.
-    Telehealth,
-    /// Work-life services.
-    WorkLife,
-}
-
-/// One service type's EASE use at an organization over a year; counts from 1 to 10 and their
-/// complementary sibling are withheld.
-pub struct EaseService {
-    service_type: Option<ServiceType>,
-    row: EaseRow,
-    figure: Figure,
-}
-
-/// The service-type rows of an organization, with suppression applied: each row on its own,
-/// across the individual service types (ALL is their total), and all of them when the
-/// organization's own figure is withheld (`headline`), which they would give away.
-pub fn ease_services(rows: Vec<(String, EaseRow)>, headline: Option<SuppressionReason>) -> Vec<EaseService> {
-    let parse = |code: &str| {
-        <entity::enums::ServiceType as sea_orm::ActiveEnum>::try_from_value(&code.to_owned())
-            .ok()
-            .map(ServiceType::from)
-    };
-    let parts: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].0 != "ALL").collect();
-    let counts: Vec<u64> = parts.iter().map(|&i| rows[i].1.unique_employees).collect();
-    let reasons = suppress::breakdown(Rule::EaseCount, &counts);
-    let mut withheld = vec![None; rows.len()];
-    for (part, reason) in parts.iter().zip(reasons) {
-        withheld[*part] = reason;
-    }
-    rows.into_iter()
-        .zip(withheld)
-        .map(|((code, row), reason)| {
-            let figure = row.utilization(Rule::EaseCount);
-            let figure = match reason.or(headline.map(|_| SuppressionReason::Complementary)) {
-                Some(reason) => Figure {
-                    suppressed: Some(reason),
-                    ..Figure::default()
-                },
-                None => figure,
-            };
-            EaseService {
-                service_type: parse(&code),
-                row,
-                figure,
-            }
-        })
-        .collect()
-}
-
-/// One service type's EASE use at an organization over a year; counts from 1 to 10 and their
-/// complementary sibling are withheld.
-#[Object]
-impl EaseService {
-    /// The service type.
-    async fn service_type(&self) -> Option<ServiceType> {
-        self.service_type
-    }
-    /// Distinct employees who used it; null when withheld.
-    async fn unique_employees(&self) -> Option<u64> {
-        self.figure.suppressed.is_none().then_some(self.row.unique_employees)
-    }
-    /// Sessions; null when withheld.
-    async fn sessions(&self) -> Option<u64> {
-        self.figure.suppressed.is_none().then_some(self.row.sessions)
-    }
-    /// Employees eligible for EASE (mean over the year's reports); null when the figure is
-    /// withheld, as the other counts are.
-    async fn eligible_employees(&self) -> Option<f64> {
-        self.figure.suppressed.is_none().then_some(self.row.eligible_employees)
-    }
-    /// Sessions per 1,000 eligible employees; null when withheld.
-    async fn sessions_per_1000_eligible(&self) -> Option<f64> {
-        (self.figure.suppressed.is_none() && self.row.eligible_employees > 0.0)
-            .then(|| self.row.sessions as f64 * 1000.0 / self.row.eligible_employees)
-    }
-    /// Utilization: unique employees ÷ eligible employees.
-    #[graphql(flatten)]
-    async fn figure(&self) -> FigureFields {
-        FigureFields(self.figure)
     }
 }

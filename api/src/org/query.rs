@@ -1,6 +1,6 @@
 //! Queries of the organization-and-people area.
 
-use super::loader::filter_staff;
+use super::relations::filter_staff;
 use super::types::{
     Organization, OrganizationKind, OrganizationOrder, Section, SectionOrder, Staff, StaffFilter, StaffOrder,
 };

@@ -1,15 +1,15 @@
 //! GraphQL types of the organization-and-people area. They wrap entity models and expose
 //! chosen fields only; relations resolve through the request's loader.
 
-use super::loader::*;
+use super::relations::*;
 use crate::error::{ApiError, ApiResult};
-use crate::evaluation::loader::{EvaluationsByEvaluateeId, EvaluationsByEvaluatorId, EvaluationsBySchoolId};
+use crate::evaluation::relations::{EvaluationsByEvaluateeId, EvaluationsByEvaluatorId, EvaluationsBySchoolId};
 use crate::evaluation::types::{Evaluation, EvaluationFilter, EvaluationOrder};
 use crate::graphql::loader::{children, maybe_one};
 use crate::graphql::relay::{Page, PageArgs, Sort, encode_id};
 use crate::graphql::scalars::Date;
 use crate::order_by;
-use crate::survey::loader::{AdministrationsBySectionId, AdministrationsByTeacherId};
+use crate::survey::relations::{AdministrationsBySectionId, AdministrationsByTeacherId};
 use crate::survey::types::{AdministrationFilter, AdministrationOrder, SurveyAdministration, administrations_of};
 use crate::training::types::{CompletionFilter, CompletionOrder, TrainingCompletion, completions_of_staff};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, ResultExt};

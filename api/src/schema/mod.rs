@@ -14,6 +14,7 @@ use crate::measures::query::MeasuresQuery;
 use crate::org::query::OrgQuery;
 use crate::survey::query::SurveyQuery;
 use crate::training::query::TrainingQuery;
+use crate::wellness::query::WellnessQuery;
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
 use node::NodeQuery;
 use viewer::ViewerQuery;
@@ -28,6 +29,7 @@ pub struct Query(
     SurveyQuery,
     TrainingQuery,
     MeasuresQuery,
+    WellnessQuery,
     ViewerQuery,
 );
 

@@ -22,6 +22,20 @@ use chrono::Utc;
 use sea_orm::ColumnTrait;
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
 
+/// A `COUNT(*) AS n` row.
+#[derive(Debug, Clone, Copy, sea_orm::FromQueryResult)]
+pub struct Count {
+    /// The count.
+    pub n: i64,
+}
+
+impl Count {
+    /// The count as a `u64` (a count is never negative).
+    pub fn value(self) -> u64 {
+        u64::try_from(self.n).unwrap_or_default()
+    }
+}
+
 /// A row current today (an assignment, a section teacher): not ended before today.
 pub fn current(table: &str) -> Condition {
     let today = Utc::now().date_naive();

@@ -3,7 +3,7 @@
 use crate::calendar::SchoolYear;
 use crate::error::{ApiError, ApiResult};
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryResult, Statement, Value};
 use std::collections::BTreeMap;
 
 /// Named parameters for hand-written SQL: `:name` in the text becomes `$n`, bound to the value
@@ -98,6 +98,12 @@ impl Params {
     pub async fn query(&self, db: &impl ConnectionTrait, sql: &str) -> ApiResult<Vec<QueryResult>> {
         let statement = self.statement(db.get_database_backend(), sql)?;
         Ok(db.query_all_raw(statement).await?)
+    }
+
+    /// Runs `sql` with these parameters, each row read as a `T` (its columns by name).
+    pub async fn rows<T: FromQueryResult>(&self, db: &impl ConnectionTrait, sql: &str) -> ApiResult<Vec<T>> {
+        let rows = self.query(db, sql).await?;
+        rows.iter().map(|row| Ok(T::from_query_result(row, "")?)).collect()
     }
 }
 

@@ -3,7 +3,7 @@
 //! 75% target counts. Responses and answers are anonymous and never leave the database as
 //! rows; they reach the API only as suppressed aggregates (the measures and access issues).
 
-pub mod loader;
 pub mod query;
+pub mod relations;
 pub mod results;
 pub mod types;

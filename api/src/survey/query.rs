@@ -1,6 +1,6 @@
 //! Queries of the survey area.
 
-use super::loader::filter_administrations;
+use super::relations::filter_administrations;
 use super::results::{self, QuestionResult};
 use super::types::{AdministrationFilter, AdministrationOrder, Survey, SurveyAdministration, SurveyKind};
 use crate::auth::Role;

@@ -7,11 +7,11 @@
 
 use crate::error::ApiResult;
 use crate::privacy::{self as suppress, Rule, SuppressionReason};
-use crate::sql::Params;
 use crate::sql::tree::{Scope, TREE};
+use crate::sql::{Count, Params};
 use async_graphql::{Context, Object, Result};
 use entity::{organization, survey_question};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, FromQueryResult};
 use std::collections::HashMap;
 
 use super::types::SurveyQuestion;
@@ -32,16 +32,25 @@ pub struct Tally {
     pub suppressed: Option<SuppressionReason>,
 }
 
+/// A tally's row: the group (a breakdown unit, or an administration) and its sums.
+#[derive(FromQueryResult)]
+struct TallyRow {
+    question_id: i32,
+    unit_id: Option<i32>,
+    administration_id: Option<i32>,
+    n: i64,
+    total: f64,
+    favorable: i64,
+}
+
 impl Tally {
-    fn from_row(row: &sea_orm::QueryResult) -> ApiResult<Self> {
-        let n: i64 = row.try_get("", "n")?;
-        let favorable: i64 = row.try_get("", "favorable")?;
-        Ok(Self {
-            n: u64::try_from(n).unwrap_or_default(),
-            sum: row.try_get("", "total")?,
-            favorable: u64::try_from(favorable).unwrap_or_default(),
+    fn from_row(row: &TallyRow) -> Self {
+        Self {
+            n: Count { n: row.n }.value(),
+            sum: row.total,
+            favorable: Count { n: row.favorable }.value(),
             suppressed: None,
-        })
+        }
     }
 
     fn withheld(self, reason: Option<SuppressionReason>) -> Self {
@@ -70,24 +79,24 @@ async fn tally(db: &DatabaseConnection, survey: i32, root: i32) -> ApiResult<Tal
     let counts = "CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(a.value) AS DOUBLE PRECISION) AS total, \
          CAST(SUM(a.fav) AS BIGINT) AS favorable";
     let sql = format!(
-        "{TREE} SELECT a.question_id AS question_id, NULL AS unit_id, {counts} FROM ({answers}) a GROUP BY a.question_id \
-         UNION ALL SELECT a.question_id, a.unit_id, {counts} FROM ({answers}) a WHERE a.unit_id IS NOT NULL \
+        "{TREE} SELECT a.question_id AS question_id, NULL AS unit_id, CAST(NULL AS INTEGER) AS administration_id, \
+         {counts} FROM ({answers}) a GROUP BY a.question_id \
+         UNION ALL SELECT a.question_id, a.unit_id, NULL, {counts} FROM ({answers}) a WHERE a.unit_id IS NOT NULL \
          GROUP BY a.question_id, a.unit_id"
     );
-    let rows = Params::new()
+    let rows: Vec<TallyRow> = Params::new()
         .set("scope", root)
         .set("survey", survey)
-        .query(db, &sql)
+        .rows(db, &sql)
         .await?;
     let mut tallies: Tallies = HashMap::new();
     for row in &rows {
-        let question: i32 = row.try_get("", "question_id")?;
-        let entry = tallies.entry(question).or_default();
-        match row.try_get::<Option<i32>>("", "unit_id")? {
+        let entry = tallies.entry(row.question_id).or_default();
+        match row.unit_id {
             Some(unit) => {
-                entry.1.insert(unit, Tally::from_row(row)?);
+                entry.1.insert(unit, Tally::from_row(row));
             }
-            None => entry.0 = Tally::from_row(row)?,
+            None => entry.0 = Tally::from_row(row),
         }
     }
     Ok(tallies)
@@ -163,12 +172,13 @@ pub async fn teacher_results(
     administration: Option<i32>,
     questions: &[survey_question::Model],
 ) -> ApiResult<Vec<QuestionResult>> {
-    let rows = Params::new()
+    let rows: Vec<TallyRow> = Params::new()
         .set("survey", survey.id)
         .set("teacher", teacher)
-        .query(
+        .rows(
             db,
-            "SELECT ans.question_id AS question_id, a.id AS administration_id, CAST(COUNT(*) AS BIGINT) AS n, \
+            "SELECT ans.question_id AS question_id, CAST(NULL AS INTEGER) AS unit_id, a.id AS administration_id, \
+             CAST(COUNT(*) AS BIGINT) AS n, \
              CAST(SUM(ans.value) AS DOUBLE PRECISION) AS total, \
              CAST(SUM(CASE WHEN ans.value >= q.favorable_from THEN 1 ELSE 0 END) AS BIGINT) AS favorable \
              FROM survey_answer ans JOIN survey_question q ON q.id = ans.question_id \
@@ -181,11 +191,13 @@ pub async fn teacher_results(
     // Per question, each classroom's tally in administration order.
     let mut by_question: HashMap<i32, Vec<(i32, Tally)>> = HashMap::new();
     for row in &rows {
-        let question: i32 = row.try_get("", "question_id")?;
+        let Some(administration) = row.administration_id else {
+            continue;
+        };
         by_question
-            .entry(question)
+            .entry(row.question_id)
             .or_default()
-            .push((row.try_get("", "administration_id")?, Tally::from_row(row)?));
+            .push((administration, Tally::from_row(row)));
     }
     let rule = Rule::MinRespondents(u64::try_from(survey.min_report_n).unwrap_or(10));
     Ok(questions

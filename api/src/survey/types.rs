@@ -1,6 +1,6 @@
 //! GraphQL types of the survey area.
 
-use super::loader::{AdministrationsBySurveyId, QuestionsBySurveyId};
+use super::relations::{AdministrationsBySurveyId, QuestionsBySurveyId};
 use crate::graphql::loader::{ChildRelation, children, maybe_one};
 use crate::graphql::relay::{Page, PageArgs};
 use crate::graphql::relay::{Sort, encode_id};

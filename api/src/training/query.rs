@@ -1,6 +1,6 @@
 //! Queries of the training area.
 
-use super::loader::filter_completions;
+use super::relations::filter_completions;
 use super::types::{CompletionFilter, CompletionOrder, CourseCategory, TrainingCompletion, TrainingCourse};
 use crate::graphql::loader::{by_key, list};
 use crate::graphql::relay::Sort;

@@ -1,6 +1,6 @@
 //! GraphQL types of the training area.
 
-use super::loader::{CompletionsByCourseId, CompletionsByStaffId};
+use super::relations::{CompletionsByCourseId, CompletionsByStaffId};
 use crate::graphql::loader::{children, maybe_one};
 use crate::graphql::relay::encode_id;
 use crate::graphql::relay::{Page, PageArgs};

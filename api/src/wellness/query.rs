@@ -1,0 +1,31 @@
+//! Queries of the wellness area.
+
+use super::service::ease_by_service;
+use super::types::{EaseUsage, ease_services};
+use crate::graphql::RequestContext;
+use crate::measures::query::measure;
+use async_graphql::{Context, Object, Result, ResultExt};
+
+/// Wellness queries.
+#[derive(Default)]
+pub struct WellnessQuery;
+
+#[Object]
+impl WellnessQuery {
+    /// EASE (confidential counseling) use: utilization against the prior year, sessions per
+    /// 1,000 eligible employees and use per service type; counts from 1 to 10 withheld.
+    async fn ease_usage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "School year, by its ending year.")] school_year: i32,
+        #[graphql(desc = "Code of the district or a region; the district when omitted.")] organization: Option<String>,
+    ) -> Result<EaseUsage> {
+        let request = RequestContext::of(ctx).extend()?;
+        let (result, scope, year) = measure(ctx, "EASE_USAGE", school_year, organization.as_deref()).await?;
+        let rows = ease_by_service(&request.db, scope.organization.id, year)
+            .await
+            .extend()?;
+        let services = ease_services(rows, result.figure.suppressed);
+        Ok(EaseUsage { result, services })
+    }
+}
