@@ -50,6 +50,33 @@ impl SchoolYear {
     pub fn default_as_of(self) -> NaiveDate {
         Utc::now().date_naive().min(self.end())
     }
+
+    /// The published dates of the year (DESIGN.md §4 "Time"): the last day of each of its
+    /// twelve months, 31 July to 30 June.
+    pub fn published_dates(self) -> Vec<NaiveDate> {
+        (0..12)
+            .filter_map(|i| {
+                let (year, month) = if i < 6 { (self.0 - 1, 7 + i) } else { (self.0, i - 5) };
+                last_day_of_month(year, month as u32)
+            })
+            .collect()
+    }
+
+    /// The latest published date of this year on or before `day`; before the first one (31
+    /// July), the last day of the year before, the latest published date there is.
+    pub fn published_on_or_before(self, day: NaiveDate) -> NaiveDate {
+        self.published_dates()
+            .into_iter()
+            .rev()
+            .find(|d| *d <= day)
+            .unwrap_or_else(|| self.prior().end())
+    }
+}
+
+/// The last day of `month` of `year`.
+fn last_day_of_month(year: i32, month: u32) -> Option<NaiveDate> {
+    let (next_year, next_month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    NaiveDate::from_ymd_opt(next_year, next_month, 1)?.pred_opt()
 }
 
 #[cfg(test)]
@@ -67,5 +94,29 @@ mod tests {
             year.prior()
         );
         assert!(SchoolYear::parse(26, "schoolYear").is_err());
+    }
+
+    #[test]
+    fn published_dates_are_the_month_ends_of_the_school_year() {
+        let year = SchoolYear::parse(2026, "schoolYear").unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let dates = year.published_dates();
+        assert_eq!(dates.len(), 12);
+        assert_eq!(dates[0], day(2025, 7, 31));
+        assert_eq!(dates[7], day(2026, 2, 28));
+        assert_eq!(dates[11], year.end());
+        // Every day of a month publishes the month before's end; a month end itself.
+        assert_eq!(year.published_on_or_before(day(2026, 3, 17)), day(2026, 2, 28));
+        assert_eq!(year.published_on_or_before(day(2026, 3, 31)), day(2026, 3, 31));
+        assert_eq!(year.published_on_or_before(day(2025, 7, 30)), day(2025, 6, 30));
+        assert_eq!(year.published_on_or_before(day(2027, 1, 1)), year.end());
+        // Consecutive days inside a month give the same figure date: no daily differencing.
+        let days: std::collections::BTreeSet<NaiveDate> =
+            (1..=28).map(|d| year.published_on_or_before(day(2026, 2, d))).collect();
+        assert_eq!(
+            days.len(),
+            2,
+            "February shows only 31 January (and 28 February on the 28th)"
+        );
     }
 }

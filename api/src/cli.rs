@@ -158,6 +158,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "{}",
                 Keys::from_secret(secret)
+                    .with_max_ttl(config.token_max_ttl)
                     .mint(&claims)
                     .map_err(|e| anyhow::anyhow!("{e}"))?
             );
@@ -280,9 +281,10 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
         println!("loaded the demo district into {} ({} rows)", target.url, report.total());
     }
     let keys = match config.jwt_secret.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(secret) => Keys::from_secret(secret),
+        Some(secret) => Keys::from_secret(secret).with_max_ttl(config.token_max_ttl),
         None if target.embedded_default => {
             let (keys, _) = Keys::generate();
+            let keys = keys.with_max_ttl(config.token_max_ttl);
             print_demo_tokens(&keys, &db).await?;
             keys
         }

@@ -23,6 +23,11 @@ pub struct Config {
     #[arg(long, env = "STAFFGRAPH_JWT_SECRET", global = true, hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
+    /// The longest lifetime a bearer token may have: tokens that expire later than this from
+    /// now are refused, and `staffgraph token` mints none.
+    #[arg(long, env = "STAFFGRAPH_TOKEN_MAX_TTL", default_value = "36h", value_parser = crate::auth::token::parse_ttl, global = true)]
+    pub token_max_ttl: std::time::Duration,
+
     /// How the process logs.
     #[command(flatten)]
     pub logging: LogArgs,

@@ -14,6 +14,7 @@ mod foundation;
 mod import;
 mod measures;
 mod pagination;
+mod privacy;
 mod read_api;
 mod schema_drift;
 mod statements;

@@ -56,11 +56,17 @@ impl Claims {
     }
 }
 
-/// The server's signing and verifying keys.
+/// The longest a token may live when the server is not told otherwise
+/// (`STAFFGRAPH_TOKEN_MAX_TTL`): a working day and a half, so that a leaked token is useless
+/// by the next morning but one.
+pub const DEFAULT_MAX_TTL: Duration = Duration::from_secs(36 * 3600);
+
+/// The server's signing and verifying keys, and the longest lifetime a token may have.
 #[derive(Clone)]
 pub struct Keys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    max_ttl: Duration,
 }
 
 impl std::fmt::Debug for Keys {
@@ -75,7 +81,19 @@ impl Keys {
         Self {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
+            max_ttl: DEFAULT_MAX_TTL,
         }
+    }
+
+    /// These keys, refusing tokens that expire more than `max_ttl` from now (and minting none).
+    pub fn with_max_ttl(mut self, max_ttl: Duration) -> Self {
+        self.max_ttl = max_ttl;
+        self
+    }
+
+    /// The longest lifetime a token may have.
+    pub fn max_ttl(&self) -> Duration {
+        self.max_ttl
     }
 
     /// A fresh random secret (for the embedded demo only) and its keys.
@@ -86,22 +104,33 @@ impl Keys {
         (Self::from_secret(&secret), secret)
     }
 
-    /// A signed token carrying `claims`.
+    /// A signed token carrying `claims`; refused when they outlive the maximum lifetime.
     pub fn mint(&self, claims: &Claims) -> ApiResult<String> {
+        if claims.exp > now_secs().saturating_add(self.max_ttl.as_secs()) {
+            return Err(ApiError::bad_input(
+                "ttl",
+                format!(
+                    "a token may live at most {} (STAFFGRAPH_TOKEN_MAX_TTL)",
+                    humantime::format_duration(self.max_ttl)
+                ),
+            ));
+        }
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
             .map_err(|e| ApiError::internal(anyhow::anyhow!("signing a token: {e}")))
     }
 
-    /// The claims of a token this server signed and that has not expired; UNAUTHENTICATED
-    /// otherwise, saying why.
+    /// The claims of a token this server signed, already valid (`nbf`), not expired and not
+    /// living longer than the maximum lifetime; UNAUTHENTICATED otherwise, saying why.
     pub fn verify(&self, token: &str) -> ApiResult<Claims> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp"]);
         let raw = jsonwebtoken::decode::<RawClaims>(token, &self.decoding, &validation).map_err(|e| {
             ApiError::Unauthenticated(
                 match e.kind() {
                     ErrorKind::ExpiredSignature => "the bearer token has expired",
+                    ErrorKind::ImmatureSignature => "the bearer token is not valid yet (nbf)",
                     ErrorKind::InvalidSignature => "the bearer token is not signed by this server",
                     ErrorKind::InvalidAlgorithm => "the bearer token must be signed with HS256",
                     _ => "the bearer token is malformed",
@@ -110,6 +139,12 @@ impl Keys {
             )
         })?;
         let raw = raw.claims;
+        if raw.exp > now_secs().saturating_add(self.max_ttl.as_secs()) {
+            return Err(ApiError::Unauthenticated(format!(
+                "the bearer token lives longer than this server allows ({}); ask for a new one",
+                humantime::format_duration(self.max_ttl)
+            )));
+        }
         let role = serde_json::from_value::<Role>(serde_json::Value::String(raw.role.clone())).map_err(|_| {
             ApiError::Unauthenticated(format!(
                 "the bearer token's role `{}` is not one of ADMIN, HR, ANALYST, PRINCIPAL, EMPLOYEE, PUBLIC",
@@ -123,6 +158,14 @@ impl Keys {
             exp: raw.exp,
         })
     }
+}
+
+/// Seconds since the epoch, now.
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
 }
 
 /// Parses a token lifetime such as `8h`, `30m` or `7d`.
@@ -158,6 +201,48 @@ mod tests {
             Keys::from_secret("other").mint(&Claims::new(Role::Admin, vec![], None, Duration::from_secs(60)).unwrap());
         assert_eq!(keys.verify(&foreign.unwrap()).unwrap_err().code(), "UNAUTHENTICATED");
         assert_eq!(keys.verify("not.a.token").unwrap_err().code(), "UNAUTHENTICATED");
+    }
+
+    /// A token signed with `keys`' secret carrying any JSON claims (as another issuer might).
+    fn raw_token(secret: &str, claims: serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_token_not_valid_yet_or_living_too_long_is_unauthenticated() {
+        let keys = Keys::from_secret("s3cret").with_max_ttl(Duration::from_secs(3600));
+        let now = now_secs();
+        let early = raw_token(
+            "s3cret",
+            serde_json::json!({ "role": "ADMIN", "exp": now + 600, "nbf": now + 300 }),
+        );
+        let refused = keys.verify(&early).unwrap_err();
+        assert_eq!(refused.code(), "UNAUTHENTICATED");
+        assert!(refused.to_string().contains("not valid yet"), "{refused}");
+        let started = raw_token(
+            "s3cret",
+            serde_json::json!({ "role": "ADMIN", "exp": now + 600, "nbf": now - 5 }),
+        );
+        assert!(keys.verify(&started).is_ok());
+        // A year-long token signed with the right secret is still refused.
+        let forever = raw_token(
+            "s3cret",
+            serde_json::json!({ "role": "ADMIN", "exp": now + 365 * 86_400 }),
+        );
+        let refused = keys.verify(&forever).unwrap_err();
+        assert!(
+            refused.to_string().contains("longer than this server allows"),
+            "{refused}"
+        );
+        // And the server mints none.
+        let long = Claims::new(Role::Admin, vec![], None, Duration::from_secs(2 * 3600)).unwrap();
+        assert_eq!(keys.mint(&long).unwrap_err().code(), "BAD_USER_INPUT");
+        assert_eq!(Keys::from_secret("s3cret").max_ttl(), DEFAULT_MAX_TTL);
     }
 
     #[test]

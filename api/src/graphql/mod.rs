@@ -1,6 +1,7 @@
 //! The GraphQL kit every area builds on: the request context ([`RequestContext`]), the
 //! request-scoped loader and its relations (`loader`), when its batches are sent (`batch`),
-//! Relay ids, cursors and keyset pages (`relay`) and the API's scalars (`scalars`).
+//! Relay ids, cursors and keyset pages (`relay`), the API's scalars (`scalars`) and the
+//! input refused before execution (`guard`).
 //!
 //! It depends only on `auth` (the viewer and the row rules), `error` and `entity`: nothing in
 //! it knows an area, so every area may use it and the schema root (`schema`) may merge the
@@ -8,9 +9,11 @@
 
 pub mod batch;
 mod context;
+pub mod guard;
 pub mod loader;
 pub mod relay;
 pub mod scalars;
 
 pub use batch::BatchOnIdle;
 pub use context::RequestContext;
+pub use guard::RefuseNul;

@@ -14,6 +14,7 @@ use crate::graphql::RequestContext;
 use crate::graphql::relay::Page;
 use crate::graphql::relay::{PageRequest, Sort};
 use crate::graphql::scalars::Date;
+use crate::privacy::Audience;
 use crate::sql::tree::Scope;
 use async_graphql::{Context, Object, Result, ResultExt};
 use chrono::{NaiveDate, Utc};
@@ -52,7 +53,9 @@ pub async fn measure(
     let request = RequestContext::of(ctx).extend()?;
     let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
     let scope = scope_for(&request.db, &request.viewer, organization).await.extend()?;
-    let run = Run::new(&request.db, year, year.default_as_of(), &scope).for_public(request.viewer.role == Role::Public);
+    let audience = Audience::of(&request.viewer, &scope);
+    let as_of = audience.as_of(year, year.default_as_of());
+    let run = Run::new(&request.db, year, as_of, &scope).for_public(audience.is_public());
     let result = run
         .plan_measures(&[code.to_owned()])
         .await
@@ -87,8 +90,9 @@ impl MeasuresQuery {
         let scope = scope_for(&request.db, &request.viewer, organization.as_deref())
             .await
             .extend()?;
-        let as_of = as_of.map_or_else(|| year.default_as_of(), NaiveDate::from);
-        let run = Run::new(&request.db, year, as_of, &scope).for_public(request.viewer.role == Role::Public);
+        let audience = Audience::of(&request.viewer, &scope);
+        let as_of = audience.as_of(year, as_of.map_or_else(|| year.default_as_of(), NaiveDate::from));
+        let run = Run::new(&request.db, year, as_of, &scope).for_public(audience.is_public());
         let results = run_in_turn(run, &codes.unwrap_or_default()).await.extend()?;
         Ok(results.into_iter().map(|r| PlanMeasure(Arc::new(r))).collect())
     }

@@ -86,7 +86,9 @@ impl PlanMeasure {
     async fn school_year(&self) -> i32 {
         self.0.year.value()
     }
-    /// The day the figures are as of.
+    /// The day the figures are as of. For the public, and for a viewer outside their own
+    /// scope, this is a published date — the last day of a month of the school year — on or
+    /// before the day asked: such figures never move from one day to the next.
     async fn as_of(&self) -> Date {
         Date(self.0.as_of)
     }

@@ -8,10 +8,59 @@
 //! the total. A cell withheld in a breakdown above a scope stays withheld in the scope's own
 //! views ([`withheld_above`]).
 
+use crate::auth::{Role, Viewer};
+use crate::calendar::SchoolYear;
 use crate::error::ApiResult;
 use crate::sql::tree::Scope;
 use async_graphql::Enum;
+use chrono::NaiveDate;
+use entity::enums::OrganizationKind;
 use std::collections::HashMap;
+
+/// Whom a published aggregate is for (DESIGN.md §4 "Audiences"). For any organization
+/// outside the viewer's own scope — another school for a principal, any unit for an employee —
+/// a viewer sees no more than the public does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// ADMIN, HR, ANALYST anywhere; a principal over their own school: small coverage and
+    /// compliance cells shown, confidential ones (survey results, EASE) withheld.
+    Inside,
+    /// PUBLIC, EMPLOYEE, and a principal over any scope that is not one of their schools:
+    /// small cells of every measure withheld, nothing below region level, and time-varying
+    /// figures only as of published dates.
+    Public,
+}
+
+impl Audience {
+    /// The audience `viewer` is for figures over `scope`.
+    pub fn of(viewer: &Viewer, scope: &Scope) -> Self {
+        match viewer.role {
+            Role::Admin | Role::Hr | Role::Analyst => Self::Inside,
+            Role::Principal
+                if scope.organization.kind == OrganizationKind::School
+                    && viewer.school_ids.contains(&scope.organization.id) =>
+            {
+                Self::Inside
+            }
+            Role::Principal | Role::Employee | Role::Public => Self::Public,
+        }
+    }
+
+    /// Whether this audience sees what the public does.
+    pub fn is_public(self) -> bool {
+        self == Self::Public
+    }
+
+    /// The as-of date this audience is shown for `asked` in `year`: the day itself inside,
+    /// the latest published date on or before it for the public, so that figures asked for
+    /// day by day move only at month ends and differencing consecutive days yields nothing.
+    pub fn as_of(self, year: SchoolYear, asked: NaiveDate) -> NaiveDate {
+        match self {
+            Self::Inside => asked,
+            Self::Public => year.published_on_or_before(asked),
+        }
+    }
+}
 
 /// Why a figure is withheld.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]

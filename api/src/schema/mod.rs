@@ -8,7 +8,7 @@ pub mod viewer;
 
 use crate::evaluation::query::EvaluationQuery;
 use crate::framework::query::FrameworkQuery;
-use crate::graphql::BatchOnIdle;
+use crate::graphql::{BatchOnIdle, RefuseNul};
 use crate::import::mutation::ImportMutation;
 use crate::measures::query::MeasuresQuery;
 use crate::org::query::OrgQuery;
@@ -46,6 +46,7 @@ pub fn build() -> AppSchema {
         .limit_depth(16)
         .limit_complexity(20_000)
         .extension(async_graphql::extensions::Tracing)
+        .extension(RefuseNul)
         .extension(BatchOnIdle)
         .finish()
 }

@@ -10,6 +10,7 @@ use crate::graphql::RequestContext;
 use crate::graphql::loader::{by_key, list};
 use crate::graphql::relay::Sort;
 use crate::graphql::relay::{Page, PageArgs};
+use crate::privacy::Audience;
 use async_graphql::ResultExt;
 use async_graphql::{Context, Object, Result};
 use entity::{evaluation, evaluation_cycle, survey, survey_administration, survey_question};
@@ -92,6 +93,11 @@ impl SurveyQuery {
         let scope = scope_for(&request.db, &request.viewer, organization.as_deref())
             .await
             .extend()?;
+        // Survey results are not published (PUBLIC has none), so a principal outside their
+        // own schools — the district, a region — is refused, not shown other schools.
+        if Audience::of(&request.viewer, &scope).is_public() {
+            return Err(ApiError::Forbidden).extend();
+        }
         let questions = questions_of(request, found.id).await.extend()?;
         results::results(&request.db, &found, &scope, &questions).await.extend()
     }
