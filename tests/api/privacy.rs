@@ -1,15 +1,21 @@
 //! What an aggregate may show, tried as an adversary would (DESIGN.md §4): input no database
 //! can hold, figures differenced day by day, and viewers reading beyond their own scope.
 
+use crate::fixtures::District;
 use crate::helpers::{Backend, TestApp, error_code};
 use crate::on_both_databases;
 use api::auth::Role;
+use entity::enums::EvaluationStatus;
+use entity::{evaluation, staff};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 on_both_databases!(
     a_nul_character_in_an_argument_or_variable_is_bad_user_input,
     public_figures_move_only_at_published_dates,
     outside_their_own_scope_principals_and_employees_see_what_the_public_sees,
+    filtering_by_an_evaluator_the_viewer_may_not_see_counts_nothing,
 );
 
 async fn a_nul_character_in_an_argument_or_variable_is_bad_user_input(backend: Backend) {
@@ -100,4 +106,44 @@ async fn outside_their_own_scope_principals_and_employees_see_what_the_public_se
         .graphql_as(Some(&principal), results, json!({ "org": "SCH-101" }))
         .await;
     assert!(body.get("errors").is_none(), "{body:#}");
+}
+
+/// A principal sees the evaluations at their school, but not the staff of other schools:
+/// naming such a person as the evaluator must not tell how many evaluations they conduct
+/// here (nor that the employee number exists).
+async fn filtering_by_an_evaluator_the_viewer_may_not_see_counts_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let d = District::new(&app.db).await;
+    let (here, there) = (d.school("SCH-A").await, d.school("SCH-B").await);
+    let teacher = d.evaluated_teacher(here, EvaluationStatus::InProgress).await;
+    let outsider = d.person(d.teachers_group, there).await;
+    evaluation::Entity::update_many()
+        .col_expr(evaluation::Column::EvaluatorId, Expr::value(outsider))
+        .filter(evaluation::Column::EvaluateeId.eq(teacher))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let number = staff::Entity::find_by_id(outsider)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .employee_number;
+    let query = r#"query ($n: String) {
+        evaluations(filter: { evaluator: $n }) { totalCount }
+        organization(code: "SCH-A") { evaluations(filter: { evaluator: $n }) { totalCount } } }"#;
+    let admin = app.query_ok(query, json!({ "n": number })).await;
+    assert_eq!(admin["evaluations"]["totalCount"], 1, "the evaluation exists");
+    let principal = app.token(Role::Principal, &["SCH-A"], None);
+    let seen = app.query_ok_as(Some(&principal), query, json!({ "n": number })).await;
+    assert_eq!(seen["evaluations"]["totalCount"], 0, "top-level list");
+    assert_eq!(
+        seen["organization"]["evaluations"]["totalCount"], 0,
+        "nested under the school"
+    );
+    // The evaluation itself stays visible to the principal (it is at their school).
+    let all = app
+        .query_ok_as(Some(&principal), "{ evaluations { totalCount } }", json!({}))
+        .await;
+    assert_eq!(all["evaluations"]["totalCount"], 1);
 }

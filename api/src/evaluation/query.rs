@@ -2,9 +2,10 @@
 
 use super::relations::filter_evaluations;
 use super::types::{Evaluation, EvaluationFilter, EvaluationOrder, EvaluationProcess};
+use crate::graphql::RequestContext;
 use crate::graphql::loader::{list, reference_rows};
 use crate::graphql::relay::{Page, PageArgs};
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, Object, Result, ResultExt};
 use entity::{evaluation, evaluation_process};
 use sea_orm::{EntityTrait, QueryTrait};
 
@@ -25,8 +26,9 @@ impl EvaluationQuery {
         #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
     ) -> Result<Page<Evaluation>> {
+        let request = RequestContext::of(ctx).extend()?;
         let mut select = evaluation::Entity::find().into_query();
-        filter_evaluations(&mut select, &filter.unwrap_or_default());
+        filter_evaluations(&mut select, &filter.unwrap_or_default(), &request.viewer);
         list::<evaluation::Entity, _>(
             ctx,
             select,

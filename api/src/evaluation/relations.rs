@@ -1,6 +1,7 @@
 //! The to-many relations of the evaluation area, named by key.
 
 use super::types::EvaluationFilter;
+use crate::auth::{Viewer, Visibility};
 use crate::children_by;
 use crate::sql::ids_where;
 use entity::{evaluation, evaluation_cycle, evaluation_process, organization, staff};
@@ -8,8 +9,10 @@ use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
 /// Applies an [`EvaluationFilter`] to a select of evaluations, with sub-selects on natural
-/// keys (no joins, so each evaluation appears once).
-pub fn filter_evaluations(select: &mut SelectStatement, filter: &EvaluationFilter) {
+/// keys (no joins, so each evaluation appears once). `evaluator` matches only staff `viewer`
+/// may see: naming someone else's employee number counts nothing, as for a number that
+/// names no one.
+pub fn filter_evaluations(select: &mut SelectStatement, filter: &EvaluationFilter, viewer: &Viewer) {
     let column = |c: evaluation::Column| Expr::col((evaluation::Entity, c));
     if filter.school_year.is_some() || filter.process.is_some() {
         let mut cycles = evaluation_cycle::Entity::find()
@@ -36,27 +39,26 @@ pub fn filter_evaluations(select: &mut SelectStatement, filter: &EvaluationFilte
         );
     }
     if let Some(number) = &filter.evaluator {
-        select.and_where(
-            column(evaluation::Column::EvaluatorId)
-                .in_subquery(ids_where(staff::Column::EmployeeNumber, number.as_str())),
-        );
+        let mut evaluators = ids_where(staff::Column::EmployeeNumber, number.as_str());
+        evaluators.cond_where(staff::Entity::visible_to(viewer));
+        select.and_where(column(evaluation::Column::EvaluatorId).in_subquery(evaluators));
     }
 }
 
-fn evaluations(filter: &EvaluationFilter) -> SelectStatement {
+fn evaluations(filter: &EvaluationFilter, viewer: &Viewer) -> SelectStatement {
     let mut select = evaluation::Entity::find().into_query();
-    filter_evaluations(&mut select, filter);
+    filter_evaluations(&mut select, filter, viewer);
     select
 }
 
 children_by! {
     /// Evaluations taking place at an organization.
-    EvaluationsBySchoolId: evaluation.school_id, EvaluationFilter => evaluations
+    EvaluationsBySchoolId: evaluation.school_id, EvaluationFilter => evaluations, as viewer
 }
 
 children_by! {
     /// A staff member's own evaluations.
-    EvaluationsByEvaluateeId: evaluation.evaluatee_id, EvaluationFilter => evaluations
+    EvaluationsByEvaluateeId: evaluation.evaluatee_id, EvaluationFilter => evaluations, as viewer
 }
 
 children_by! {
@@ -86,10 +88,10 @@ children_by! {
 
 children_by! {
     /// The evaluations of a cycle.
-    EvaluationsByCycleId: evaluation.cycle_id, EvaluationFilter => evaluations
+    EvaluationsByCycleId: evaluation.cycle_id, EvaluationFilter => evaluations, as viewer
 }
 
 children_by! {
     /// The evaluations a staff member conducts (as evaluator).
-    EvaluationsByEvaluatorId: evaluation.evaluator_id, EvaluationFilter => evaluations
+    EvaluationsByEvaluatorId: evaluation.evaluator_id, EvaluationFilter => evaluations, as viewer
 }

@@ -520,6 +520,30 @@ macro_rules! children_by {
             }
         }
     };
+    // A filter that names people (`evaluator: "E123"`): it may match only the people the
+    // viewer may see, so `$select(filter, viewer)` takes the viewer.
+    ($(#[$doc:meta])* $name:ident: $module:ident . $column:ident, $filter:ty => $select:path, as viewer) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl $crate::graphql::loader::ChildRelation for $name {
+            type Entity = entity::$module::Entity;
+            type Filter = $filter;
+            const PARENT: (&'static str, &'static str) = (stringify!($module), stringify!($column));
+
+            fn select(filter: &$filter) -> sea_orm::sea_query::SelectStatement {
+                $select(filter, &$crate::auth::Viewer::admin())
+            }
+
+            fn select_for(
+                filter: &$filter,
+                viewer: &$crate::auth::Viewer,
+                _: sea_orm::DbBackend,
+            ) -> sea_orm::sea_query::SelectStatement {
+                $select(filter, viewer)
+            }
+        }
+    };
 }
 
 /// Every row of `E`: the select of a relation without filters.

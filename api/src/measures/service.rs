@@ -200,10 +200,9 @@ impl<'a> Run<'a> {
                 if self.public && below_public_level {
                     return (child.clone(), Figure::withheld(SuppressionReason::NotReportedAtLevel));
                 }
-                let cell = match figure.suppressed {
-                    Some(_) if confidential && cell.suppressed.is_none() && cell.denominator > 0.0 => {
-                        Figure::withheld(SuppressionReason::Complementary)
-                    }
+                let headline = figure.suppressed.filter(|_| confidential);
+                let cell = match suppress::under_headline(cell.suppressed, cell.denominator as u64, headline) {
+                    Some(reason) if cell.suppressed.is_none() => Figure::withheld(reason),
                     _ => cell,
                 };
                 (child.clone(), cell)

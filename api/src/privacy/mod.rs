@@ -94,6 +94,18 @@ impl Rule {
     }
 }
 
+/// Why a cell of a breakdown is withheld, given its own reason (`own`), the number of people
+/// in it and the reason its headline is withheld, if it is: a withheld headline withholds
+/// every cell with people in it, which would otherwise add up to it. The one rule for every
+/// breakdown (plan measures, survey results, EASE by service type).
+pub fn under_headline(
+    own: Option<SuppressionReason>,
+    people: u64,
+    headline: Option<SuppressionReason>,
+) -> Option<SuppressionReason> {
+    own.or(headline.and((people > 0).then_some(SuppressionReason::Complementary)))
+}
+
 /// The reasons cells of a breakdown are withheld, given each cell's count: the cells the rule
 /// withholds and, when exactly one is withheld, the smallest other cell that has people in it
 /// (with two or more withheld, subtraction yields only their sum).

@@ -144,10 +144,7 @@ pub async fn results(
                 .zip(reasons)
                 .map(|(child, reason)| {
                     let tally = cells.get(&child.id).copied().unwrap_or_default();
-                    // A withheld headline withholds its children, which would add up to it.
-                    let reason = reason.or(headline
-                        .suppressed
-                        .and((tally.n > 0).then_some(SuppressionReason::Complementary)));
+                    let reason = suppress::under_headline(reason, tally.n, headline.suppressed);
                     (child.clone(), tally.withheld(reason))
                 })
                 .collect();

@@ -51,7 +51,7 @@ pub fn ease_services(rows: Vec<(String, EaseRow)>, headline: Option<SuppressionR
         .zip(withheld)
         .map(|((code, row), reason)| {
             let figure = row.utilization(Rule::EaseCount);
-            let figure = match reason.or(headline.map(|_| SuppressionReason::Complementary)) {
+            let figure = match suppress::under_headline(reason, row.unique_employees, headline) {
                 Some(reason) => Figure {
                     suppressed: Some(reason),
                     ..Figure::default()
