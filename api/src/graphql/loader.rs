@@ -507,22 +507,14 @@ macro_rules! children_by {
         $crate::children_by!($(#[$doc])* $name: $module.$column, () => $crate::graphql::loader::all_rows::<entity::$module::Entity>);
     };
     ($(#[$doc:meta])* $name:ident: $module:ident . $column:ident, $filter:ty => $select:path) => {
-        $(#[$doc])*
-        pub struct $name;
-
-        impl $crate::graphql::loader::ChildRelation for $name {
-            type Entity = entity::$module::Entity;
-            type Filter = $filter;
-            const PARENT: (&'static str, &'static str) = (stringify!($module), stringify!($column));
-
-            fn select(filter: &$filter) -> sea_orm::sea_query::SelectStatement {
-                $select(filter)
-            }
-        }
+        $crate::children_by!(@relation $(#[$doc])* $name: $module.$column, $filter, |filter, _viewer| $select(filter));
     };
     // A filter that names people (`evaluator: "E123"`): it may match only the people the
     // viewer may see, so `$select(filter, viewer)` takes the viewer.
     ($(#[$doc:meta])* $name:ident: $module:ident . $column:ident, $filter:ty => $select:path, as viewer) => {
+        $crate::children_by!(@relation $(#[$doc])* $name: $module.$column, $filter, |filter, viewer| $select(filter, viewer));
+    };
+    (@relation $(#[$doc:meta])* $name:ident: $module:ident . $column:ident, $filter:ty, |$f:ident, $v:ident| $body:expr) => {
         $(#[$doc])*
         pub struct $name;
 
@@ -531,16 +523,17 @@ macro_rules! children_by {
             type Filter = $filter;
             const PARENT: (&'static str, &'static str) = (stringify!($module), stringify!($column));
 
-            fn select(filter: &$filter) -> sea_orm::sea_query::SelectStatement {
-                $select(filter, &$crate::auth::Viewer::admin())
+            fn select($f: &$filter) -> sea_orm::sea_query::SelectStatement {
+                let $v = &$crate::auth::Viewer::admin();
+                $body
             }
 
             fn select_for(
-                filter: &$filter,
-                viewer: &$crate::auth::Viewer,
+                $f: &$filter,
+                $v: &$crate::auth::Viewer,
                 _: sea_orm::DbBackend,
             ) -> sea_orm::sea_query::SelectStatement {
-                $select(filter, viewer)
+                $body
             }
         }
     };
