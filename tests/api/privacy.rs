@@ -5,17 +5,20 @@ use crate::fixtures::District;
 use crate::helpers::{Backend, TestApp, error_code};
 use crate::on_both_databases;
 use api::auth::Role;
-use entity::enums::EvaluationStatus;
+use entity::enums::{EvaluationStatus, ServiceType};
 use entity::{evaluation, staff};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 on_both_databases!(
     a_nul_character_in_an_argument_or_variable_is_bad_user_input,
     public_figures_move_only_at_published_dates,
     outside_their_own_scope_principals_and_employees_see_what_the_public_sees,
     filtering_by_an_evaluator_the_viewer_may_not_see_counts_nothing,
+    ease_by_region_and_service_type_gives_nothing_away_by_subtraction,
+    two_small_schools_are_not_recovered_as_the_region_minus_the_third,
 );
 
 async fn a_nul_character_in_an_argument_or_variable_is_bad_user_input(backend: Backend) {
@@ -146,4 +149,108 @@ async fn filtering_by_an_evaluator_the_viewer_may_not_see_counts_nothing(backend
         .query_ok_as(Some(&principal), "{ evaluations { totalCount } }", json!({}))
         .await;
     assert_eq!(all["evaluations"]["totalCount"], 1);
+}
+
+/// Checks a line of published figures (`total` = Σ `parts`, `None` where withheld) the way
+/// an adversary would use it: a lone unknown is solvable; several unknowns give their sum,
+/// which must not be a small group (`small(sum)`).
+fn assert_line_safe(what: &str, total: Option<u64>, parts: &[Option<u64>], small: impl Fn(u64) -> bool) {
+    let unknown = parts.iter().filter(|p| p.is_none()).count();
+    let Some(total) = total else {
+        return; // An unknown total gives nothing to subtract from.
+    };
+    let known: u64 = parts.iter().flatten().sum();
+    assert!(unknown != 1, "{what}: one withheld part is {total} - {known}");
+    if unknown >= 2 {
+        assert!(
+            !small(total - known),
+            "{what}: the withheld parts add up to {}",
+            total - known
+        );
+    }
+}
+
+/// Issue 13, case 1: district COUNSELING 50 and region R1's 42 were both shown while R2's 8
+/// was withheld. Every line of the published table — each organization across service types,
+/// each service type across regions — must now be safe, for the public.
+async fn ease_by_region_and_service_type_gives_nothing_away_by_subtraction(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let d = District::new(&app.db).await;
+    let r2 = d.another_region("RGN-2").await;
+    let table = [(d.district, [72, 50, 22]), (d.region, [60, 42, 18]), (r2, [12, 8, 4])];
+    for (org, [all, counseling, telehealth]) in table {
+        d.ease(org, ServiceType::All, all, all * 4, 1000).await;
+        d.ease(org, ServiceType::Counseling, counseling, counseling * 4, 1000)
+            .await;
+        d.ease(org, ServiceType::Telehealth, telehealth, telehealth * 4, 1000)
+            .await;
+    }
+    let query = r#"query ($org: String) { easeUsage(schoolYear: 2026, organization: $org) {
+        byServiceType { serviceType uniqueEmployees sessions } } }"#;
+    let mut published: HashMap<(&str, String), Option<u64>> = HashMap::new();
+    for org in ["DIST", "RGN", "RGN-2"] {
+        let data = app.query_ok_as(None, query, json!({ "org": org })).await;
+        for row in data["easeUsage"]["byServiceType"].as_array().unwrap() {
+            published.insert(
+                (org, row["serviceType"].as_str().unwrap().to_owned()),
+                row["uniqueEmployees"].as_u64(),
+            );
+        }
+    }
+    assert_eq!(published[&("RGN-2", "COUNSELING".into())], None, "8 is withheld");
+    let small = |n: u64| (1..=10).contains(&n);
+    for org in ["DIST", "RGN", "RGN-2"] {
+        let cell = |t: &str| published[&(org, t.to_owned())];
+        assert_line_safe(org, cell("ALL"), &[cell("COUNSELING"), cell("TELEHEALTH")], small);
+    }
+    for service in ["ALL", "COUNSELING", "TELEHEALTH"] {
+        let cell = |o: &'static str| published[&(o, service.to_owned())];
+        assert_line_safe(service, cell("DIST"), &[cell("RGN"), cell("RGN-2")], small);
+    }
+    // And planMeasures' EASE breakdown shows the same pattern as easeUsage.
+    let data = app
+        .query_ok_as(
+            None,
+            r#"{ planMeasures(schoolYear: 2026, codes: ["EASE_USAGE"]) { numerator breakdown { organization { code } numerator } } }"#,
+            json!({}),
+        )
+        .await;
+    for cell in data["planMeasures"][0]["breakdown"].as_array().unwrap() {
+        let code = cell["organization"]["code"].as_str().unwrap();
+        let org = if code == "RGN" { "RGN" } else { "RGN-2" };
+        assert_eq!(
+            cell["numerator"].as_u64(),
+            published[&(org, "ALL".to_owned())],
+            "{code}"
+        );
+    }
+}
+
+/// Issue 13, case 2: schools of 3, 4 and 40 School Experience answers; withholding the 3 and
+/// the 4 alone left their sum (7, with its mean) as the region minus the 40.
+async fn two_small_schools_are_not_recovered_as_the_region_minus_the_third(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let d = District::new(&app.db).await;
+    let (survey, question) = d.school_experience_survey().await;
+    for (code, n) in [("S5", 3), ("S6", 4), ("S7", 40)] {
+        let school = d.school(code).await;
+        d.respond(survey, question, school, &vec![4; n]).await;
+    }
+    let analyst = app.token(Role::Analyst, &[], None);
+    let data = app
+        .query_ok_as(
+            Some(&analyst),
+            r#"{ surveyResults(survey: "SES-2026", organization: "RGN") { n breakdown { organization { code } n } } }"#,
+            json!({}),
+        )
+        .await;
+    let result = &data["surveyResults"][0];
+    let parts: Vec<Option<u64>> = result["breakdown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["n"].as_u64())
+        .collect();
+    assert_eq!(parts.iter().filter(|p| p.is_none()).count(), 3, "{result:#}");
+    assert_line_safe("RGN", result["n"].as_u64(), &parts, |n| (1..10).contains(&n));
 }

@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::privacy::{self as suppress, Rule, SuppressionReason};
 use crate::sql::tree::{Scope, TREE};
 use crate::sql::{Dialect, Params};
-use crate::wellness::service::{EASE_BY_ORGANIZATION, EaseRow};
+use crate::wellness::service::EaseTable;
 use chrono::NaiveDate;
 use entity::enums::{CourseCategory, OrganizationKind, RequirementTrigger, SurveyKind, TargetComparator};
 use entity::{organization, plan_measure, survey, training_requirement};
@@ -333,52 +333,17 @@ impl<'a> Run<'a> {
     }
 
     /// EASE_USAGE over the scope and its children: Σ unique employees ÷ mean eligible
-    /// employees over the service-type ALL reports whose period lies within the year.
+    /// employees over the service-type ALL reports whose period lies within the year, read
+    /// from the year's whole EASE table so that the pattern of withheld cells is the table's.
     async fn ease(&self, prior: bool) -> ApiResult<(Figure, HashMap<i32, Figure>)> {
-        let parent = self.scope.organization.parent_id.unwrap_or(-1);
-        let rows = self
-            .params(prior)
-            .set("parent", parent)
-            .query(self.db, EASE_BY_ORGANIZATION)
-            .await?;
-        let mut by_org: HashMap<i32, EaseRow> = HashMap::new();
-        for row in &rows {
-            let parsed = EaseRow::from(row)?;
-            by_org.insert(parsed.organization_id, parsed);
-        }
-        let scope = &self.scope.organization;
-        // The parent's breakdown (the last ancestor's) is the one this scope is a cell of.
-        let among_siblings = self.scope.ancestors.last().and_then(|parent| {
-            let counts: Vec<u64> = parent
-                .children
-                .iter()
-                .map(|s| by_org.get(s).map_or(0, |r| r.unique_employees))
-                .collect();
-            let at = parent.children.iter().position(|s| *s == scope.id)?;
-            suppress::breakdown(Rule::EaseCount, &counts).get(at).copied().flatten()
-        });
-        let headline = match (by_org.get(&scope.id), among_siblings) {
-            (None, _) => Figure::withheld(SuppressionReason::NotReportedAtLevel),
-            (Some(_), Some(reason)) => Figure::withheld(reason),
-            (Some(row), None) => row.utilization(Rule::EaseCount),
-        };
-        let children: Vec<&organization::Model> = self.scope.children.iter().collect();
-        let counts: Vec<u64> = children
+        let year = if prior { self.year.prior() } else { self.year };
+        let table = EaseTable::load(self.db, year).await?;
+        let headline = table.figure(self.scope.organization.id);
+        let cells = self
+            .scope
+            .children
             .iter()
-            .map(|c| by_org.get(&c.id).map_or(0, |r| r.unique_employees))
-            .collect();
-        let reasons = suppress::breakdown(Rule::EaseCount, &counts);
-        let cells = children
-            .iter()
-            .zip(reasons)
-            .map(|(child, reason)| {
-                let figure = match (by_org.get(&child.id), reason) {
-                    (None, _) => Figure::withheld(SuppressionReason::NotReportedAtLevel),
-                    (Some(_), Some(reason)) => Figure::withheld(reason),
-                    (Some(row), None) => row.utilization(Rule::EaseCount),
-                };
-                (child.id, figure)
-            })
+            .map(|child| (child.id, table.figure(child.id)))
             .collect();
         Ok((headline, cells))
     }

@@ -106,23 +106,104 @@ pub fn under_headline(
     own.or(headline.and((people > 0).then_some(SuppressionReason::Complementary)))
 }
 
-/// The reasons cells of a breakdown are withheld, given each cell's count: the cells the rule
-/// withholds and, when exactly one is withheld, the smallest other cell that has people in it
-/// (with two or more withheld, subtraction yields only their sum).
-pub fn breakdown(rule: Rule, counts: &[u64]) -> Vec<Option<SuppressionReason>> {
-    let mut reasons: Vec<Option<SuppressionReason>> = counts.iter().map(|&n| rule.check(n)).collect();
-    if reasons.iter().filter(|r| r.is_some()).count() == 1 {
-        let complement = counts
-            .iter()
-            .enumerate()
-            .filter(|(i, n)| reasons[*i].is_none() && **n > 0)
-            .min_by_key(|(i, n)| (**n, *i))
-            .map(|(i, _)| i);
-        if let Some(i) = complement {
-            reasons[i] = Some(SuppressionReason::Complementary);
+/// A line of a published table: cells that add up to a total. `total` is the index of the
+/// total among the table's cells, or `None` when the total is published outside the table
+/// (a breakdown under a headline its caller shows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub total: Option<usize>,
+    pub parts: Vec<usize>,
+}
+
+/// The smallest cell of `parts` not yet withheld that has people in it (ties: the first), so
+/// that the same complement is chosen in every view.
+fn smallest_open(counts: &[u64], reasons: &[Option<SuppressionReason>], parts: &[usize]) -> Option<usize> {
+    parts
+        .iter()
+        .copied()
+        .filter(|&i| reasons[i].is_none() && counts[i] > 0)
+        .min_by_key(|&i| (counts[i], i))
+}
+
+/// Makes one line safe under `rule`, withholding complements as needed; whether it withheld
+/// anything. A line is safe when subtracting its shown entries from its total yields no small
+/// group:
+/// - a withheld total withholds every part with people (they would add up to it);
+/// - with the total shown, the withheld parts are two or more and their sum is itself not
+///   small under the rule (so the difference is a group of at least the minimum); when no
+///   part is left to withhold, the total is withheld too.
+fn protect_line(rule: Rule, counts: &[u64], reasons: &mut [Option<SuppressionReason>], line: &Line) -> bool {
+    let mut changed = false;
+    if line.total.is_some_and(|t| reasons[t].is_some()) {
+        for &part in &line.parts {
+            if reasons[part].is_none() && counts[part] > 0 {
+                reasons[part] = Some(SuppressionReason::Complementary);
+                changed = true;
+            }
+        }
+        return changed;
+    }
+    loop {
+        let withheld: Vec<usize> = line.parts.iter().copied().filter(|&i| reasons[i].is_some()).collect();
+        if withheld.is_empty() {
+            return changed;
+        }
+        let sum: u64 = withheld.iter().map(|&i| counts[i]).sum();
+        if withheld.len() >= 2 && rule.check(sum).is_none() {
+            return changed;
+        }
+        match smallest_open(counts, reasons, &line.parts) {
+            Some(next) => reasons[next] = Some(SuppressionReason::Complementary),
+            None => {
+                if let Some(total) = line.total {
+                    reasons[total] = Some(SuppressionReason::Complementary);
+                    changed = true;
+                    protect_line(rule, counts, reasons, line);
+                }
+                return changed;
+            }
+        }
+        changed = true;
+    }
+}
+
+/// The suppression pattern of a whole published table: cells with their people counts, the
+/// reasons some are withheld on their own (`primary`), and the lines that add up. Each line is
+/// made safe in turn ([`protect_line`]) until a pass changes nothing: the iterative row and
+/// column heuristic of secondary cell suppression for tables with margins, as described in
+/// Hundepool et al., *Statistical Disclosure Control* (Wiley, 2012) and the tau-ARGUS manual.
+/// It guarantees every line on its own (no line has a lone withheld cell, nor withheld cells
+/// that add up to a small group); combinations of several lines are not audited here.
+pub fn protect(
+    rule: Rule,
+    counts: &[u64],
+    primary: Vec<Option<SuppressionReason>>,
+    lines: &[Line],
+) -> Vec<Option<SuppressionReason>> {
+    let mut reasons = primary;
+    // Every pass withholds at least one more cell or stops.
+    for _ in 0..=counts.len() {
+        let mut changed = false;
+        for line in lines {
+            changed |= protect_line(rule, counts, &mut reasons, line);
+        }
+        if !changed {
+            break;
         }
     }
     reasons
+}
+
+/// The reasons cells of one breakdown are withheld, given each cell's count, its total shown
+/// by the caller: the cells the rule withholds, and complements until the withheld cells are
+/// two or more and together not a small group.
+pub fn breakdown(rule: Rule, counts: &[u64]) -> Vec<Option<SuppressionReason>> {
+    let primary = counts.iter().map(|&n| rule.check(n)).collect();
+    let line = Line {
+        total: None,
+        parts: (0..counts.len()).collect(),
+    };
+    protect(rule, counts, primary, &[line])
 }
 
 /// Why this scope's figure is withheld because its cell, or an ancestor's, is withheld in
@@ -182,9 +263,49 @@ mod tests {
     }
 
     #[test]
-    fn two_withheld_cells_need_no_complement() {
+    fn two_small_cells_whose_sum_is_still_small_take_a_third() {
+        // 3 + 4 = 7 respondents would be recovered as the total minus the 50.
         let reasons = breakdown(Rule::MinRespondents(10), &[3, 4, 50]);
+        assert_eq!(reasons, [Some(SmallGroup), Some(SmallGroup), Some(Complementary)]);
+        // 6 + 5 = 11 is no small group: no complement.
+        let reasons = breakdown(Rule::MinRespondents(10), &[6, 5, 50]);
         assert_eq!(reasons, [Some(SmallGroup), Some(SmallGroup), None]);
+    }
+
+    #[test]
+    fn a_table_is_protected_along_its_rows_and_its_columns() {
+        // Rows: the district (0..3) and two regions (3..6, 6..9); columns: ALL, then two
+        // service types. R2's COUNSELING (8) is small; the district's COUNSELING column would
+        // give it away as 50 - 42 unless another region's COUNSELING goes too.
+        let counts = [70, 50, 20, 60, 42, 18, 10, 8, 2];
+        let rule = Rule::EaseCount;
+        let primary = counts.iter().map(|&n| rule.check(n)).collect();
+        let mut lines = Vec::new();
+        for row in [0, 3, 6] {
+            lines.push(Line {
+                total: Some(row),
+                parts: vec![row + 1, row + 2],
+            });
+        }
+        for column in 0..3 {
+            lines.push(Line {
+                total: Some(column),
+                parts: vec![3 + column, 6 + column],
+            });
+        }
+        let reasons = protect(rule, &counts, primary, &lines);
+        let withheld: Vec<usize> = (0..counts.len()).filter(|&i| reasons[i].is_some()).collect();
+        // R2's whole row is small or its parts are; each column line then needs R1's too.
+        assert!(withheld.contains(&7) && withheld.contains(&8), "{withheld:?}");
+        for line in &lines {
+            let parts: Vec<usize> = line.parts.iter().copied().filter(|i| reasons[*i].is_some()).collect();
+            let total_withheld = line.total.is_some_and(|t| reasons[t].is_some());
+            assert!(
+                parts.is_empty() || total_withheld || parts.len() >= 2,
+                "line {line:?} has one withheld part: {reasons:?}"
+            );
+        }
+        assert!(reasons[4].is_some(), "R1 COUNSELING goes with R2's: {reasons:?}");
     }
 
     #[test]

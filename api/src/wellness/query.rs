@@ -1,6 +1,6 @@
 //! Queries of the wellness area.
 
-use super::service::ease_by_service;
+use super::service::EaseTable;
 use super::types::{EaseUsage, ease_services};
 use crate::graphql::RequestContext;
 use crate::measures::query::measure;
@@ -22,10 +22,8 @@ impl WellnessQuery {
     ) -> Result<EaseUsage> {
         let request = RequestContext::of(ctx).extend()?;
         let (result, scope, year) = measure(ctx, "EASE_USAGE", school_year, organization.as_deref()).await?;
-        let rows = ease_by_service(&request.db, scope.organization.id, year)
-            .await
-            .extend()?;
-        let services = ease_services(rows, result.figure.suppressed);
+        let table = EaseTable::load(&request.db, year).await.extend()?;
+        let services = ease_services(table.services(scope.organization.id));
         Ok(EaseUsage { result, services })
     }
 }

@@ -5,19 +5,10 @@
 use crate::calendar::SchoolYear;
 use crate::error::ApiResult;
 use crate::measures::service::Figure;
-use crate::privacy::Rule;
+use crate::privacy::{self, Line, Rule, SuppressionReason};
 use crate::sql::Params;
 use sea_orm::{DatabaseConnection, FromQueryResult, QueryResult};
-
-/// EASE reports of the scope, its children and its siblings (`:parent`'s children), summed
-/// per organization.
-pub const EASE_BY_ORGANIZATION: &str = "SELECT r.organization_id AS organization_id, \
-     CAST(SUM(r.unique_employees) AS BIGINT) AS unique_employees, CAST(SUM(r.sessions) AS BIGINT) AS sessions, \
-     CAST(AVG(r.eligible_employees) AS DOUBLE PRECISION) AS eligible_employees \
-     FROM ease_report r WHERE r.service_type = 'ALL' AND r.period_start >= :start AND r.period_end <= :end \
-     AND (r.organization_id = :scope OR r.organization_id IN (SELECT id FROM organization WHERE parent_id = :scope) \
-          OR r.organization_id IN (SELECT id FROM organization WHERE parent_id = :parent)) \
-     GROUP BY r.organization_id";
+use std::collections::{BTreeMap, HashMap};
 
 /// One organization's EASE figures for a year.
 #[derive(Debug, Clone, Copy)]
@@ -42,7 +33,7 @@ struct EaseSums {
 }
 
 impl EaseRow {
-    /// The sums of a row of [`EASE_BY_ORGANIZATION`] or [`ease_by_service`].
+    /// The sums of a row of [`EASE_TABLE`].
     pub fn from(row: &QueryResult) -> ApiResult<Self> {
         let sums = EaseSums::from_query_result(row, "")?;
         Ok(Self {
@@ -66,30 +57,123 @@ impl EaseRow {
     }
 }
 
-/// One organization's EASE reports of a year by service type.
-pub async fn ease_by_service(
-    db: &DatabaseConnection,
-    organization: i32,
-    year: SchoolYear,
-) -> ApiResult<Vec<(String, EaseRow)>> {
-    let rows = Params::new()
-        .set("org", organization)
-        .set("start", year.start())
-        .set("end", year.end())
-        .query(
-            db,
-            "SELECT r.service_type AS service_type, r.organization_id AS organization_id, \
-             CAST(SUM(r.unique_employees) AS BIGINT) AS unique_employees, CAST(SUM(r.sessions) AS BIGINT) AS sessions, \
-             CAST(AVG(r.eligible_employees) AS DOUBLE PRECISION) AS eligible_employees \
-             FROM ease_report r WHERE r.organization_id = :org AND r.period_start >= :start AND r.period_end <= :end \
-             GROUP BY r.service_type, r.organization_id ORDER BY r.service_type",
-        )
-        .await?;
-    #[derive(FromQueryResult)]
-    struct Kind {
-        service_type: String,
+/// The year's EASE reports summed per organization and service type, with each
+/// organization's parent: the whole published EASE table, district and regions × ALL and
+/// each service type.
+const EASE_TABLE: &str = "SELECT r.organization_id AS organization_id, o.parent_id AS parent_id, \
+     r.service_type AS service_type, \
+     CAST(SUM(r.unique_employees) AS BIGINT) AS unique_employees, CAST(SUM(r.sessions) AS BIGINT) AS sessions, \
+     CAST(AVG(r.eligible_employees) AS DOUBLE PRECISION) AS eligible_employees \
+     FROM ease_report r JOIN organization o ON o.id = r.organization_id \
+     WHERE r.period_start >= :start AND r.period_end <= :end \
+     GROUP BY r.organization_id, o.parent_id, r.service_type ORDER BY r.organization_id, r.service_type";
+
+/// The service type whose figure is an organization's total.
+pub const ALL: &str = "ALL";
+
+/// A year's published EASE table and its one suppression pattern, which every view reads
+/// (the plan measure's headline and breakdown, `easeUsage` per service type, at every
+/// level), so that no view shows what another withholds.
+///
+/// Its lines (DESIGN.md §4, cross-classified): each organization's service types add up to
+/// its ALL figure, and for each service type (ALL included) the children of an organization
+/// add up to the organization's figure. [`privacy::protect`] makes every line safe under the
+/// EASE rule (a count from 1 to 10 is withheld; see its docs for the guarantee).
+#[derive(Debug, Default)]
+pub struct EaseTable {
+    cells: HashMap<(i32, String), (EaseRow, Option<SuppressionReason>)>,
+}
+
+impl EaseTable {
+    /// The table of `year`, read in one statement.
+    #[tracing::instrument(skip_all, fields(year = year.value()))]
+    pub async fn load(db: &DatabaseConnection, year: SchoolYear) -> ApiResult<Self> {
+        #[derive(FromQueryResult)]
+        struct Placed {
+            parent_id: Option<i32>,
+            service_type: String,
+        }
+        let rows = Params::new()
+            .set("start", year.start())
+            .set("end", year.end())
+            .query(db, EASE_TABLE)
+            .await?;
+        let mut cells: Vec<(i32, Option<i32>, String, EaseRow)> = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let placed = Placed::from_query_result(row, "")?;
+            let sums = EaseRow::from(row)?;
+            cells.push((sums.organization_id, placed.parent_id, placed.service_type, sums));
+        }
+        let at: HashMap<(i32, &str), usize> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, (org, _, service, _))| ((*org, service.as_str()), i))
+            .collect();
+        let mut lines = Vec::new();
+        // Across service types: an organization's types add up to its ALL.
+        let mut by_org: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+        // Across organizations: for each (parent, type), the children's cells.
+        let mut by_parent: BTreeMap<(i32, &str), Vec<usize>> = BTreeMap::new();
+        for (i, (org, parent, service, _)) in cells.iter().enumerate() {
+            if service != ALL {
+                by_org.entry(*org).or_default().push(i);
+            }
+            if let Some(parent) = parent {
+                by_parent.entry((*parent, service.as_str())).or_default().push(i);
+            }
+        }
+        for (org, parts) in by_org {
+            if let Some(&total) = at.get(&(org, ALL)) {
+                lines.push(Line {
+                    total: Some(total),
+                    parts,
+                });
+            }
+        }
+        for ((parent, service), parts) in by_parent {
+            if let Some(&total) = at.get(&(parent, service)) {
+                lines.push(Line {
+                    total: Some(total),
+                    parts,
+                });
+            }
+        }
+        let rule = Rule::EaseCount;
+        let counts: Vec<u64> = cells.iter().map(|c| c.3.unique_employees).collect();
+        let primary = cells
+            .iter()
+            .map(|c| rule.check(c.3.unique_employees).or(rule.check(c.3.sessions)))
+            .collect();
+        let reasons = privacy::protect(rule, &counts, primary, &lines);
+        Ok(Self {
+            cells: cells
+                .into_iter()
+                .zip(reasons)
+                .map(|((org, _, service, row), reason)| ((org, service), (row, reason)))
+                .collect(),
+        })
     }
-    rows.iter()
-        .map(|row| Ok((Kind::from_query_result(row, "")?.service_type, EaseRow::from(row)?)))
-        .collect()
+
+    /// The utilization of `organization`'s ALL figure, withheld as the table says; not
+    /// reported at a level without reports.
+    pub fn figure(&self, organization: i32) -> Figure {
+        match self.cells.get(&(organization, ALL.to_owned())) {
+            None => Figure::withheld(SuppressionReason::NotReportedAtLevel),
+            Some((_, Some(reason))) => Figure::withheld(*reason),
+            Some((row, None)) => row.utilization(Rule::EaseCount),
+        }
+    }
+
+    /// `organization`'s rows by service type (ALL first, then by code), each with the reason
+    /// it is withheld, if it is.
+    pub fn services(&self, organization: i32) -> Vec<(String, EaseRow, Option<SuppressionReason>)> {
+        let mut rows: Vec<(String, EaseRow, Option<SuppressionReason>)> = self
+            .cells
+            .iter()
+            .filter(|((org, _), _)| *org == organization)
+            .map(|((_, service), (row, reason))| (service.clone(), *row, *reason))
+            .collect();
+        rows.sort_by(|a, b| (a.0 != ALL, &a.0).cmp(&(b.0 != ALL, &b.0)));
+        rows
+    }
 }

@@ -3,7 +3,7 @@
 use super::service::EaseRow;
 use crate::measures::service::{Figure, MeasureResult};
 use crate::measures::types::{FigureFields, PlanMeasure};
-use crate::privacy::{self as suppress, Rule, SuppressionReason};
+use crate::privacy::{Rule, SuppressionReason};
 use async_graphql::{Enum, Object};
 use std::sync::Arc;
 
@@ -23,46 +23,29 @@ pub enum ServiceType {
     WorkLife,
 }
 
-/// One service type's EASE use at an organization over a year; counts from 1 to 10 and their
-/// complementary sibling are withheld.
+/// One service type's EASE use at an organization over a year, withheld as the year's EASE
+/// table says (counts from 1 to 10, and what would give them away).
 pub struct EaseService {
     service_type: Option<ServiceType>,
     row: EaseRow,
     figure: Figure,
 }
 
-/// The service-type rows of an organization, with suppression applied: each row on its own,
-/// across the individual service types (ALL is their total), and all of them when the
-/// organization's own figure is withheld (`headline`), which they would give away.
-pub fn ease_services(rows: Vec<(String, EaseRow)>, headline: Option<SuppressionReason>) -> Vec<EaseService> {
+/// The service-type rows of an organization as the year's EASE table withholds them.
+pub fn ease_services(rows: Vec<(String, EaseRow, Option<SuppressionReason>)>) -> Vec<EaseService> {
     let parse = |code: &str| {
         <entity::enums::ServiceType as sea_orm::ActiveEnum>::try_from_value(&code.to_owned())
             .ok()
             .map(ServiceType::from)
     };
-    let parts: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].0 != "ALL").collect();
-    let counts: Vec<u64> = parts.iter().map(|&i| rows[i].1.unique_employees).collect();
-    let reasons = suppress::breakdown(Rule::EaseCount, &counts);
-    let mut withheld = vec![None; rows.len()];
-    for (part, reason) in parts.iter().zip(reasons) {
-        withheld[*part] = reason;
-    }
     rows.into_iter()
-        .zip(withheld)
-        .map(|((code, row), reason)| {
-            let figure = row.utilization(Rule::EaseCount);
-            let figure = match suppress::under_headline(reason, row.unique_employees, headline) {
-                Some(reason) => Figure {
-                    suppressed: Some(reason),
-                    ..Figure::default()
-                },
-                None => figure,
-            };
-            EaseService {
-                service_type: parse(&code),
-                row,
-                figure,
-            }
+        .map(|(code, row, reason)| EaseService {
+            service_type: parse(&code),
+            row,
+            figure: match reason {
+                Some(reason) => Figure::withheld(reason),
+                None => row.utilization(Rule::EaseCount),
+            },
         })
         .collect()
 }
