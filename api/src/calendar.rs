@@ -61,15 +61,15 @@ impl SchoolYear {
             })
             .collect()
     }
+}
 
-    /// The latest published date of this year on or before `day`; before the first one (31
-    /// July), the last day of the year before, the latest published date there is.
-    pub fn published_on_or_before(self, day: NaiveDate) -> NaiveDate {
-        self.published_dates()
-            .into_iter()
-            .rev()
-            .find(|d| *d <= day)
-            .unwrap_or_else(|| self.prior().end())
+/// The latest published date on or before `day` (DESIGN.md §4 "Time"): the last day of
+/// `day`'s month when `day` is that day, else the last day of the month before. Every month
+/// end is a published date of the school year it falls in.
+pub fn published_on_or_before(day: NaiveDate) -> NaiveDate {
+    match last_day_of_month(day.year(), day.month()) {
+        Some(end) if end == day => day,
+        _ => day.with_day(1).and_then(|first| first.pred_opt()).unwrap_or(day),
     }
 }
 
@@ -106,13 +106,14 @@ mod tests {
         assert_eq!(dates[7], day(2026, 2, 28));
         assert_eq!(dates[11], year.end());
         // Every day of a month publishes the month before's end; a month end itself.
-        assert_eq!(year.published_on_or_before(day(2026, 3, 17)), day(2026, 2, 28));
-        assert_eq!(year.published_on_or_before(day(2026, 3, 31)), day(2026, 3, 31));
-        assert_eq!(year.published_on_or_before(day(2025, 7, 30)), day(2025, 6, 30));
-        assert_eq!(year.published_on_or_before(day(2027, 1, 1)), year.end());
+        assert_eq!(published_on_or_before(day(2026, 3, 17)), day(2026, 2, 28));
+        assert_eq!(published_on_or_before(day(2026, 3, 31)), day(2026, 3, 31));
+        assert_eq!(published_on_or_before(day(2025, 7, 30)), day(2025, 6, 30));
+        assert_eq!(published_on_or_before(day(2027, 1, 1)), day(2026, 12, 31));
+        assert!(dates.iter().all(|d| published_on_or_before(*d) == *d));
         // Consecutive days inside a month give the same figure date: no daily differencing.
         let days: std::collections::BTreeSet<NaiveDate> =
-            (1..=28).map(|d| year.published_on_or_before(day(2026, 2, d))).collect();
+            (1..=28).map(|d| published_on_or_before(day(2026, 2, d))).collect();
         assert_eq!(
             days.len(),
             2,

@@ -70,6 +70,26 @@ async fn public_figures_move_only_at_published_dates(backend: Backend) {
         assert_eq!(later, first, "2026-03-{day:02}");
     }
     assert_eq!(as_public(&app, None, "2026-03-31", None).await[0]["asOf"], "2026-03-31");
+    // A day still to come shows the last month end, not today's figures.
+    let today = chrono::Utc::now().date_naive();
+    let last = api::calendar::published_on_or_before(today).to_string();
+    for future in ["2099-06-30", "2040-01-15"] {
+        let shown = as_public(&app, None, future, None).await;
+        assert_eq!(shown[0]["asOf"], last.as_str(), "asOf {future}");
+    }
+    // Nor does a later school year's prior-year figure: it is as of a month end too.
+    let later = app
+        .query_ok_as(
+            None,
+            r#"{ planMeasures(schoolYear: 2030, codes: ["SUPERVISOR_TRAINING"]) { asOf } }"#,
+            json!({}),
+        )
+        .await;
+    let shown = later["planMeasures"][0]["asOf"].as_str().unwrap().to_owned();
+    assert!(
+        shown <= last,
+        "a later year is shown as of {shown}, after the last month end {last}"
+    );
     // Inside the district office the day asked is the day shown.
     let admin = app.query_ok(TRAINING_AS_OF, json!({ "day": "2026-03-17" })).await;
     assert_eq!(admin["planMeasures"][0]["asOf"], "2026-03-17");
@@ -99,6 +119,18 @@ async fn outside_their_own_scope_principals_and_employees_see_what_the_public_se
     let own = as_public(&app, Some(&principal), "2026-03-17", Some("SCH-101")).await;
     assert_eq!(own[0]["asOf"], "2026-03-17");
     assert_eq!(own[0]["suppressed"], false, "{own:#}");
+    // The per-group multiple-measures figures are district-wide and unsuppressed: not for
+    // those who see the district as the public does.
+    for token in [&principal, &employee] {
+        let body = app
+            .graphql_as(
+                Some(token),
+                "{ multipleMeasures(schoolYear: 2026) { groups { activeStaff } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{body:#}");
+    }
     // Survey results are not published: a principal gets them for their school only.
     let results = r#"query ($org: String) { surveyResults(survey: "SES-STAFF-2026", organization: $org) { n } }"#;
     for org in [None, Some("RGN-N")] {

@@ -31,6 +31,9 @@ struct RawClaims {
     #[serde(default)]
     schools: Vec<String>,
     exp: u64,
+    /// Checked by the JWT library when it is a number; anything else is refused here.
+    #[serde(default)]
+    nbf: Option<serde_json::Value>,
 }
 
 impl Claims {
@@ -139,6 +142,11 @@ impl Keys {
             )
         })?;
         let raw = raw.claims;
+        if raw.nbf.as_ref().is_some_and(|nbf| !nbf.is_number()) {
+            return Err(ApiError::Unauthenticated(
+                "the bearer token's nbf is not a time (seconds since the epoch)".into(),
+            ));
+        }
         if raw.exp > now_secs().saturating_add(self.max_ttl.as_secs()) {
             return Err(ApiError::Unauthenticated(format!(
                 "the bearer token lives longer than this server allows ({}); ask for a new one",
@@ -176,6 +184,7 @@ pub fn parse_ttl(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn a_minted_token_verifies_with_its_claims() {
@@ -224,6 +233,13 @@ mod tests {
         let refused = keys.verify(&early).unwrap_err();
         assert_eq!(refused.code(), "UNAUTHENTICATED");
         assert!(refused.to_string().contains("not valid yet"), "{refused}");
+        for odd in [json!("2030-01-01"), json!(true), json!({ "at": 1 })] {
+            let token = raw_token(
+                "s3cret",
+                serde_json::json!({ "role": "ADMIN", "exp": now + 600, "nbf": odd }),
+            );
+            assert_eq!(keys.verify(&token).unwrap_err().code(), "UNAUTHENTICATED", "nbf {odd}");
+        }
         let started = raw_token(
             "s3cret",
             serde_json::json!({ "role": "ADMIN", "exp": now + 600, "nbf": now - 5 }),

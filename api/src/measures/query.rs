@@ -54,7 +54,7 @@ pub async fn measure(
     let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
     let scope = scope_for(&request.db, &request.viewer, organization).await.extend()?;
     let audience = Audience::of(&request.viewer, &scope);
-    let as_of = audience.as_of(year, year.default_as_of());
+    let as_of = audience.as_of(year.default_as_of());
     let run = Run::new(&request.db, year, as_of, &scope).for_public(audience.is_public());
     let result = run
         .plan_measures(&[code.to_owned()])
@@ -91,7 +91,7 @@ impl MeasuresQuery {
             .await
             .extend()?;
         let audience = Audience::of(&request.viewer, &scope);
-        let as_of = audience.as_of(year, as_of.map_or_else(|| year.default_as_of(), NaiveDate::from));
+        let as_of = audience.as_of(as_of.map_or_else(|| year.default_as_of(), NaiveDate::from));
         let run = Run::new(&request.db, year, as_of, &scope).for_public(audience.is_public());
         let results = run_in_turn(run, &codes.unwrap_or_default()).await.extend()?;
         Ok(results.into_iter().map(|r| PlanMeasure(Arc::new(r))).collect())
@@ -160,8 +160,11 @@ impl MeasuresQuery {
         let request = RequestContext::of(ctx).extend()?;
         request
             .viewer
-            .require(&[Role::Admin, Role::Hr, Role::Analyst, Role::Principal, Role::Employee])
+            .require(&[Role::Admin, Role::Hr, Role::Analyst])
             .extend()?;
+        // Per-group figures are district-wide and unsuppressed: for those who see the
+        // district from inside only (a principal or an employee sees what the public does,
+        // and the public has the plan measure's headline).
         let (result, _, year) = measure(ctx, "MULTIPLE_MEASURES", school_year, None).await?;
         let groups = lists::group_coverage(&request.db, year).await.extend()?;
         Ok(MultipleMeasures { result, groups })

@@ -9,11 +9,11 @@
 //! views ([`withheld_above`]).
 
 use crate::auth::{Role, Viewer};
-use crate::calendar::SchoolYear;
+use crate::calendar::published_on_or_before;
 use crate::error::ApiResult;
 use crate::sql::tree::Scope;
 use async_graphql::Enum;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use entity::enums::OrganizationKind;
 use std::collections::HashMap;
 
@@ -51,13 +51,14 @@ impl Audience {
         self == Self::Public
     }
 
-    /// The as-of date this audience is shown for `asked` in `year`: the day itself inside,
-    /// the latest published date on or before it for the public, so that figures asked for
-    /// day by day move only at month ends and differencing consecutive days yields nothing.
-    pub fn as_of(self, year: SchoolYear, asked: NaiveDate) -> NaiveDate {
+    /// The as-of date this audience is shown for `asked`: the day itself inside; for the
+    /// public, the latest published date on or before both it and today — so that figures
+    /// asked for day by day move only at month ends, and a future day shows no more than the
+    /// last month end.
+    pub fn as_of(self, asked: NaiveDate) -> NaiveDate {
         match self {
             Self::Inside => asked,
-            Self::Public => year.published_on_or_before(asked),
+            Self::Public => published_on_or_before(asked.min(Utc::now().date_naive())),
         }
     }
 }
