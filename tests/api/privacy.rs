@@ -19,6 +19,7 @@ on_both_databases!(
     filtering_by_an_evaluator_the_viewer_may_not_see_counts_nothing,
     ease_by_region_and_service_type_gives_nothing_away_by_subtraction,
     two_small_schools_are_not_recovered_as_the_region_minus_the_third,
+    an_office_the_public_is_not_shown_is_not_recovered_as_the_district_minus_its_regions,
 );
 
 async fn a_nul_character_in_an_argument_or_variable_is_bad_user_input(backend: Backend) {
@@ -209,7 +210,8 @@ async fn ease_by_region_and_service_type_gives_nothing_away_by_subtraction(backe
     let app = TestApp::spawn(backend).await;
     let d = District::new(&app.db).await;
     let r2 = d.another_region("RGN-2").await;
-    let table = [(d.district, [72, 50, 22]), (d.region, [60, 42, 18]), (r2, [12, 8, 4])];
+    // The district's figures also count 4 (2 + 2) of its own office staff, in no region.
+    let table = [(d.district, [76, 52, 24]), (d.region, [60, 42, 18]), (r2, [12, 8, 4])];
     for (org, [all, counseling, telehealth]) in table {
         d.ease(org, ServiceType::All, all, all * 4, 1000).await;
         d.ease(org, ServiceType::Counseling, counseling, counseling * 4, 1000)
@@ -237,7 +239,9 @@ async fn ease_by_region_and_service_type_gives_nothing_away_by_subtraction(backe
     }
     for service in ["ALL", "COUNSELING", "TELEHEALTH"] {
         let cell = |o: &'static str| published[&(o, service.to_owned())];
-        assert_line_safe(service, cell("DIST"), &[cell("RGN"), cell("RGN-2")], small);
+        // The office staff are a part no view publishes: the district minus its regions
+        // must not give them away either.
+        assert_line_safe(service, cell("DIST"), &[cell("RGN"), cell("RGN-2"), None], small);
     }
     // And planMeasures' EASE breakdown shows the same pattern as easeUsage.
     let data = app
@@ -285,4 +289,85 @@ async fn two_small_schools_are_not_recovered_as_the_region_minus_the_third(backe
         .collect();
     assert_eq!(parts.iter().filter(|p| p.is_none()).count(), 3, "{result:#}");
     assert_line_safe("RGN", result["n"].as_u64(), &parts, |n| (1..10).contains(&n));
+}
+
+/// From the probe of this work: the public is not shown offices, but the district's
+/// attendance minus its two regions gave the office's 8 of 12 staff. The office counts as a
+/// withheld cell of the district's line, so a region goes with it.
+async fn an_office_the_public_is_not_shown_is_not_recovered_as_the_district_minus_its_regions(backend: Backend) {
+    use entity::enums::OrganizationKind;
+    use entity::{attendance_summary, organization};
+    use sea_orm::{ActiveValue::NotSet, Set};
+    let app = TestApp::spawn(backend).await;
+    let d = District::new(&app.db).await;
+    let r2 = d.another_region("RGN-2").await;
+    let office = organization::Entity::insert(organization::ActiveModel {
+        id: NotSet,
+        code: Set("OFF-1".into()),
+        name: Set("Office".into()),
+        kind: Set(OrganizationKind::Office),
+        parent_id: Set(Some(d.district)),
+        equity_tier: Set(None),
+    })
+    .exec(&app.db)
+    .await
+    .unwrap()
+    .last_insert_id;
+    let school = d.school("S1").await;
+    let r2_school = organization::Entity::insert(organization::ActiveModel {
+        id: NotSet,
+        code: Set("S3".into()),
+        name: Set("S3".into()),
+        kind: Set(OrganizationKind::School),
+        parent_id: Set(Some(r2)),
+        equity_tier: Set(None),
+    })
+    .exec(&app.db)
+    .await
+    .unwrap()
+    .last_insert_id;
+    // 26 staff in RGN, 25 in RGN-2, 12 in the office; absent days make some "excellent".
+    for (at, staff, excellent) in [(school, 26, 16), (r2_school, 25, 16), (office, 12, 8)] {
+        for i in 0..staff {
+            let person = d.person(d.teachers_group, at).await;
+            attendance_summary::Entity::insert(attendance_summary::ActiveModel {
+                id: NotSet,
+                staff_id: Set(person),
+                school_year: Set(2026),
+                days_expected: Set(180.0),
+                days_absent: Set(if i < excellent { 2.0 } else { 20.0 }),
+            })
+            .exec(&app.db)
+            .await
+            .unwrap();
+        }
+    }
+    let data = app
+        .query_ok_as(
+            None,
+            r#"{ planMeasures(schoolYear: 2026, asOf: "2026-06-30", codes: ["EXCELLENT_ATTENDANCE"]) {
+                numerator denominator breakdown { organization { code } numerator denominator } } }"#,
+            json!({}),
+        )
+        .await;
+    let measure = &data["planMeasures"][0];
+    assert_eq!(measure["denominator"], 63, "{measure:#}");
+    let cells: Vec<Option<u64>> = measure["breakdown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["denominator"].as_u64())
+        .collect();
+    assert_line_safe("district staff", measure["denominator"].as_u64(), &cells, |n| {
+        (1..10).contains(&n)
+    });
+    let excellent: Vec<Option<u64>> = measure["breakdown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["numerator"].as_u64())
+        .collect();
+    assert_line_safe("district excellent", measure["numerator"].as_u64(), &excellent, |n| {
+        (1..10).contains(&n)
+    });
 }

@@ -177,7 +177,7 @@ impl<'a> Run<'a> {
                         let prior_above = self.withheld_above(code, &extra, rule, true).await?;
                         (
                             above.map_or(withhold(rule, figure), Figure::withheld),
-                            self.withhold_cells(rule, cells),
+                            self.withhold_cells(rule, &figure, cells),
                             prior_above.map_or(withhold(rule, prior), Figure::withheld),
                         )
                     }
@@ -293,31 +293,39 @@ impl<'a> Run<'a> {
         rule: Rule,
         prior: bool,
     ) -> ApiResult<Option<SuppressionReason>> {
-        suppress::withheld_above(self.scope, rule, |ancestor| async move {
-            let (_, cells) = self.count_over(ancestor, code, extra, prior).await?;
-            Ok(cells
-                .into_iter()
-                .map(|(unit, f)| (unit, f.denominator as u64))
-                .collect())
+        suppress::withheld_above(self.scope, rule, self.public, |ancestor| async move {
+            let (headline, cells) = self.count_over(ancestor, code, extra, prior).await?;
+            Ok((
+                headline.denominator as u64,
+                cells
+                    .into_iter()
+                    .map(|(unit, f)| (unit, f.denominator as u64))
+                    .collect(),
+            ))
         })
         .await
     }
 
     /// The breakdown cells with `rule` applied, in the scope's child order (so the
     /// complementary cell is chosen the same way in every view).
-    fn withhold_cells(&self, rule: Rule, cells: HashMap<i32, Figure>) -> HashMap<i32, Figure> {
-        let children: Vec<i32> = self.scope.children.iter().map(|c| c.id).collect();
-        let counts: Vec<u64> = children
+    fn withhold_cells(&self, rule: Rule, headline: &Figure, cells: HashMap<i32, Figure>) -> HashMap<i32, Figure> {
+        let line: Vec<suppress::Cell> = self
+            .scope
+            .children
             .iter()
-            .map(|c| cells.get(c).map_or(0, |f| f.denominator as u64))
+            .map(|c| suppress::Cell {
+                people: cells.get(&c.id).map_or(0, |f| f.denominator as u64),
+                published: !self.public || suppress::public_level(c.kind),
+            })
             .collect();
-        let reasons = suppress::breakdown(rule, &counts);
-        children
-            .into_iter()
+        let reasons = suppress::breakdown_line(rule, headline.denominator as u64, &line);
+        self.scope
+            .children
+            .iter()
             .zip(reasons)
-            .filter_map(|(unit, reason)| {
-                let figure = *cells.get(&unit)?;
-                Some((unit, reason.map_or(figure, Figure::withheld)))
+            .filter_map(|(child, reason)| {
+                let figure = *cells.get(&child.id)?;
+                Some((child.id, reason.map_or(figure, Figure::withheld)))
             })
             .collect()
     }

@@ -207,34 +207,94 @@ pub fn breakdown(rule: Rule, counts: &[u64]) -> Vec<Option<SuppressionReason>> {
     protect(rule, counts, primary, &[line])
 }
 
-/// Why this scope's figure is withheld because its cell, or an ancestor's, is withheld in
-/// a breakdown above it; `counts(ancestor)` gives the counts of that ancestor's children.
-pub async fn withheld_above<F, Fut>(scope: &Scope, rule: Rule, counts: F) -> ApiResult<Option<SuppressionReason>>
+/// A cell of a breakdown line: its people, and whether the audience is shown it at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell {
+    pub people: u64,
+    pub published: bool,
+}
+
+/// Whether the public is shown an organization of `kind` in a breakdown (DESIGN.md §4: the
+/// district and its regions; schools and offices are not its level).
+pub fn public_level(kind: OrganizationKind) -> bool {
+    matches!(kind, OrganizationKind::District | OrganizationKind::Region)
+}
+
+/// The reasons the cells of one breakdown under a shown total of `total` people are
+/// withheld: cells not published to the audience count as withheld
+/// (`NOT_REPORTED_AT_LEVEL`), and so does what the total holds beyond its cells (people of
+/// the organization itself, in no child), so that subtracting the shown cells from the total
+/// never isolates a small group — the line rule of [`protect`].
+pub fn breakdown_line(rule: Rule, total: u64, cells: &[Cell]) -> Vec<Option<SuppressionReason>> {
+    let mut counts: Vec<u64> = cells.iter().map(|c| c.people).collect();
+    let mut primary: Vec<Option<SuppressionReason>> = cells
+        .iter()
+        .map(|c| {
+            if c.published {
+                rule.check(c.people)
+            } else {
+                Some(SuppressionReason::NotReportedAtLevel)
+            }
+        })
+        .collect();
+    let beyond = total.saturating_sub(counts.iter().sum());
+    if beyond > 0 {
+        counts.push(beyond);
+        primary.push(Some(SuppressionReason::NotReportedAtLevel));
+    }
+    let line = Line {
+        total: None,
+        parts: (0..counts.len()).collect(),
+    };
+    let mut reasons = protect(rule, &counts, primary, &[line]);
+    reasons.truncate(cells.len());
+    reasons
+}
+
+/// An ancestor's figure as its own view computes it: its total and its children's counts.
+pub type Counts = (u64, HashMap<i32, u64>);
+
+/// Why `scope`'s figure is withheld because its cell, or an ancestor's, is withheld in a
+/// breakdown above it — computed exactly as that ancestor's own view computes its breakdown
+/// ([`breakdown_line`]), so the two views agree. `counts(ancestor)` gives the ancestor's
+/// total and child counts; `public` says whether the audience is the public (which is not
+/// shown schools and offices).
+pub async fn withheld_above<F, Fut>(
+    scope: &Scope,
+    rule: Rule,
+    public: bool,
+    counts: F,
+) -> ApiResult<Option<SuppressionReason>>
 where
     F: Fn(i32) -> Fut,
-    Fut: std::future::Future<Output = ApiResult<HashMap<i32, u64>>>,
+    Fut: std::future::Future<Output = ApiResult<Counts>>,
 {
     let mut by_ancestor = HashMap::new();
     for ancestor in &scope.ancestors {
         by_ancestor.insert(ancestor.id, counts(ancestor.id).await?);
     }
-    Ok(withheld_among(scope, rule, &by_ancestor))
+    Ok(withheld_among(scope, rule, public, &by_ancestor))
 }
 
-/// [`withheld_above`] with each ancestor's child counts at hand.
+/// [`withheld_above`] with each ancestor's counts at hand.
 pub fn withheld_among(
     scope: &Scope,
     rule: Rule,
-    by_ancestor: &HashMap<i32, HashMap<i32, u64>>,
+    public: bool,
+    by_ancestor: &HashMap<i32, Counts>,
 ) -> Option<SuppressionReason> {
     for ancestor in &scope.ancestors {
-        let by_child = by_ancestor.get(&ancestor.id)?;
-        let cells: Vec<u64> = ancestor
+        let (total, by_child) = by_ancestor.get(&ancestor.id)?;
+        let cells: Vec<Cell> = ancestor
             .children
             .iter()
-            .map(|c| by_child.get(c).copied().unwrap_or(0))
+            .zip(&ancestor.kinds)
+            .map(|(c, kind)| Cell {
+                people: by_child.get(c).copied().unwrap_or(0),
+                published: !public || public_level(*kind),
+            })
             .collect();
-        let reasons = breakdown(rule, &cells);
+        let reasons = breakdown_line(rule, *total, &cells);
         let at = ancestor.children.iter().position(|c| *c == ancestor.toward);
         if let Some(reason) = at.and_then(|i| reasons.get(i).copied().flatten()) {
             return Some(reason);
@@ -271,6 +331,29 @@ mod tests {
         // 6 + 5 = 11 is no small group: no complement.
         let reasons = breakdown(Rule::MinRespondents(10), &[6, 5, 50]);
         assert_eq!(reasons, [Some(SmallGroup), Some(SmallGroup), None]);
+    }
+
+    #[test]
+    fn cells_not_shown_and_what_lies_beyond_the_cells_count_as_withheld() {
+        let shown = |people| Cell {
+            people,
+            published: true,
+        };
+        // The public is not shown the office (12): a region goes with it.
+        let office = Cell {
+            people: 12,
+            published: false,
+        };
+        let reasons = breakdown_line(Rule::MinRespondents(10), 63, &[shown(26), shown(25), office]);
+        assert_eq!(reasons, [None, Some(Complementary), Some(NotReportedAtLevel)]);
+        // 60 people, 51 of them in the two cells: the 9 beyond them are a small group.
+        let reasons = breakdown_line(Rule::MinRespondents(10), 60, &[shown(26), shown(25)]);
+        assert_eq!(reasons, [None, Some(Complementary)]);
+        // Nothing beyond, nothing small: nothing withheld.
+        assert_eq!(
+            breakdown_line(Rule::MinRespondents(10), 51, &[shown(26), shown(25)]),
+            [None, None]
+        );
     }
 
     #[test]

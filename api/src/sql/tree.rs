@@ -74,6 +74,8 @@ pub struct Scope {
 pub struct Ancestor {
     pub id: i32,
     pub children: Vec<i32>,
+    /// The kind of each of `children`, in the same order.
+    pub kinds: Vec<OrganizationKind>,
     pub toward: i32,
 }
 
@@ -112,6 +114,7 @@ impl Scope {
             ancestors.push(Ancestor {
                 id: parent,
                 children: level.iter().map(|o| o.id).collect(),
+                kinds: level.iter().map(|o| o.kind).collect(),
                 toward,
             });
             toward = parent;

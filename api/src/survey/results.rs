@@ -120,24 +120,27 @@ pub async fn results(
         .iter()
         .map(|question| {
             let (headline, cells) = own.get(&question.id).cloned().unwrap_or_default();
-            let counts_above: HashMap<i32, HashMap<i32, u64>> = above
+            let counts_above: HashMap<i32, suppress::Counts> = above
                 .iter()
                 .map(|(ancestor, tallies)| {
-                    let cells = tallies
-                        .get(&question.id)
-                        .map(|(_, cells)| cells.clone())
-                        .unwrap_or_default();
-                    (*ancestor, cells.into_iter().map(|(unit, t)| (unit, t.n)).collect())
+                    let (total, cells) = tallies.get(&question.id).cloned().unwrap_or_default();
+                    let cells = cells.into_iter().map(|(unit, t)| (unit, t.n)).collect();
+                    (*ancestor, (total.n, cells))
                 })
                 .collect();
-            let sibling_reason = suppress::withheld_among(scope, rule, &counts_above);
+            // Survey results are not published: every level is shown to those who may read them.
+            let sibling_reason = suppress::withheld_among(scope, rule, false, &counts_above);
+            let total = headline.n;
             let headline = headline.withheld(sibling_reason.or(rule.check(headline.n)));
-            let counts: Vec<u64> = scope
+            let line: Vec<suppress::Cell> = scope
                 .children
                 .iter()
-                .map(|c| cells.get(&c.id).map_or(0, |t| t.n))
+                .map(|c| suppress::Cell {
+                    people: cells.get(&c.id).map_or(0, |t| t.n),
+                    published: true,
+                })
                 .collect();
-            let reasons = suppress::breakdown(rule, &counts);
+            let reasons = suppress::breakdown_line(rule, total, &line);
             let breakdown = scope
                 .children
                 .iter()

@@ -122,29 +122,38 @@ impl EaseTable {
                 by_parent.entry((*parent, service.as_str())).or_default().push(i);
             }
         }
-        for (org, parts) in by_org {
-            if let Some(&total) = at.get(&(org, ALL)) {
-                lines.push(Line {
-                    total: Some(total),
-                    parts,
-                });
-            }
-        }
-        for ((parent, service), parts) in by_parent {
-            if let Some(&total) = at.get(&(parent, service)) {
-                lines.push(Line {
-                    total: Some(total),
-                    parts,
-                });
-            }
-        }
         let rule = Rule::EaseCount;
-        let counts: Vec<u64> = cells.iter().map(|c| c.3.unique_employees).collect();
-        let primary = cells
+        let mut counts: Vec<u64> = cells.iter().map(|c| c.3.unique_employees).collect();
+        let mut primary: Vec<Option<SuppressionReason>> = cells
             .iter()
             .map(|c| rule.check(c.3.unique_employees).or(rule.check(c.3.sessions)))
             .collect();
-        let reasons = privacy::protect(rule, &counts, primary, &lines);
+        let candidates = by_org
+            .into_iter()
+            .filter_map(|(org, parts)| Some((*at.get(&(org, ALL))?, parts)))
+            .chain(
+                by_parent
+                    .into_iter()
+                    .filter_map(|((parent, service), parts)| Some((*at.get(&(parent, service))?, parts))),
+            );
+        for (total, mut parts) in candidates {
+            // What the total holds beyond its published parts (a district's own staff, in no
+            // region) is a part too, never published: subtracting the regions from the
+            // district must not give it away.
+            let shown: u64 = parts.iter().map(|&i| counts[i]).sum();
+            let beyond = counts[total].saturating_sub(shown);
+            if beyond > 0 {
+                parts.push(counts.len());
+                counts.push(beyond);
+                primary.push(Some(SuppressionReason::NotReportedAtLevel));
+            }
+            lines.push(Line {
+                total: Some(total),
+                parts,
+            });
+        }
+        let mut reasons = privacy::protect(rule, &counts, primary, &lines);
+        reasons.truncate(cells.len());
         Ok(Self {
             cells: cells
                 .into_iter()
