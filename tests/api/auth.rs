@@ -707,22 +707,9 @@ async fn a_group_withheld_above_stays_withheld_at_every_level_below(backend: Bac
     // Region RGN: 3 respondents; region RGN-2: one school of 60. The district shows 63.
     let small = d.school("SCH-A").await;
     let second = d.another_region("RGN-2").await;
-    let big = {
-        use entity::*;
-        use sea_orm::{ActiveValue::NotSet, EntityTrait, Set};
-        organization::Entity::insert(organization::ActiveModel {
-            id: NotSet,
-            code: Set("SCH-C".into()),
-            name: Set("C".into()),
-            kind: Set(entity::enums::OrganizationKind::School),
-            parent_id: Set(Some(second)),
-            equity_tier: Set(None),
-        })
-        .exec(&app.db)
-        .await
-        .unwrap()
-        .last_insert_id
-    };
+    let big = d
+        .organization("SCH-C", entity::enums::OrganizationKind::School, second)
+        .await;
     d.respond(survey, question, small, &[4, 4, 1]).await;
     d.respond(survey, question, big, &[3; 60]).await;
     let results =

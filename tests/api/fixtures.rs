@@ -144,14 +144,19 @@ impl District {
         self.counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
     }
 
-    /// Another region of the district.
-    pub async fn another_region(&self, code: &str) -> i32 {
+    /// An organization of `kind` under `parent`, named "<code> region", "<code> school"…
+    pub async fn organization(&self, code: &str, kind: OrganizationKind, parent: i32) -> i32 {
+        let word = match kind {
+            OrganizationKind::Region => "region",
+            OrganizationKind::School => "school",
+            _ => "name",
+        };
         organization::Entity::insert(organization::ActiveModel {
             id: NotSet,
             code: Set(code.into()),
-            name: Set(format!("{code} region")),
-            kind: Set(OrganizationKind::Region),
-            parent_id: Set(Some(self.district)),
+            name: Set(format!("{code} {word}")),
+            kind: Set(kind),
+            parent_id: Set(Some(parent)),
             equity_tier: Set(None),
         })
         .exec(&self.db)
@@ -160,20 +165,14 @@ impl District {
         .last_insert_id
     }
 
+    /// Another region of the district.
+    pub async fn another_region(&self, code: &str) -> i32 {
+        self.organization(code, OrganizationKind::Region, self.district).await
+    }
+
     /// A school in the region.
     pub async fn school(&self, code: &str) -> i32 {
-        organization::Entity::insert(organization::ActiveModel {
-            id: NotSet,
-            code: Set(code.into()),
-            name: Set(format!("{code} school")),
-            kind: Set(OrganizationKind::School),
-            parent_id: Set(Some(self.region)),
-            equity_tier: Set(None),
-        })
-        .exec(&self.db)
-        .await
-        .unwrap()
-        .last_insert_id
+        self.organization(code, OrganizationKind::School, self.region).await
     }
 
     /// An active staff member of `group` placed at `organization` since 2020.

@@ -295,37 +295,15 @@ async fn two_small_schools_are_not_recovered_as_the_region_minus_the_third(backe
 /// attendance minus its two regions gave the office's 8 of 12 staff. The office counts as a
 /// withheld cell of the district's line, so a region goes with it.
 async fn an_office_the_public_is_not_shown_is_not_recovered_as_the_district_minus_its_regions(backend: Backend) {
+    use entity::attendance_summary;
     use entity::enums::OrganizationKind;
-    use entity::{attendance_summary, organization};
     use sea_orm::{ActiveValue::NotSet, Set};
     let app = TestApp::spawn(backend).await;
     let d = District::new(&app.db).await;
     let r2 = d.another_region("RGN-2").await;
-    let office = organization::Entity::insert(organization::ActiveModel {
-        id: NotSet,
-        code: Set("OFF-1".into()),
-        name: Set("Office".into()),
-        kind: Set(OrganizationKind::Office),
-        parent_id: Set(Some(d.district)),
-        equity_tier: Set(None),
-    })
-    .exec(&app.db)
-    .await
-    .unwrap()
-    .last_insert_id;
+    let office = d.organization("OFF-1", OrganizationKind::Office, d.district).await;
     let school = d.school("S1").await;
-    let r2_school = organization::Entity::insert(organization::ActiveModel {
-        id: NotSet,
-        code: Set("S3".into()),
-        name: Set("S3".into()),
-        kind: Set(OrganizationKind::School),
-        parent_id: Set(Some(r2)),
-        equity_tier: Set(None),
-    })
-    .exec(&app.db)
-    .await
-    .unwrap()
-    .last_insert_id;
+    let r2_school = d.organization("S3", OrganizationKind::School, r2).await;
     // 26 staff in RGN, 25 in RGN-2, 12 in the office; absent days make some "excellent".
     for (at, staff, excellent) in [(school, 26, 16), (r2_school, 25, 16), (office, 12, 8)] {
         for i in 0..staff {
@@ -352,22 +330,25 @@ async fn an_office_the_public_is_not_shown_is_not_recovered_as_the_district_minu
         .await;
     let measure = &data["planMeasures"][0];
     assert_eq!(measure["denominator"], 63, "{measure:#}");
-    let cells: Vec<Option<u64>> = measure["breakdown"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["denominator"].as_u64())
-        .collect();
-    assert_line_safe("district staff", measure["denominator"].as_u64(), &cells, |n| {
-        (1..10).contains(&n)
-    });
-    let excellent: Vec<Option<u64>> = measure["breakdown"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["numerator"].as_u64())
-        .collect();
-    assert_line_safe("district excellent", measure["numerator"].as_u64(), &excellent, |n| {
-        (1..10).contains(&n)
-    });
+    let column = |field: &str| -> Vec<Option<u64>> {
+        measure["breakdown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c[field].as_u64())
+            .collect()
+    };
+    let small = |n: u64| (1..10).contains(&n);
+    assert_line_safe(
+        "district staff",
+        measure["denominator"].as_u64(),
+        &column("denominator"),
+        small,
+    );
+    assert_line_safe(
+        "district excellent",
+        measure["numerator"].as_u64(),
+        &column("numerator"),
+        small,
+    );
 }
