@@ -154,6 +154,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .as_deref()
                 .filter(|s| !s.trim().is_empty())
                 .context("set STAFFGRAPH_JWT_SECRET (or --jwt-secret) to the server's secret to mint a token")?;
+            let secret = token::checked_secret(secret).map_err(|e| anyhow::anyhow!(e))?;
             let claims = Claims::new(role, schools, employee, ttl).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "{}",
@@ -276,11 +277,22 @@ fn seed_error(error: SeedError) -> anyhow::Error {
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
     let target = config.database.target();
+    // The secret is checked before the database is touched: a refused start changes nothing.
+    let secret = config.jwt_secret.as_deref().filter(|s| !s.trim().is_empty());
+    if let Some(secret) = secret {
+        token::checked_secret(secret).map_err(|e| anyhow::anyhow!(e))?;
+    } else if !target.embedded_default {
+        anyhow::bail!(
+            "STAFFGRAPH_JWT_SECRET is not set: a server on {} must verify tokens with a secret of its own \
+             (only the embedded demo database makes one up)",
+            db::redact(&target.url)
+        );
+    }
     let (db, seeded) = prepare_database(&target).await?;
     if let Some(report) = seeded {
         println!("loaded the demo district into {} ({} rows)", target.url, report.total());
     }
-    let keys = match config.jwt_secret.as_deref().filter(|s| !s.trim().is_empty()) {
+    let keys = match secret {
         Some(secret) => Keys::from_secret(secret).with_max_ttl(config.token_max_ttl),
         None if target.embedded_default => {
             let (keys, _) = Keys::generate();

@@ -38,7 +38,7 @@ pub struct Config {
 pub struct DatabaseArgs {
     /// Database URL: `sqlite://FILE` (created when missing, WAL mode) or
     /// `postgres://USER@HOST:PORT/DB`. Default: the embedded `sqlite://staffgraph.db`.
-    #[arg(long, env = "DATABASE_URL", global = true)]
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 }
 

@@ -28,6 +28,7 @@ on_both_databases!(
     oversized_pages_and_bad_cursors_are_bad_user_input,
     ready_reports_an_unreachable_database_with_503_and_a_reason,
     explicit_database_url_is_never_seeded_on_start_but_the_embedded_default_is,
+    serve_refuses_a_missing_or_short_secret_before_touching_the_database,
 );
 
 async fn migrations_go_up_down_and_up_again_with_reference_data(backend: Backend) {
@@ -321,4 +322,72 @@ async fn postgres_connections_have_tcp_nodelay_and_no_jit() {
         );
     }
     drop(held);
+}
+
+/// An operator's mistake in the secret is refused before any migration runs, so a refused
+/// start leaves the database as it was (issue 14: it used to migrate first).
+async fn serve_refuses_a_missing_or_short_secret_before_touching_the_database(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    for (secret, says) in [
+        (Some("s3cret"), "at least 32"),
+        (None, "STAFFGRAPH_JWT_SECRET is not set"),
+    ] {
+        let mut command = crate::helpers::staffgraph(&test_db, &["serve"]);
+        command
+            .env("STAFFGRAPH_BIND", "127.0.0.1:0")
+            .env_remove("STAFFGRAPH_JWT_SECRET");
+        if let Some(secret) = secret {
+            command.env("STAFFGRAPH_JWT_SECRET", secret);
+        }
+        let output = command.output().expect("staffgraph runs");
+        assert!(!output.status.success(), "serve started with secret {secret:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+    }
+    let db = test_db.connect().await;
+    let tables = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM information_schema.tables WHERE table_schema = 'public'"
+        }
+        _ => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'",
+    };
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), tables))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 0, "no migration ran");
+    // And a secret of 32 bytes is accepted by the token command (the server's own check).
+    let output = crate::helpers::staffgraph(&test_db, &["token", "--role", "ADMIN"])
+        .env("STAFFGRAPH_JWT_SECRET", "0123456789abcdef0123456789abcdef")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = crate::helpers::staffgraph(&test_db, &["token", "--role", "ADMIN"])
+        .env("STAFFGRAPH_JWT_SECRET", "short")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "a short secret mints no token");
+}
+
+/// `--help` names the settings, never their values: a DATABASE_URL's password stays out of
+/// terminals and CI logs.
+#[test]
+fn help_never_prints_a_database_password() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_staffgraph"))
+        .arg("--help")
+        .env(
+            "DATABASE_URL",
+            "postgres://staffgraph:hunter2-secret@db.example:5432/staffgraph",
+        )
+        .env("STAFFGRAPH_JWT_SECRET", "another-secret-value-0123456789abcdef")
+        .output()
+        .expect("staffgraph runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("DATABASE_URL"), "{text}");
+    assert!(!text.contains("hunter2"), "--help printed the password: {text}");
+    assert!(
+        !text.contains("another-secret-value"),
+        "--help printed the secret: {text}"
+    );
 }

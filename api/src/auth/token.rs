@@ -59,6 +59,21 @@ impl Claims {
     }
 }
 
+/// The shortest signing secret the server accepts: HS256 keys shorter than the hash's 32
+/// bytes are guessable offline from one token.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// `secret` if it is long enough to sign tokens with.
+pub fn checked_secret(secret: &str) -> Result<&str, String> {
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(format!(
+            "STAFFGRAPH_JWT_SECRET is {} bytes; it must be at least {MIN_SECRET_BYTES} (e.g. `openssl rand -hex 32`)",
+            secret.len()
+        ));
+    }
+    Ok(secret)
+}
+
 /// The longest a token may live when the server is not told otherwise
 /// (`STAFFGRAPH_TOKEN_MAX_TTL`): a working day and a half, so that a leaked token is useless
 /// by the next morning but one.
