@@ -32,12 +32,7 @@ impl EvaluationQuery {
         list::<evaluation::Entity, _>(
             ctx,
             select,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             EvaluationOrder::sort(order_by),
             Evaluation,
         )

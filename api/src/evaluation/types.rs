@@ -156,12 +156,7 @@ impl EvaluationProcess {
         children::<CyclesByProcessId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             CYCLE_ORDER,
             (),
             EvaluationCycle,
@@ -218,12 +213,7 @@ impl EvaluationCycle {
         children::<EvaluationsByCycleId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             sort,
             filter,
             Evaluation,
@@ -290,12 +280,7 @@ impl Evaluation {
         children::<EventsByEvaluationId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             Sort::BY_ID,
             (),
             EvaluationEvent,
@@ -346,12 +331,7 @@ impl EvaluationEvent {
         children::<RatingsByEventId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             Sort::BY_ID,
             (),
             ElementRating,

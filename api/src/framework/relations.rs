@@ -1,12 +1,13 @@
 //! The to-many relations of the framework area, named by key. Rubric rows come in rubric
 //! order because their ids follow the reference data's order.
 
+use crate::auth::Viewer;
 use crate::children_by;
 use crate::graphql::loader::ChildRelation;
 use entity::enums::RatingScale;
 use entity::rating_level;
 use sea_orm::sea_query::SelectStatement;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryTrait};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait};
 
 children_by! {
     /// A framework's standards.
@@ -31,7 +32,7 @@ impl ChildRelation for LevelsByFrameworkId {
     type Filter = Option<RatingScale>;
     const PARENT: (&'static str, &'static str) = ("rating_level", "framework_id");
 
-    fn select(scale: &Self::Filter) -> SelectStatement {
+    fn select(scale: &Self::Filter, _: &Viewer, _: DbBackend) -> SelectStatement {
         let mut select = rating_level::Entity::find();
         if let Some(scale) = scale {
             select = select.filter(rating_level::Column::Scale.eq(*scale));

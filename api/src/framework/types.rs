@@ -65,12 +65,7 @@ impl Framework {
         children::<StandardsByFrameworkId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             RUBRIC_ORDER,
             (),
             FrameworkStandard,
@@ -91,12 +86,7 @@ impl Framework {
         children::<LevelsByFrameworkId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             LEVEL_ORDER,
             scale,
             RatingLevel,
@@ -139,12 +129,7 @@ impl FrameworkStandard {
         children::<ComponentsByStandardId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             RUBRIC_ORDER,
             (),
             FrameworkComponent,
@@ -187,12 +172,7 @@ impl FrameworkComponent {
         children::<ElementsByComponentId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             RUBRIC_ORDER,
             (),
             FrameworkElement,

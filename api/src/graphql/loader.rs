@@ -145,15 +145,10 @@ pub trait ChildRelation: Send + Sync + 'static {
     type Filter: Clone + Hash + Eq + Send + Sync + 'static;
     /// The SQL column holding the parent id in [`select`](Self::select), as (table, column).
     const PARENT: (&'static str, &'static str);
-    /// The children's columns (`Entity::find()`), with their joins and `filter` applied.
-    fn select(filter: &Self::Filter) -> SelectStatement;
-    /// [`select`](Self::select) for a viewer on a database, for relations that reach the
-    /// parent through other rows the viewer's rules apply to, or whose filters are written
-    /// for each database; the loader calls this one.
-    fn select_for(filter: &Self::Filter, viewer: &Viewer, backend: DbBackend) -> SelectStatement {
-        let _ = (viewer, backend);
-        Self::select(filter)
-    }
+    /// The children's columns (`Entity::find()`), with their joins and `filter` applied, for
+    /// `viewer` on `backend`: relations that reach the parent through other rows the viewer's
+    /// rules apply to use the viewer, filters written for each database the backend.
+    fn select(filter: &Self::Filter, viewer: &Viewer, backend: DbBackend) -> SelectStatement;
 }
 
 /// A page of the children of `parent` through relation `R`.
@@ -231,7 +226,7 @@ where
         }
         let mut result = HashMap::new();
         for ((page, filter), parents) in groups {
-            let mut select = R::select_for(&filter, &self.viewer, self.db.get_database_backend());
+            let mut select = R::select(&filter, &self.viewer, self.db.get_database_backend());
             select.cond_where(R::Entity::visible_to(&self.viewer));
             let mut pages = load_child_pages::<R>(&self.db, select, &parents, &page).await?;
             for parent in parents {
@@ -523,12 +518,7 @@ macro_rules! children_by {
             type Filter = $filter;
             const PARENT: (&'static str, &'static str) = (stringify!($module), stringify!($column));
 
-            fn select($f: &$filter) -> sea_orm::sea_query::SelectStatement {
-                let $v = &$crate::auth::Viewer::admin();
-                $body
-            }
-
-            fn select_for(
+            fn select(
                 $f: &$filter,
                 $v: &$crate::auth::Viewer,
                 _: sea_orm::DbBackend,

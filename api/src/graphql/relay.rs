@@ -257,12 +257,13 @@ pub struct PageArgs {
 }
 
 impl PageArgs {
-    /// Forward paging only (`first` / `after`).
-    pub fn forward(first: Option<i32>, after: Option<String>) -> Self {
+    /// The arguments of a connection field, in the order the fields declare them.
+    pub fn new(first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> Self {
         Self {
             first,
             after,
-            ..Self::default()
+            last,
+            before,
         }
     }
 }

@@ -40,12 +40,7 @@ impl OrgQuery {
         list::<organization::Entity, _>(
             ctx,
             select.into_query(),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             sort,
             Organization,
         )
@@ -99,12 +94,7 @@ impl OrgQuery {
         list::<staff::Entity, _>(
             ctx,
             select,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             StaffOrder::sort(order_by),
             Staff,
         )
@@ -142,12 +132,7 @@ impl OrgQuery {
         list::<section::Entity, _>(
             ctx,
             select.into_query(),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             SectionOrder::sort(order_by),
             Section,
         )

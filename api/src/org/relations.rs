@@ -19,7 +19,7 @@ impl ChildRelation for ChildrenByParentId {
     type Filter = Option<OrganizationKind>;
     const PARENT: (&'static str, &'static str) = ("organization", "parent_id");
 
-    fn select(kind: &Self::Filter) -> SelectStatement {
+    fn select(kind: &Self::Filter, _: &Viewer, _: DbBackend) -> SelectStatement {
         let mut select = organization::Entity::find();
         if let Some(kind) = kind {
             select = select.filter(organization::Column::Kind.eq(*kind));
@@ -94,13 +94,9 @@ impl ChildRelation for StaffByOrganizationId {
     type Filter = StaffFilter;
     const PARENT: (&'static str, &'static str) = ("current_assignment", "organization_id");
 
-    fn select(filter: &Self::Filter) -> SelectStatement {
-        Self::select_for(filter, &Viewer::admin(), DbBackend::Sqlite)
-    }
-
     /// Placements are assignments: only those the viewer may see place anyone (a principal
     /// does not learn where else the people they see work).
-    fn select_for(filter: &Self::Filter, viewer: &Viewer, backend: DbBackend) -> SelectStatement {
+    fn select(filter: &Self::Filter, viewer: &Viewer, backend: DbBackend) -> SelectStatement {
         let current_assignments = Query::select()
             .distinct()
             .columns([assignment::Column::StaffId, assignment::Column::OrganizationId])
@@ -128,11 +124,7 @@ impl ChildRelation for StaffByGroupId {
     type Filter = StaffFilter;
     const PARENT: (&'static str, &'static str) = ("staff", "employee_group_id");
 
-    fn select(filter: &Self::Filter) -> SelectStatement {
-        Self::select_for(filter, &Viewer::admin(), DbBackend::Sqlite)
-    }
-
-    fn select_for(filter: &Self::Filter, viewer: &Viewer, backend: DbBackend) -> SelectStatement {
+    fn select(filter: &Self::Filter, viewer: &Viewer, backend: DbBackend) -> SelectStatement {
         let mut select = staff::Entity::find().into_query();
         filter_staff(&mut select, filter, viewer, backend);
         select
@@ -147,7 +139,7 @@ impl ChildRelation for SectionsBySchoolId {
     type Filter = Option<i32>;
     const PARENT: (&'static str, &'static str) = ("section", "school_id");
 
-    fn select(school_year: &Self::Filter) -> SelectStatement {
+    fn select(school_year: &Self::Filter, _: &Viewer, _: DbBackend) -> SelectStatement {
         let mut select = section::Entity::find();
         if let Some(year) = school_year {
             select = select.filter(section::Column::SchoolYear.eq(*year));
@@ -164,7 +156,7 @@ impl ChildRelation for SectionsByStaffId {
     type Filter = Option<i32>;
     const PARENT: (&'static str, &'static str) = ("section_teacher", "staff_id");
 
-    fn select(school_year: &Self::Filter) -> SelectStatement {
+    fn select(school_year: &Self::Filter, _: &Viewer, _: DbBackend) -> SelectStatement {
         let mut select = section::Entity::find().join(
             sea_orm::JoinType::InnerJoin,
             section_teacher::Relation::Section.def().rev(),

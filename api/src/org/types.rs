@@ -166,12 +166,7 @@ impl Organization {
         children::<ChildrenByParentId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             OrganizationOrder::sort(order_by),
             filter,
             Organization,
@@ -195,12 +190,7 @@ impl Organization {
         children::<StaffByOrganizationId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             StaffOrder::sort(order_by),
             filter,
             Staff,
@@ -222,12 +212,7 @@ impl Organization {
         children::<SectionsBySchoolId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             SectionOrder::sort(order_by),
             school_year,
             Section,
@@ -250,12 +235,7 @@ impl Organization {
         children::<EvaluationsBySchoolId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             EvaluationOrder::sort(order_by),
             filter,
             Evaluation,
@@ -305,12 +285,7 @@ impl EmployeeGroup {
         children::<StaffByGroupId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             sort,
             filter,
             Staff,
@@ -369,12 +344,7 @@ impl Staff {
         children::<AssignmentsByStaffId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             Sort::BY_ID,
             (),
             Assignment,
@@ -395,12 +365,7 @@ impl Staff {
         children::<SectionsByStaffId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             SectionOrder::sort(order_by),
             school_year,
             Section,
@@ -422,12 +387,7 @@ impl Staff {
         children::<EvaluationsByEvaluateeId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             EvaluationOrder::sort(order_by),
             filter,
             Evaluation,
@@ -450,12 +410,7 @@ impl Staff {
             self.0.id,
             filter,
             order_by,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
         )
         .await
     }
@@ -485,12 +440,7 @@ impl Staff {
             self.0.id,
             filter,
             order_by,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
         )
         .await
     }
@@ -509,12 +459,7 @@ impl Staff {
         children::<EvaluationsByEvaluatorId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             sort,
             filter,
             Evaluation,
@@ -617,12 +562,7 @@ impl Section {
             self.0.id,
             filter,
             order_by,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
         )
         .await
     }
@@ -638,12 +578,7 @@ impl Section {
         children::<TeachersBySectionId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             Sort::BY_ID,
             (),
             SectionTeacher,

@@ -43,12 +43,7 @@ impl SurveyQuery {
         list::<survey::Entity, _>(
             ctx,
             select.into_query(),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             Sort::BY_ID,
             Survey,
         )
@@ -119,12 +114,7 @@ impl SurveyQuery {
         list::<survey_administration::Entity, _>(
             ctx,
             select,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             sort,
             SurveyAdministration,
         )

@@ -111,12 +111,7 @@ impl Survey {
         children::<QuestionsBySurveyId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             Sort::BY_ID,
             (),
             SurveyQuestion,
@@ -139,12 +134,7 @@ impl Survey {
             self.0.id,
             filter,
             order_by,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
         )
         .await
     }

@@ -34,12 +34,7 @@ impl TrainingQuery {
         list::<training_course::Entity, _>(
             ctx,
             select.into_query(),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             Sort::BY_ID,
             TrainingCourse,
         )
@@ -81,12 +76,7 @@ impl TrainingQuery {
         list::<training_completion::Entity, _>(
             ctx,
             select,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             sort,
             TrainingCompletion,
         )

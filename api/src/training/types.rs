@@ -84,12 +84,7 @@ impl TrainingCourse {
         children::<CompletionsByCourseId, _>(
             ctx,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
             sort,
             filter,
             TrainingCompletion,
