@@ -300,6 +300,20 @@ impl District {
         .unwrap();
     }
 
+    /// `staff`'s 2026 attendance: 180 days expected, `absent` of them absent.
+    pub async fn attendance(&self, staff: i32, absent: f64) {
+        attendance_summary::Entity::insert(attendance_summary::ActiveModel {
+            id: NotSet,
+            staff_id: Set(staff),
+            school_year: Set(YEAR),
+            days_expected: Set(180.0),
+            days_absent: Set(absent),
+        })
+        .exec(&self.db)
+        .await
+        .unwrap();
+    }
+
     /// A performance-management completion.
     pub async fn complete_pm(&self, staff: i32, on: NaiveDate) {
         training_completion::Entity::insert(training_completion::ActiveModel {

@@ -5,7 +5,7 @@ use crate::fixtures::District;
 use crate::helpers::{Backend, TestApp, error_code};
 use crate::on_both_databases;
 use api::auth::Role;
-use entity::enums::{EvaluationStatus, ServiceType};
+use entity::enums::{EvaluationStatus, OrganizationKind, ServiceType};
 use entity::{evaluation, staff};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -20,6 +20,7 @@ on_both_databases!(
     ease_by_region_and_service_type_gives_nothing_away_by_subtraction,
     two_small_schools_are_not_recovered_as_the_region_minus_the_third,
     an_office_the_public_is_not_shown_is_not_recovered_as_the_district_minus_its_regions,
+    a_principal_does_not_recover_the_other_school_of_their_region_from_the_public_figure,
 );
 
 async fn a_nul_character_in_an_argument_or_variable_is_bad_user_input(backend: Backend) {
@@ -295,9 +296,6 @@ async fn two_small_schools_are_not_recovered_as_the_region_minus_the_third(backe
 /// attendance minus its two regions gave the office's 8 of 12 staff. The office counts as a
 /// withheld cell of the district's line, so a region goes with it.
 async fn an_office_the_public_is_not_shown_is_not_recovered_as_the_district_minus_its_regions(backend: Backend) {
-    use entity::attendance_summary;
-    use entity::enums::OrganizationKind;
-    use sea_orm::{ActiveValue::NotSet, Set};
     let app = TestApp::spawn(backend).await;
     let d = District::new(&app.db).await;
     let r2 = d.another_region("RGN-2").await;
@@ -308,16 +306,7 @@ async fn an_office_the_public_is_not_shown_is_not_recovered_as_the_district_minu
     for (at, staff, excellent) in [(school, 26, 16), (r2_school, 25, 16), (office, 12, 8)] {
         for i in 0..staff {
             let person = d.person(d.teachers_group, at).await;
-            attendance_summary::Entity::insert(attendance_summary::ActiveModel {
-                id: NotSet,
-                staff_id: Set(person),
-                school_year: Set(2026),
-                days_expected: Set(180.0),
-                days_absent: Set(if i < excellent { 2.0 } else { 20.0 }),
-            })
-            .exec(&app.db)
-            .await
-            .unwrap();
+            d.attendance(person, if i < excellent { 2.0 } else { 20.0 }).await;
         }
     }
     let data = app
@@ -351,4 +340,57 @@ async fn an_office_the_public_is_not_shown_is_not_recovered_as_the_district_minu
         &column("numerator"),
         small,
     );
+}
+
+const ATTENDANCE: &str = r#"query ($org: String) {
+    planMeasures(schoolYear: 2026, organization: $org, asOf: "2026-06-30", codes: ["EXCELLENT_ATTENDANCE"]) {
+      numerator denominator suppressionReason breakdown { organization { code } numerator denominator } } }"#;
+
+/// From this work's review: a principal is shown their own school inside, and the public its
+/// region. With two schools in the region, the region minus the principal's school was the
+/// other school — 5 staff, one of them not "excellent". The public's table is kept safe with
+/// any one school subtracted, so such a region is withheld, and another region with it.
+async fn a_principal_does_not_recover_the_other_school_of_their_region_from_the_public_figure(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let d = District::new(&app.db).await;
+    let r2 = d.another_region("RGN-2").await;
+    let mut schools = vec![(d.school("S1").await, 30), (d.school("S2").await, 5)];
+    for code in ["S3", "S4", "S5"] {
+        schools.push((d.organization(code, OrganizationKind::School, r2).await, 20));
+    }
+    for (school, staff) in schools {
+        for i in 0..staff {
+            let person = d.person(d.teachers_group, school).await;
+            d.attendance(person, if i == 0 { 20.0 } else { 1.0 }).await;
+        }
+    }
+    let principal = app.token(Role::Principal, &["S1"], None);
+    let own = app.query_ok_as(Some(&principal), ATTENDANCE, json!({ "org": "S1" })).await;
+    assert_eq!(own["planMeasures"][0]["denominator"], 30, "the principal's own school, inside");
+    let public = |org: Option<&'static str>| {
+        let app = &app;
+        async move { app.query_ok_as(None, ATTENDANCE, json!({ "org": org })).await["planMeasures"][0].clone() }
+    };
+    let (district, region) = (public(None).await, public(Some("RGN")).await);
+    let small = |n: u64| (1..10).contains(&n);
+    for field in ["denominator", "numerator"] {
+        // The principal's line: RGN = S1 (known) + S2; no unknown may stand alone.
+        let shown_region = region[field].as_u64();
+        assert_line_safe(
+            &format!("RGN {field} for S1's principal"),
+            shown_region,
+            &[own["planMeasures"][0][field].as_u64(), None],
+            small,
+        );
+        let cells: Vec<Option<u64>> = district["breakdown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c[field].as_u64())
+            .collect();
+        assert_eq!(cells[0], shown_region, "the district's view of RGN agrees with RGN's own");
+        assert_line_safe(&format!("DIST {field}"), district[field].as_u64(), &cells, small);
+    }
+    assert_eq!(region["suppressionReason"], "COMPLEMENTARY", "{region:#}");
+    assert_eq!(district["denominator"], 95, "the district itself is shown: {district:#}");
 }

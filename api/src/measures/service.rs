@@ -6,7 +6,7 @@ use super::definitions::{MeasureCode, supervisory_entries};
 use crate::calendar::SchoolYear;
 use crate::error::{ApiError, ApiResult};
 use crate::privacy::{self as suppress, Rule, SuppressionReason};
-use crate::sql::tree::{Scope, TREE};
+use crate::sql::tree::{CLOSURE, Scope, TREE};
 use crate::sql::{Dialect, Params};
 use crate::wellness::service::EaseTable;
 use chrono::NaiveDate;
@@ -14,6 +14,7 @@ use entity::enums::{CourseCategory, OrganizationKind, RequirementTrigger, Survey
 use entity::{organization, plan_measure, survey, training_requirement};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder};
 use std::collections::HashMap;
+use tokio::sync::OnceCell;
 
 /// Tolerance of target comparisons: 0.75 × 4 is 3 whatever the float rounding.
 const EPSILON: f64 = 1e-9;
@@ -102,6 +103,8 @@ pub struct Run<'a> {
     scope: &'a Scope,
     /// PUBLIC sees coverage and compliance figures with small groups withheld too.
     public: bool,
+    /// Every organization, read once for the run's tables.
+    organizations: OnceCell<Vec<organization::Model>>,
 }
 
 /// The smallest group a PUBLIC coverage or compliance figure is shown for (DESIGN.md §4: the
@@ -118,6 +121,7 @@ impl<'a> Run<'a> {
             as_of,
             scope,
             public: false,
+            organizations: OnceCell::new(),
         }
     }
 
@@ -163,50 +167,33 @@ impl<'a> Run<'a> {
             }
             _ => {
                 let extra = self.extra_params(code).await?;
-                let (figure, cells) = self.count(code, &extra, false).await?;
-                let (prior, _) = self.count(code, &extra, true).await?;
                 // Confidential for everyone (SES), or for the public (coverage and compliance).
                 let rule = match code {
                     MeasureCode::SesSupportive => Some(Rule::MinRespondents(self.ses_min_report_n().await?)),
                     _ if self.public => Some(Rule::MinRespondents(PUBLIC_MIN_N)),
                     _ => None,
                 };
-                let (figure, cells, prior) = match rule {
+                match rule {
+                    // Withheld ones: read from the suppression pattern of the whole table.
                     Some(rule) => {
-                        let above = self.withheld_above(code, &extra, rule, false).await?;
-                        let prior_above = self.withheld_above(code, &extra, rule, true).await?;
-                        (
-                            above.map_or(withhold(rule, figure), Figure::withheld),
-                            self.withhold_cells(rule, &figure, cells),
-                            prior_above.map_or(withhold(rule, prior), Figure::withheld),
-                        )
+                        let table = self.table(code, &extra, rule, false).await?;
+                        let prior = self.table(code, &extra, rule, true).await?;
+                        let cells = self.scope.children.iter().map(|c| (c.id, table.of(c.id))).collect();
+                        (table.of(self.scope.organization.id), cells, prior.of(self.scope.organization.id))
                     }
-                    None => (figure, cells, prior),
-                };
-                (figure, cells, prior)
+                    None => {
+                        let (figure, cells) = self.count(code, &extra, false).await?;
+                        let (prior, _) = self.count(code, &extra, true).await?;
+                        (figure, cells, prior)
+                    }
+                }
             }
         };
-        // A withheld confidential headline withholds its whole breakdown too: its children would
-        // otherwise add up to it.
-        let confidential = matches!(code, MeasureCode::EaseUsage | MeasureCode::SesSupportive) || self.public;
         let breakdown = self
             .scope
             .children
             .iter()
-            .map(|child| {
-                let cell = cells.get(&child.id).copied().unwrap_or_default();
-                // The public sees the district and its regions, not schools or offices.
-                let below_public_level = !matches!(child.kind, OrganizationKind::Region | OrganizationKind::District);
-                if self.public && below_public_level {
-                    return (child.clone(), Figure::withheld(SuppressionReason::NotReportedAtLevel));
-                }
-                let headline = figure.suppressed.filter(|_| confidential);
-                let cell = match suppress::under_headline(cell.suppressed, cell.denominator as u64, headline) {
-                    Some(reason) if cell.suppressed.is_none() => Figure::withheld(reason),
-                    _ => cell,
-                };
-                (child.clone(), cell)
-            })
+            .map(|child| (child.clone(), cells.get(&child.id).copied().unwrap_or_default()))
             .collect();
         Ok(MeasureResult {
             definition,
@@ -235,29 +222,38 @@ impl<'a> Run<'a> {
         extra: &[(&'static str, i32)],
         prior: bool,
     ) -> ApiResult<(Figure, HashMap<i32, Figure>)> {
-        self.count_over(self.scope.organization.id, code, extra, prior).await
+        let grouping = if prior { Grouping::Headline } else { Grouping::Breakdown };
+        let mut counted = self.counted(self.scope.organization.id, code, extra, prior, grouping).await?;
+        let headline = counted.remove(&None).unwrap_or_default();
+        let cells = counted.into_iter().filter_map(|(unit, f)| Some((unit?, f))).collect();
+        Ok((headline, cells))
     }
 
-    /// The headline and the per-unit counts of a counted measure over organization `root`.
-    async fn count_over(
+    /// A counted measure's figures grouped as `grouping` says over organization `root`, keyed
+    /// by unit (none for the headline).
+    async fn counted(
         &self,
         root: i32,
         code: MeasureCode,
         extra: &[(&'static str, i32)],
         prior: bool,
-    ) -> ApiResult<(Figure, HashMap<i32, Figure>)> {
+        grouping: Grouping,
+    ) -> ApiResult<HashMap<Option<i32>, Figure>> {
         let subjects = code
             .subjects(self.dialect)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("{code:?} is not counted from rows")))?;
         let counts = "CAST(COUNT(DISTINCT s.subject) AS BIGINT) AS denominator, \
              CAST(COUNT(DISTINCT CASE WHEN s.hit = 1 THEN s.subject END) AS BIGINT) AS numerator";
-        let sql = if prior {
-            format!("{TREE} SELECT NULL AS unit_id, {counts} FROM ({subjects}) s")
-        } else {
-            format!(
-                "{TREE} SELECT NULL AS unit_id, {counts} FROM ({subjects}) s \
-                 UNION ALL SELECT s.unit_id, {counts} FROM ({subjects}) s WHERE s.unit_id IS NOT NULL GROUP BY s.unit_id"
-            )
+        let headline = format!("SELECT NULL AS unit_id, {counts} FROM ({subjects}) s");
+        let sql = match grouping {
+            Grouping::Headline => format!("{TREE} {headline}"),
+            Grouping::Breakdown => format!(
+                "{TREE} {headline} UNION ALL SELECT s.unit_id, {counts} FROM ({subjects}) s \
+                 WHERE s.unit_id IS NOT NULL GROUP BY s.unit_id"
+            ),
+            Grouping::EveryOrganization => {
+                format!("{CLOSURE} SELECT s.unit_id AS unit_id, {counts} FROM ({subjects}) s GROUP BY s.unit_id")
+            }
         };
         let mut params = self.params(prior).set("scope", root);
         for (name, value) in extra {
@@ -270,64 +266,54 @@ impl<'a> Run<'a> {
             denominator: i64,
         }
         let rows: Vec<Counted> = params.rows(self.db, &sql).await?;
-        let (mut headline, mut cells) = (Figure::default(), HashMap::new());
-        for row in rows {
-            let figure = Figure::counted(row.numerator, row.denominator);
-            match row.unit_id {
-                Some(unit) => {
-                    cells.insert(unit, figure);
-                }
-                None => headline = figure,
-            }
-        }
-        Ok((headline, cells))
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.unit_id, Figure::counted(row.numerator, row.denominator)))
+            .collect())
     }
 
-    /// Why this scope's figure is withheld in a breakdown above it (its own cell among its
-    /// siblings, or an ancestor's): shown here, it would give a withheld figure away by
-    /// subtraction between two views.
-    async fn withheld_above(
+    /// A measure's figure for every organization of the district, withheld under `rule` as
+    /// one table for this run's audience ([`suppress::protect_tree`]): for the public, only the
+    /// district and its regions are shown, and each line stays safe against a principal who
+    /// knows their own school's figure (which they are shown inside).
+    async fn table(
         &self,
         code: MeasureCode,
         extra: &[(&'static str, i32)],
         rule: Rule,
         prior: bool,
-    ) -> ApiResult<Option<SuppressionReason>> {
-        suppress::withheld_above(self.scope, rule, self.public, |ancestor| async move {
-            let (headline, cells) = self.count_over(ancestor, code, extra, prior).await?;
-            Ok((
-                headline.denominator as u64,
-                cells
-                    .into_iter()
-                    .map(|(unit, f)| (unit, f.denominator as u64))
-                    .collect(),
-            ))
-        })
-        .await
-    }
-
-    /// The breakdown cells with `rule` applied, in the scope's child order (so the
-    /// complementary cell is chosen the same way in every view).
-    fn withhold_cells(&self, rule: Rule, headline: &Figure, cells: HashMap<i32, Figure>) -> HashMap<i32, Figure> {
-        let line: Vec<suppress::Cell> = self
-            .scope
-            .children
+    ) -> ApiResult<FigureTable> {
+        let organizations = self
+            .organizations
+            .get_or_try_init(|| organization::Entity::find().order_by_asc(organization::Column::Code).all(self.db))
+            .await?;
+        let counted = self
+            .counted(self.scope.root(), code, extra, prior, Grouping::EveryOrganization)
+            .await?;
+        let at: HashMap<i32, usize> = organizations.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
+        let figures: Vec<Figure> = organizations
             .iter()
-            .map(|c| suppress::Cell {
-                people: cells.get(&c.id).map_or(0, |f| f.denominator as u64),
-                published: !self.public || suppress::public_level(c.kind),
+            .map(|o| counted.get(&Some(o.id)).copied().unwrap_or_default())
+            .collect();
+        let cells: Vec<suppress::TreeCell> = organizations
+            .iter()
+            .zip(&figures)
+            .map(|(o, figure)| suppress::TreeCell {
+                parent: o.parent_id.and_then(|p| at.get(&p).copied()),
+                people: figure.denominator as u64,
+                published: !self.public || suppress::public_level(o.kind),
+                known: self.public && o.kind == OrganizationKind::School,
             })
             .collect();
-        let reasons = suppress::breakdown_line(rule, headline.denominator as u64, &line);
-        self.scope
-            .children
-            .iter()
-            .zip(reasons)
-            .filter_map(|(child, reason)| {
-                let figure = *cells.get(&child.id)?;
-                Some((child.id, reason.map_or(figure, Figure::withheld)))
-            })
-            .collect()
+        let reasons = suppress::protect_tree(rule, &cells);
+        Ok(FigureTable(
+            organizations
+                .iter()
+                .zip(figures)
+                .zip(reasons)
+                .map(|((o, figure), reason)| (o.id, reason.map_or(figure, Figure::withheld)))
+                .collect(),
+        ))
     }
 
     /// The minimum report size of the year's School Experience Survey (10 when there is none).
@@ -357,10 +343,24 @@ impl<'a> Run<'a> {
     }
 }
 
-fn withhold(rule: Rule, figure: Figure) -> Figure {
-    match rule.check(figure.denominator as u64) {
-        Some(reason) => Figure::withheld(reason),
-        None => figure,
+/// How a counted measure's subjects are grouped.
+#[derive(Debug, Clone, Copy)]
+enum Grouping {
+    /// The scope's figure alone.
+    Headline,
+    /// The scope's figure and its children's.
+    Breakdown,
+    /// Every organization's figure under the root, each over its subtree.
+    EveryOrganization,
+}
+
+/// A measure's figure for each organization, keyed by id.
+struct FigureTable(HashMap<i32, Figure>);
+
+impl FigureTable {
+    /// `organization`'s figure (an empty one when it has nothing to count).
+    fn of(&self, organization: i32) -> Figure {
+        self.0.get(&organization).copied().unwrap_or_default()
     }
 }
 

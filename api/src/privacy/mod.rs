@@ -10,7 +10,6 @@
 
 use crate::auth::{Role, Viewer};
 use crate::calendar::published_on_or_before;
-use crate::error::ApiResult;
 use crate::sql::tree::Scope;
 use async_graphql::Enum;
 use chrono::{NaiveDate, Utc};
@@ -93,6 +92,16 @@ impl Rule {
             Self::EaseCount => (1..=10).contains(&count).then_some(SuppressionReason::SmallCount),
         }
     }
+
+    /// Why a cell of `count` people is withheld on its own: [`Rule::check`] when the audience
+    /// is shown its level at all (`published`), `NOT_REPORTED_AT_LEVEL` when it is not.
+    pub fn check_shown(self, count: u64, published: bool) -> Option<SuppressionReason> {
+        if published {
+            self.check(count)
+        } else {
+            Some(SuppressionReason::NotReportedAtLevel)
+        }
+    }
 }
 
 /// Why a cell of a breakdown is withheld, given its own reason (`own`), the number of people
@@ -126,14 +135,36 @@ fn smallest_open(counts: &[u64], reasons: &[Option<SuppressionReason>], parts: &
         .min_by_key(|&i| (counts[i], i))
 }
 
-/// Makes one line safe under `rule`, withholding complements as needed; whether it withheld
-/// anything. A line is safe when subtracting its shown entries from its total yields no small
-/// group:
+/// Whether a line whose withheld parts are `withheld` is safe under `rule`: none withheld, or
+/// two or more whose sum is not itself a small group — and still so with any one part that an
+/// insider knows (`known`: a school, which its principal sees inside) subtracted, since that
+/// insider can take it from the line too.
+fn line_safe(rule: Rule, counts: &[u64], withheld: &[usize], known: &[bool]) -> bool {
+    let small = |cells: &mut dyn Iterator<Item = usize>| rule.check(cells.map(|i| counts[i]).sum()).is_some();
+    let safe_without = |skip: Option<usize>| {
+        let rest = withheld.iter().filter(|&&i| Some(i) != skip);
+        rest.clone().count() >= 2 && !small(&mut rest.copied())
+    };
+    withheld.is_empty()
+        || (safe_without(None)
+            && withheld
+                .iter()
+                .filter(|&&k| known.get(k).copied().unwrap_or(false))
+                .all(|&k| safe_without(Some(k))))
+}
+
+/// Makes one line safe under `rule` ([`line_safe`]), withholding complements as needed;
+/// whether it withheld anything:
 /// - a withheld total withholds every part with people (they would add up to it);
-/// - with the total shown, the withheld parts are two or more and their sum is itself not
-///   small under the rule (so the difference is a group of at least the minimum); when no
-///   part is left to withhold, the total is withheld too.
-fn protect_line(rule: Rule, counts: &[u64], reasons: &mut [Option<SuppressionReason>], line: &Line) -> bool {
+/// - with the total shown, the smallest part not yet withheld goes until the line is safe;
+///   when no part is left to withhold, the total is withheld too.
+fn protect_line(
+    rule: Rule,
+    counts: &[u64],
+    reasons: &mut [Option<SuppressionReason>],
+    line: &Line,
+    known: &[bool],
+) -> bool {
     let mut changed = false;
     if line.total.is_some_and(|t| reasons[t].is_some()) {
         for &part in &line.parts {
@@ -146,11 +177,7 @@ fn protect_line(rule: Rule, counts: &[u64], reasons: &mut [Option<SuppressionRea
     }
     loop {
         let withheld: Vec<usize> = line.parts.iter().copied().filter(|&i| reasons[i].is_some()).collect();
-        if withheld.is_empty() {
-            return changed;
-        }
-        let sum: u64 = withheld.iter().map(|&i| counts[i]).sum();
-        if withheld.len() >= 2 && rule.check(sum).is_none() {
+        if line_safe(rule, counts, &withheld, known) {
             return changed;
         }
         match smallest_open(counts, reasons, &line.parts) {
@@ -159,7 +186,7 @@ fn protect_line(rule: Rule, counts: &[u64], reasons: &mut [Option<SuppressionRea
                 if let Some(total) = line.total {
                     reasons[total] = Some(SuppressionReason::Complementary);
                     changed = true;
-                    protect_line(rule, counts, reasons, line);
+                    protect_line(rule, counts, reasons, line, known);
                 }
                 return changed;
             }
@@ -181,12 +208,24 @@ pub fn protect(
     primary: Vec<Option<SuppressionReason>>,
     lines: &[Line],
 ) -> Vec<Option<SuppressionReason>> {
+    protect_known(rule, counts, primary, lines, &[])
+}
+
+/// [`protect`], each line kept safe also against an insider who knows one of its `known`
+/// cells (indexed as `counts`; missing ones are not known).
+pub fn protect_known(
+    rule: Rule,
+    counts: &[u64],
+    primary: Vec<Option<SuppressionReason>>,
+    lines: &[Line],
+    known: &[bool],
+) -> Vec<Option<SuppressionReason>> {
     let mut reasons = primary;
     // Every pass withholds at least one more cell or stops.
     for _ in 0..=counts.len() {
         let mut changed = false;
         for line in lines {
-            changed |= protect_line(rule, counts, &mut reasons, line);
+            changed |= protect_line(rule, counts, &mut reasons, line, known);
         }
         if !changed {
             break;
@@ -229,13 +268,7 @@ pub fn breakdown_line(rule: Rule, total: u64, cells: &[Cell]) -> Vec<Option<Supp
     let mut counts: Vec<u64> = cells.iter().map(|c| c.people).collect();
     let mut primary: Vec<Option<SuppressionReason>> = cells
         .iter()
-        .map(|c| {
-            if c.published {
-                rule.check(c.people)
-            } else {
-                Some(SuppressionReason::NotReportedAtLevel)
-            }
-        })
+        .map(|c| rule.check_shown(c.people, c.published))
         .collect();
     let beyond = total.saturating_sub(counts.iter().sum());
     if beyond > 0 {
@@ -251,32 +284,71 @@ pub fn breakdown_line(rule: Rule, total: u64, cells: &[Cell]) -> Vec<Option<Supp
     reasons
 }
 
+/// A cell of a hierarchical table — an organization's figure in the district → regions and
+/// offices → schools tree — for one audience.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeCell {
+    /// The index of the parent's cell; none for the root.
+    pub parent: Option<usize>,
+    pub people: u64,
+    /// Whether the audience is shown this cell at all; one it is not counts as withheld
+    /// (`NOT_REPORTED_AT_LEVEL`).
+    pub published: bool,
+    /// Whether someone of the audience may know this cell from elsewhere — a school's
+    /// principal sees their school inside — so that its line must stay safe with it
+    /// subtracted ([`protect_known`]).
+    pub known: bool,
+}
+
+/// The one suppression pattern of a hierarchical table for an audience: each cell's reason,
+/// in the order given. Its lines are every parent and its children, plus what the parent
+/// holds beyond them (people of the organization itself, in no child), which is never shown.
+/// Every view of the table at every level reads the same pattern, so that no view shows what
+/// another withholds — including a withheld region that its own schools would otherwise
+/// force ([`protect_known`]'s iteration reaches up the tree as well as down).
+pub fn protect_tree(rule: Rule, cells: &[TreeCell]) -> Vec<Option<SuppressionReason>> {
+    let mut counts: Vec<u64> = cells.iter().map(|c| c.people).collect();
+    let mut primary: Vec<Option<SuppressionReason>> = cells
+        .iter()
+        .map(|c| rule.check_shown(c.people, c.published))
+        .collect();
+    let mut known: Vec<bool> = cells.iter().map(|c| c.known).collect();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); cells.len()];
+    for (i, cell) in cells.iter().enumerate() {
+        if let Some(parent) = cell.parent.filter(|&p| p < cells.len() && p != i) {
+            children[parent].push(i);
+        }
+    }
+    let mut lines = Vec::new();
+    for (total, mut parts) in children.into_iter().enumerate() {
+        if parts.is_empty() {
+            continue;
+        }
+        let beyond = counts[total].saturating_sub(parts.iter().map(|&i| counts[i]).sum());
+        if beyond > 0 {
+            parts.push(counts.len());
+            counts.push(beyond);
+            primary.push(Some(SuppressionReason::NotReportedAtLevel));
+            known.push(false);
+        }
+        lines.push(Line {
+            total: Some(total),
+            parts,
+        });
+    }
+    let mut reasons = protect_known(rule, &counts, primary, &lines, &known);
+    reasons.truncate(cells.len());
+    reasons
+}
+
 /// An ancestor's figure as its own view computes it: its total and its children's counts.
 pub type Counts = (u64, HashMap<i32, u64>);
 
 /// Why `scope`'s figure is withheld because its cell, or an ancestor's, is withheld in a
 /// breakdown above it — computed exactly as that ancestor's own view computes its breakdown
-/// ([`breakdown_line`]), so the two views agree. `counts(ancestor)` gives the ancestor's
-/// total and child counts; `public` says whether the audience is the public (which is not
-/// shown schools and offices).
-pub async fn withheld_above<F, Fut>(
-    scope: &Scope,
-    rule: Rule,
-    public: bool,
-    counts: F,
-) -> ApiResult<Option<SuppressionReason>>
-where
-    F: Fn(i32) -> Fut,
-    Fut: std::future::Future<Output = ApiResult<Counts>>,
-{
-    let mut by_ancestor = HashMap::new();
-    for ancestor in &scope.ancestors {
-        by_ancestor.insert(ancestor.id, counts(ancestor.id).await?);
-    }
-    Ok(withheld_among(scope, rule, public, &by_ancestor))
-}
-
-/// [`withheld_above`] with each ancestor's counts at hand.
+/// ([`breakdown_line`]), so the two views agree. `by_ancestor` gives each ancestor's total and
+/// child counts; `public` says whether the audience is the public (which is not shown schools
+/// and offices).
 pub fn withheld_among(
     scope: &Scope,
     rule: Rule,
@@ -390,6 +462,46 @@ mod tests {
             );
         }
         assert!(reasons[4].is_some(), "R1 COUNSELING goes with R2's: {reasons:?}");
+    }
+
+    #[test]
+    fn a_region_of_two_schools_is_withheld_from_the_public_when_a_principal_could_subtract() {
+        // District 0 with regions 1 and 2; region 1 holds schools 3 (30) and 4 (5), region 2
+        // schools 5, 6 and 7. The public is shown regions, not schools; each school's principal
+        // sees their own. Region 1 minus school 3 would give school 4's 5 people.
+        let cell = |parent: Option<usize>, people, school: bool| TreeCell {
+            parent,
+            people,
+            published: !school,
+            known: school,
+        };
+        let cells = [
+            cell(None, 95, false),
+            cell(Some(0), 35, false),
+            cell(Some(0), 60, false),
+            cell(Some(1), 30, true),
+            cell(Some(1), 5, true),
+            cell(Some(2), 20, true),
+            cell(Some(2), 20, true),
+            cell(Some(2), 20, true),
+        ];
+        let reasons = protect_tree(Rule::MinRespondents(10), &cells);
+        assert_eq!(reasons[1], Some(Complementary), "region 1: {reasons:?}");
+        // The district minus region 2 would then give region 1: region 2 goes too.
+        assert_eq!(reasons[2], Some(Complementary), "region 2: {reasons:?}");
+        assert_eq!(reasons[0], None);
+        // With three schools of 20, any principal leaves two schools of 40 unknown: shown.
+        let mut wide = cells;
+        wide[4].people = 20;
+        wide[1].people = 50;
+        wide[0].people = 110;
+        wide[3].people = 30;
+        let reasons = protect_tree(Rule::MinRespondents(10), &wide);
+        assert_eq!(reasons[1], Some(Complementary), "two schools, one known: {reasons:?}");
+        let mut three = vec![cell(None, 60, false), cell(Some(0), 60, false)];
+        three.extend([20, 20, 20].map(|n| cell(Some(1), n, true)));
+        let reasons = protect_tree(Rule::MinRespondents(10), &three);
+        assert_eq!(reasons[..2], [None, None], "{reasons:?}");
     }
 
     #[test]

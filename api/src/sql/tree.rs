@@ -17,6 +17,20 @@ pub const TREE: &str = "WITH RECURSIVE tree(org_id, unit_id) AS (
     SELECT o.id, t.unit_id FROM organization o JOIN tree t ON o.parent_id = t.org_id WHERE t.org_id <> :scope
 )";
 
+/// `tree(org_id, unit_id)` as the closure of the scope's subtree: every organization under
+/// `:scope` (itself included) paired with itself and with each of its ancestors up to the
+/// scope. Subjects joined on it and grouped by `unit_id` count every organization's subtree
+/// in one statement — the whole table a suppression pattern is computed over.
+pub const CLOSURE: &str = "WITH RECURSIVE sub(id) AS (
+    SELECT id FROM organization WHERE id = :scope
+    UNION ALL
+    SELECT o.id FROM organization o JOIN sub ON o.parent_id = sub.id
+), tree(org_id, unit_id) AS (
+    SELECT id, id FROM sub
+    UNION ALL
+    SELECT o.id, t.unit_id FROM organization o JOIN tree t ON o.parent_id = t.org_id
+)";
+
 /// The organization with natural key `code`.
 #[tracing::instrument(skip_all)]
 pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> ApiResult<Option<organization::Model>> {
@@ -80,6 +94,11 @@ pub struct Ancestor {
 }
 
 impl Scope {
+    /// The id of the root of the tree the scope lies in (the district).
+    pub fn root(&self) -> i32 {
+        self.ancestors.first().map_or(self.organization.id, |a| a.id)
+    }
+
     /// The organization with `code`, or the district when there is none; a code that names
     /// nothing is NOT_FOUND on `field`.
     pub async fn resolve(db: &impl ConnectionTrait, code: Option<&str>, field: &str) -> ApiResult<Self> {
