@@ -231,9 +231,34 @@ impl District {
 
     /// An EDST evaluation of 2026 of `teacher` at `school`.
     pub async fn evaluate(&self, teacher: i32, school: i32, status: EvaluationStatus) {
+        self.evaluate_in(self.edst_cycle, teacher, school, status).await;
+    }
+
+    /// The EDST cycle of school year `year`, created.
+    pub async fn edst_cycle_of(&self, year: i32) -> i32 {
+        let edst = evaluation_cycle::Entity::find_by_id(self.edst_cycle)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
+        evaluation_cycle::Entity::insert(evaluation_cycle::ActiveModel {
+            id: NotSet,
+            process_id: Set(edst.process_id),
+            school_year: Set(year),
+            roster_cutoff: Set(NaiveDate::from_ymd_opt(year - 1, 10, 1).unwrap()),
+            final_due_date: Set(NaiveDate::from_ymd_opt(year, 5, 15).unwrap()),
+        })
+        .exec(&self.db)
+        .await
+        .unwrap()
+        .last_insert_id
+    }
+
+    /// An evaluation in `cycle` of `teacher` at `school`.
+    pub async fn evaluate_in(&self, cycle: i32, teacher: i32, school: i32, status: EvaluationStatus) {
         evaluation::Entity::insert(evaluation::ActiveModel {
             id: NotSet,
-            cycle_id: Set(self.edst_cycle),
+            cycle_id: Set(cycle),
             evaluatee_id: Set(teacher),
             evaluator_id: Set(None),
             school_id: Set(school),
@@ -283,8 +308,8 @@ impl District {
         .unwrap();
     }
 
-    /// An administration of the 2026 SFS in a teacher's section.
-    pub async fn administer(&self, section: i32, teacher: i32, status: AdministrationStatus, responses: i32) {
+    /// An administration of the 2026 SFS in a teacher's section; returns its id.
+    pub async fn administer(&self, section: i32, teacher: i32, status: AdministrationStatus, responses: i32) -> i32 {
         survey_administration::Entity::insert(survey_administration::ActiveModel {
             id: NotSet,
             survey_id: Set(self.sfs),
@@ -297,7 +322,58 @@ impl District {
         })
         .exec(&self.db)
         .await
-        .unwrap();
+        .unwrap()
+        .last_insert_id
+    }
+
+    /// A question of the 2026 SFS (1–4, favorable from 3).
+    pub async fn sfs_question(&self) -> i32 {
+        let code = format!("Q{}", self.next());
+        self.question(self.sfs, &code, "My teacher explains things clearly.").await
+    }
+
+    /// A question of `survey` on the scale 1–4, favorable from 3.
+    async fn question(&self, survey: i32, code: &str, text: &str) -> i32 {
+        survey_question::Entity::insert(survey_question::ActiveModel {
+            id: NotSet,
+            survey_id: Set(survey),
+            code: Set(code.into()),
+            text: Set(text.into()),
+            scale_min: Set(1),
+            scale_max: Set(4),
+            favorable_from: Set(3),
+        })
+        .exec(&self.db)
+        .await
+        .unwrap()
+        .last_insert_id
+    }
+
+    /// An administered classroom of `teacher` at `school` whose students answered `question`
+    /// with `values`; returns the administration's id.
+    pub async fn classroom_answers(&self, school: i32, teacher: i32, question: i32, values: &[i32]) -> i32 {
+        let section = self.section(school, teacher, SectionRole::TeacherOfRecord, 30).await;
+        let count = i32::try_from(values.len()).unwrap();
+        let administration = self
+            .administer(section, teacher, AdministrationStatus::Administered, count)
+            .await;
+        self.answers(self.sfs, question, Some(administration), None, values).await;
+        administration
+    }
+
+    /// Makes `evaluator` the evaluator of `teacher`'s evaluations.
+    pub async fn evaluated_by(&self, teacher: i32, evaluator: i32) {
+        evaluation::Entity::update_many()
+            .col_expr(evaluation::Column::EvaluatorId, sea_orm::sea_query::Expr::value(evaluator))
+            .filter(evaluation::Column::EvaluateeId.eq(teacher))
+            .exec(&self.db)
+            .await
+            .unwrap();
+    }
+
+    /// The employee number of staff member `id`.
+    pub async fn employee_number(&self, id: i32) -> String {
+        staff::Entity::find_by_id(id).one(&self.db).await.unwrap().unwrap().employee_number
     }
 
     /// `staff`'s 2026 attendance: 180 days expected, `absent` of them absent.
@@ -346,32 +422,34 @@ impl District {
         .await
         .unwrap()
         .last_insert_id;
-        let question = survey_question::Entity::insert(survey_question::ActiveModel {
-            id: NotSet,
-            survey_id: Set(survey),
-            code: Set("SUPPORTIVE_PLACE".into()),
-            text: Set("My school is a supportive place to work.".into()),
-            scale_min: Set(1),
-            scale_max: Set(4),
-            favorable_from: Set(3),
-        })
-        .exec(&self.db)
-        .await
-        .unwrap()
-        .last_insert_id;
+        let question = self
+            .question(survey, "SUPPORTIVE_PLACE", "My school is a supportive place to work.")
+            .await;
         (survey, question)
     }
 
     /// `values.len()` anonymous responses at `school`, one answer each.
     pub async fn respond(&self, survey: i32, question: i32, school: i32, values: &[i32]) {
+        self.answers(survey, question, None, Some(school), values).await;
+    }
+
+    /// One response per value, to an administration or at a school, each answering `question`.
+    async fn answers(
+        &self,
+        survey: i32,
+        question: i32,
+        administration: Option<i32>,
+        school: Option<i32>,
+        values: &[i32],
+    ) {
         for value in values {
             let n = self.next();
             let response = survey_response::Entity::insert(survey_response::ActiveModel {
                 id: NotSet,
                 survey_id: Set(survey),
                 response_key: Set(format!("R{n:06}")),
-                administration_id: Set(None),
-                school_id: Set(Some(school)),
+                administration_id: Set(administration),
+                school_id: Set(school),
             })
             .exec(&self.db)
             .await

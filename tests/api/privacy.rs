@@ -21,6 +21,9 @@ on_both_databases!(
     two_small_schools_are_not_recovered_as_the_region_minus_the_third,
     an_office_the_public_is_not_shown_is_not_recovered_as_the_district_minus_its_regions,
     a_principal_does_not_recover_the_other_school_of_their_region_from_the_public_figure,
+    a_schools_results_minus_a_teachers_shown_classrooms_isolate_no_small_group,
+    a_principal_does_not_recover_a_teacher_they_do_not_evaluate_as_the_school_minus_one_they_do,
+    a_principal_sees_former_staff_evaluated_at_their_school_for_the_current_and_previous_year_only,
 );
 
 async fn a_nul_character_in_an_argument_or_variable_is_bad_user_input(backend: Backend) {
@@ -393,4 +396,126 @@ async fn a_principal_does_not_recover_the_other_school_of_their_region_from_the_
     }
     assert_eq!(region["suppressionReason"], "COMPLEMENTARY", "{region:#}");
     assert_eq!(district["denominator"], 95, "the district itself is shown: {district:#}");
+}
+
+const TEACHER_RESULTS: &str = r#"query ($n: String!) { staffMember(employeeNumber: $n) {
+    sfsResults(schoolYear: 2026) { n mean suppressionReason }
+    surveyAdministrations(first: 50) { edges { node { responseCount results { n mean suppressionReason } } } } } }"#;
+
+const SCHOOL_RESULTS: &str =
+    r#"query ($org: String!) { surveyResults(survey: "SFS-2026", organization: $org) { n mean suppressionReason } }"#;
+
+/// What `token` is shown of teacher `number`'s SFS results: their total and each classroom's.
+async fn teacher_results(app: &TestApp, token: &str, number: &str) -> (Value, Vec<Value>) {
+    let data = app.query_ok_as(Some(token), TEACHER_RESULTS, json!({ "n": number })).await;
+    let member = &data["staffMember"];
+    let classrooms = member["surveyAdministrations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["results"][0].clone())
+        .collect();
+    (member["sfsResults"][0].clone(), classrooms)
+}
+
+/// Issue 13, case 3: a teacher with classrooms of 30, 3 and 4 SFS responses. The teacher view
+/// withheld the 3 and the 4, but the school's results (37) minus the shown classroom (30) gave
+/// the 7 responses' mean. Classrooms are now withheld under the total their school shows.
+async fn a_schools_results_minus_a_teachers_shown_classrooms_isolate_no_small_group(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let d = District::new(&app.db).await;
+    let question = d.sfs_question().await;
+    let school = d.school("S1").await;
+    let teacher = d.evaluated_teacher(school, EvaluationStatus::InProgress).await;
+    for (n, value) in [(30, 4), (3, 1), (4, 2)] {
+        d.classroom_answers(school, teacher, question, &vec![value; n]).await;
+    }
+    let number = d.employee_number(teacher).await;
+    let analyst = app.token(Role::Analyst, &[], None);
+    let school_n = app.query_ok_as(Some(&analyst), SCHOOL_RESULTS, json!({ "org": "S1" })).await["surveyResults"][0]
+        ["n"]
+        .as_u64();
+    assert_eq!(school_n, Some(37));
+    let own = app.token(Role::Employee, &[], Some(&number));
+    let (total, classrooms) = teacher_results(&app, &own, &number).await;
+    assert_eq!(total["n"], 37, "the teacher's own total is no small group: {total:#}");
+    let parts: Vec<Option<u64>> = classrooms.iter().map(|c| c["n"].as_u64()).collect();
+    assert_eq!(parts.len(), 3);
+    let small = |n: u64| (1..10).contains(&n);
+    assert_line_safe("the school minus the classrooms", school_n, &parts, small);
+    assert_line_safe("the teacher minus the classrooms", total["n"].as_u64(), &parts, small);
+}
+
+/// Issue 13, case 4: a principal who evaluates one of a school's two teachers was refused the
+/// other's results, but the school's (61) minus the evaluatee's (41) gave them (20). For a
+/// reader shown the school, the teachers they are not shown are withheld cells of its line.
+async fn a_principal_does_not_recover_a_teacher_they_do_not_evaluate_as_the_school_minus_one_they_do(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let d = District::new(&app.db).await;
+    let question = d.sfs_question().await;
+    let school = d.school("S3").await;
+    let (a, b) = (
+        d.evaluated_teacher(school, EvaluationStatus::InProgress).await,
+        d.evaluated_teacher(school, EvaluationStatus::InProgress).await,
+    );
+    d.classroom_answers(school, a, question, &[4; 21]).await;
+    d.classroom_answers(school, a, question, &[3; 20]).await;
+    d.classroom_answers(school, b, question, &[1; 20]).await;
+    let principal = d.person(d.adult_group, school).await;
+    d.evaluated_by(a, principal).await;
+    let (a_number, b_number, p_number) = (
+        d.employee_number(a).await,
+        d.employee_number(b).await,
+        d.employee_number(principal).await,
+    );
+    let token = app.token(Role::Principal, &["S3"], Some(&p_number));
+    let school_n = app.query_ok_as(Some(&token), SCHOOL_RESULTS, json!({ "org": "S3" })).await["surveyResults"][0]["n"]
+        .as_u64();
+    assert_eq!(school_n, Some(61), "the principal is shown their school");
+    let refused = app.graphql_as(Some(&token), TEACHER_RESULTS, json!({ "n": b_number })).await;
+    assert!(
+        refused["data"]["staffMember"]["sfsResults"].is_null(),
+        "the principal does not evaluate B: {refused:#}"
+    );
+    let (seen_a, _) = teacher_results(&app, &token, &a_number).await;
+    assert_line_safe(
+        "the school minus A, for its principal",
+        school_n,
+        &[seen_a["n"].as_u64(), None],
+        |n| (1..10).contains(&n),
+    );
+    assert_eq!(seen_a["suppressionReason"], "COMPLEMENTARY", "{seen_a:#}");
+    // A, who is not shown the school, sees their own results.
+    let own = app.token(Role::Employee, &[], Some(&a_number));
+    assert_eq!(teacher_results(&app, &own, &a_number).await.0["n"], 41);
+}
+
+/// Issue 13, point 5: "evaluated at my school" kept former staff visible to a principal
+/// forever. Now for the latest school year with evaluation cycles (2026 here) and the one
+/// before; the staff of a current assignment there are seen as before.
+async fn a_principal_sees_former_staff_evaluated_at_their_school_for_the_current_and_previous_year_only(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let d = District::new(&app.db).await;
+    let school = d.school("S1").await;
+    let office = d.organization("OFF-1", OrganizationKind::Office, d.district).await;
+    let principal = app.token(Role::Principal, &["S1"], None);
+    for (year, seen) in [(2026, true), (2025, true), (2024, false), (2019, false)] {
+        // Now working at the office; evaluated at S1 in `year`.
+        let former = d.person(d.teachers_group, office).await;
+        let cycle = if year == 2026 { d.edst_cycle } else { d.edst_cycle_of(year).await };
+        d.evaluate_in(cycle, former, school, EvaluationStatus::Complete).await;
+        let number = d.employee_number(former).await;
+        let data = app
+            .query_ok_as(
+                Some(&principal),
+                "query ($n: String!) { staffMember(employeeNumber: $n) { employeeNumber } }",
+                json!({ "n": number }),
+            )
+            .await;
+        assert_eq!(!data["staffMember"].is_null(), seen, "evaluated at S1 in {year}: {data:#}");
+    }
 }

@@ -9,7 +9,7 @@ use crate::sql::current;
 use crate::sql::tree::Scope;
 use entity::enums::OrganizationKind;
 use entity::*;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, QueryStatementBuilder, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait};
 
 /// Which rows of an entity a viewer may see: a condition every read path adds to its SQL —
@@ -43,12 +43,15 @@ fn own<E: EntityTrait>(viewer: &Viewer, column: E::Column) -> Condition {
     }
 }
 
-/// Staff at a principal's schools: a current assignment there, or an evaluation there.
+/// Staff at a principal's schools: a current assignment there, or an evaluation there in a
+/// recent cycle ([`recent_cycles`]) — someone who left is seen while their last evaluations
+/// are the school's business, not forever.
 fn staff_of_schools(viewer: &Viewer) -> SelectStatement {
     let evaluated = Query::select()
         .column(evaluation::Column::EvaluateeId)
         .from(evaluation::Entity)
         .and_where(evaluation::Column::SchoolId.is_in(viewer.school_ids.clone()))
+        .and_where(evaluation::Column::CycleId.in_subquery(recent_cycles()))
         .to_owned();
     Query::select()
         .column(assignment::Column::StaffId)
@@ -56,6 +59,25 @@ fn staff_of_schools(viewer: &Viewer) -> SelectStatement {
         .and_where(assignment::Column::OrganizationId.is_in(viewer.school_ids.clone()))
         .cond_where(current("assignment"))
         .union(UnionType::Distinct, evaluated)
+        .to_owned()
+}
+
+/// The evaluation cycles of the latest school year that has any, and of the year before: the
+/// current and previous school year of the district's data. Counted from the data rather than
+/// from today's date, so that a district whose latest cycle is not yet loaded (or a demo
+/// district of a fixed year) keeps the same window.
+fn recent_cycles() -> SelectStatement {
+    let latest = Query::select()
+        .expr(Expr::col(evaluation_cycle::Column::SchoolYear).max())
+        .from(evaluation_cycle::Entity)
+        .to_owned();
+    Query::select()
+        .column(evaluation_cycle::Column::Id)
+        .from(evaluation_cycle::Entity)
+        .and_where(Expr::col(evaluation_cycle::Column::SchoolYear).gte(Expr::expr(Expr::SubQuery(
+            None,
+            Box::new(latest.into_sub_query_statement()),
+        )).sub(1)))
         .to_owned()
 }
 

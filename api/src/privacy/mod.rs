@@ -62,6 +62,14 @@ impl Audience {
     }
 }
 
+/// Whether `viewer` is shown survey results over `scope` at all: the roles that read
+/// aggregates, inside their own scope (survey results are never published, so a principal
+/// outside their schools is refused rather than shown what the public sees).
+pub fn reads_survey_results(viewer: &Viewer, scope: &Scope) -> bool {
+    matches!(viewer.role, Role::Admin | Role::Hr | Role::Analyst | Role::Principal)
+        && !Audience::of(viewer, scope).is_public()
+}
+
 /// Why a figure is withheld.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SuppressionReason {
@@ -234,18 +242,6 @@ pub fn protect_known(
     reasons
 }
 
-/// The reasons cells of one breakdown are withheld, given each cell's count, its total shown
-/// by the caller: the cells the rule withholds, and complements until the withheld cells are
-/// two or more and together not a small group.
-pub fn breakdown(rule: Rule, counts: &[u64]) -> Vec<Option<SuppressionReason>> {
-    let primary = counts.iter().map(|&n| rule.check(n)).collect();
-    let line = Line {
-        total: None,
-        parts: (0..counts.len()).collect(),
-    };
-    protect(rule, counts, primary, &[line])
-}
-
 /// A cell of a breakdown line: its people, and whether the audience is shown it at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cell {
@@ -379,6 +375,18 @@ pub fn withheld_among(
 mod tests {
     use super::*;
     use SuppressionReason::*;
+
+    /// A breakdown whose cells are all published and add up to its total.
+    fn breakdown(rule: Rule, counts: &[u64]) -> Vec<Option<SuppressionReason>> {
+        let cells: Vec<Cell> = counts
+            .iter()
+            .map(|&people| Cell {
+                people,
+                published: true,
+            })
+            .collect();
+        breakdown_line(rule, counts.iter().sum(), &cells)
+    }
 
     #[test]
     fn ease_counts_from_1_to_10_are_withheld_but_not_0_or_11() {

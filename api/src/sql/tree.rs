@@ -114,6 +114,11 @@ impl Scope {
                 .await?
                 .ok_or_else(|| ApiError::NotFound("the district (the database holds no district)".into()))?,
         };
+        Self::around(db, found).await
+    }
+
+    /// The scope of organization `found`: its children and its ancestors.
+    pub async fn around(db: &impl ConnectionTrait, found: organization::Model) -> ApiResult<Self> {
         let children = organization::Entity::find()
             .filter(organization::Column::ParentId.eq(found.id))
             .order_by_asc(organization::Column::Code)

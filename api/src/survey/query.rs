@@ -1,7 +1,7 @@
 //! Queries of the survey area.
 
 use super::relations::filter_administrations;
-use super::results::{self, QuestionResult};
+use super::results::{self, QuestionResult, Reader};
 use super::types::{AdministrationFilter, AdministrationOrder, Survey, SurveyAdministration, SurveyKind};
 use crate::auth::Role;
 use crate::auth::policy::scope_for;
@@ -10,11 +10,12 @@ use crate::graphql::RequestContext;
 use crate::graphql::loader::{by_key, list};
 use crate::graphql::relay::Sort;
 use crate::graphql::relay::{Page, PageArgs};
-use crate::privacy::Audience;
+use crate::privacy::reads_survey_results;
 use async_graphql::ResultExt;
 use async_graphql::{Context, Object, Result};
 use entity::{evaluation, evaluation_cycle, survey, survey_administration, survey_question};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+use std::collections::HashSet;
 
 /// Survey queries.
 #[derive(Default)]
@@ -90,7 +91,7 @@ impl SurveyQuery {
             .extend()?;
         // Survey results are not published (PUBLIC has none), so a principal outside their
         // own schools — the district, a region — is refused, not shown other schools.
-        if Audience::of(&request.viewer, &scope).is_public() {
+        if !reads_survey_results(&request.viewer, &scope) {
             return Err(ApiError::Forbidden).extend();
         }
         let questions = questions_of(request, found.id).await.extend()?;
@@ -130,17 +131,16 @@ async fn questions_of(request: &RequestContext, survey: i32) -> ApiResult<Vec<su
         .await?)
 }
 
-/// FORBIDDEN unless the viewer is the teacher or evaluates them in `school_year` (DESIGN.md
-/// §4: a teacher's SFS results are for the teacher and their evaluator only).
-async fn authorize_teacher_results(request: &RequestContext, teacher: i32, school_year: i32) -> ApiResult<()> {
+/// The reader of `teacher`'s results of `school_year`; FORBIDDEN unless the viewer is the
+/// teacher or evaluates them that year (DESIGN.md §4: a teacher's SFS results are for the
+/// teacher and their evaluator only).
+async fn reader_of<'a>(request: &'a RequestContext, teacher: i32, school_year: i32) -> ApiResult<Reader<'a>> {
     let Some(me) = request.viewer.staff_id else {
         return Err(ApiError::Forbidden);
     };
-    if me == teacher {
-        return Ok(());
-    }
-    let evaluates = evaluation::Entity::find()
-        .filter(evaluation::Column::EvaluateeId.eq(teacher))
+    let mut teachers: HashSet<i32> = evaluation::Entity::find()
+        .select_only()
+        .column(evaluation::Column::EvaluateeId)
         .filter(evaluation::Column::EvaluatorId.eq(me))
         .filter(
             evaluation::Column::CycleId.in_subquery(
@@ -151,22 +151,26 @@ async fn authorize_teacher_results(request: &RequestContext, teacher: i32, schoo
                     .into_query(),
             ),
         )
-        .count(&request.db)
-        .await?;
-    if evaluates > 0 {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
+        .into_tuple::<i32>()
+        .all(&request.db)
+        .await?
+        .into_iter()
+        .collect();
+    teachers.insert(me);
+    if !teachers.contains(&teacher) {
+        return Err(ApiError::Forbidden);
     }
+    Ok(Reader {
+        viewer: &request.viewer,
+        teachers,
+    })
 }
 
 /// A teacher's Stakeholder Feedback Survey results of a school year, per question: for the
 /// teacher and their evaluator only, withheld below the survey's minimum.
 pub async fn sfs_results_of(ctx: &Context<'_>, teacher: i32, school_year: i32) -> Result<Vec<QuestionResult>> {
     let request = RequestContext::of(ctx).extend()?;
-    authorize_teacher_results(request, teacher, school_year)
-        .await
-        .extend()?;
+    let reader = reader_of(request, teacher, school_year).await.extend()?;
     let sfs = survey::Entity::find()
         .filter(survey::Column::Kind.eq(entity::enums::SurveyKind::StakeholderFeedback))
         .filter(survey::Column::SchoolYear.eq(school_year))
@@ -178,7 +182,7 @@ pub async fn sfs_results_of(ctx: &Context<'_>, teacher: i32, school_year: i32) -
         return Ok(Vec::new());
     };
     let questions = questions_of(request, sfs.id).await.extend()?;
-    results::teacher_results(&request.db, &sfs, teacher, None, &questions)
+    results::teacher_results(&request.db, &sfs, teacher, None, &questions, &reader)
         .await
         .extend()
 }
@@ -196,7 +200,7 @@ pub async fn administration_results(
         .extend()?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("administration without its survey")))
         .extend()?;
-    authorize_teacher_results(request, administration.teacher_id, survey.school_year)
+    let reader = reader_of(request, administration.teacher_id, survey.school_year)
         .await
         .extend()?;
     let questions = questions_of(request, survey.id).await.extend()?;
@@ -206,6 +210,7 @@ pub async fn administration_results(
         administration.teacher_id,
         Some(administration.id),
         &questions,
+        &reader,
     )
     .await
     .extend()

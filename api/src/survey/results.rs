@@ -6,13 +6,14 @@
 //! breakdowns: there is no filter to narrow a group below the minimum.
 
 use crate::error::ApiResult;
-use crate::privacy::{self as suppress, Rule, SuppressionReason};
+use crate::auth::Viewer;
+use crate::privacy::{self as suppress, Line, Rule, SuppressionReason};
 use crate::sql::tree::{Scope, TREE};
 use crate::sql::{Count, Params};
 use async_graphql::{Context, Object, Result};
 use entity::{organization, survey_question};
-use sea_orm::{DatabaseConnection, FromQueryResult};
-use std::collections::HashMap;
+use sea_orm::{DatabaseConnection, EntityTrait, FromQueryResult};
+use std::collections::{HashMap, HashSet};
 
 use super::types::SurveyQuestion;
 use crate::graphql::loader::maybe_one;
@@ -53,6 +54,16 @@ impl Tally {
         }
     }
 
+    /// The tally of two groups together.
+    fn plus(self, other: &Self) -> Self {
+        Self {
+            n: self.n + other.n,
+            sum: self.sum + other.sum,
+            favorable: self.favorable + other.favorable,
+            suppressed: None,
+        }
+    }
+
     fn withheld(self, reason: Option<SuppressionReason>) -> Self {
         match reason {
             Some(reason) => Self {
@@ -63,6 +74,10 @@ impl Tally {
         }
     }
 }
+
+/// The sums of a tally's row.
+const TALLY: &str = "CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(ans.value) AS DOUBLE PRECISION) AS total, \
+     CAST(SUM(CASE WHEN ans.value >= q.favorable_from THEN 1 ELSE 0 END) AS BIGINT) AS favorable";
 
 /// Per question: the scope's tally and its children's, keyed by organization id.
 pub type Tallies = HashMap<i32, (Tally, HashMap<i32, Tally>)>;
@@ -160,83 +175,177 @@ pub async fn results(
         .collect())
 }
 
+/// Who is reading a teacher's results: the teachers whose results they are shown (the teacher
+/// themself, the teachers they evaluate) and whether they also read each school's results.
+pub struct Reader<'a> {
+    pub viewer: &'a Viewer,
+    pub teachers: HashSet<i32>,
+}
+
 /// A teacher's results over their classrooms' administrations of `survey`, or over one of
-/// them (`administration`). The classrooms are a breakdown of the teacher's total, so they are
-/// withheld together: a small classroom takes the next smallest with it, and the total is
-/// withheld when the withheld classrooms together are still a small group (the total minus
-/// the shown classrooms would give it away).
+/// them (`administration`), withheld as one table with their schools' results (DESIGN.md §4,
+/// hierarchical: school → teacher → classroom). Its lines:
+/// - each school of the teacher: the school's results (withheld as `results` withholds them)
+///   add up to its teachers' — so a teacher's part at a school is withheld when it is small,
+///   when its school is, or as the complement of a small colleague; and, for a reader who is
+///   also shown the school (a principal), when the colleagues they are not shown would
+///   otherwise be given away as the school minus the teachers they are;
+/// - the teacher's total adds up to their parts at each school, and each part to its
+///   classrooms: a small classroom takes the next smallest with it, until the withheld
+///   classrooms are two or more and together no small group.
 pub async fn teacher_results(
     db: &DatabaseConnection,
     survey: &entity::survey::Model,
     teacher: i32,
     administration: Option<i32>,
     questions: &[survey_question::Model],
+    reader: &Reader<'_>,
 ) -> ApiResult<Vec<QuestionResult>> {
+    let rule = Rule::MinRespondents(u64::try_from(survey.min_report_n).unwrap_or(10));
+    // Each classroom's tally, with its school as the unit.
     let rows: Vec<TallyRow> = Params::new()
         .set("survey", survey.id)
         .set("teacher", teacher)
         .rows(
             db,
-            "SELECT ans.question_id AS question_id, CAST(NULL AS INTEGER) AS unit_id, a.id AS administration_id, \
-             CAST(COUNT(*) AS BIGINT) AS n, \
-             CAST(SUM(ans.value) AS DOUBLE PRECISION) AS total, \
-             CAST(SUM(CASE WHEN ans.value >= q.favorable_from THEN 1 ELSE 0 END) AS BIGINT) AS favorable \
-             FROM survey_answer ans JOIN survey_question q ON q.id = ans.question_id \
-             JOIN survey_response r ON r.id = ans.response_id \
-             JOIN survey_administration a ON a.id = r.administration_id \
-             WHERE q.survey_id = :survey AND a.teacher_id = :teacher \
-             GROUP BY ans.question_id, a.id ORDER BY a.id",
+            &format!(
+                "SELECT ans.question_id AS question_id, s.school_id AS unit_id, a.id AS administration_id, {TALLY} \
+                 FROM survey_answer ans JOIN survey_question q ON q.id = ans.question_id \
+                 JOIN survey_response r ON r.id = ans.response_id \
+                 JOIN survey_administration a ON a.id = r.administration_id JOIN section s ON s.id = a.section_id \
+                 WHERE q.survey_id = :survey AND a.teacher_id = :teacher \
+                 GROUP BY ans.question_id, s.school_id, a.id ORDER BY a.id"
+            ),
         )
         .await?;
-    // Per question, each classroom's tally in administration order.
-    let mut by_question: HashMap<i32, Vec<(i32, Tally)>> = HashMap::new();
-    for row in &rows {
-        let Some(administration) = row.administration_id else {
-            continue;
-        };
-        by_question
-            .entry(row.question_id)
-            .or_default()
-            .push((administration, Tally::from_row(row)));
+    let mut schools: Vec<i32> = rows.iter().filter_map(|r| r.unit_id).collect();
+    schools.sort_unstable();
+    schools.dedup();
+    // Per school and question: the reason the teacher's part of the school is withheld.
+    let mut part_reasons: HashMap<(i32, i32), Option<SuppressionReason>> = HashMap::new();
+    for &school in &schools {
+        for (question, by_teacher) in school_parts(db, survey, school, questions, rule, reader).await? {
+            part_reasons.insert((school, question), by_teacher.get(&teacher).copied().flatten());
+        }
     }
-    let rule = Rule::MinRespondents(u64::try_from(survey.min_report_n).unwrap_or(10));
     Ok(questions
         .iter()
         .map(|question| {
-            let classrooms = by_question.get(&question.id).cloned().unwrap_or_default();
-            let counts: Vec<u64> = classrooms.iter().map(|(_, t)| t.n).collect();
-            let reasons = suppress::breakdown(rule, &counts);
+            let classrooms: Vec<(i32, i32, Tally)> = rows
+                .iter()
+                .filter(|r| r.question_id == question.id)
+                .filter_map(|r| Some((r.administration_id?, r.unit_id?, Tally::from_row(r))))
+                .collect();
+            let total = classrooms.iter().fold(Tally::default(), |sum, (_, _, t)| sum.plus(t));
+            // Cells: the total; then each school's part, followed by its classrooms.
+            let mut counts = vec![total.n];
+            let mut primary = vec![rule.check(total.n)];
+            let mut lines = vec![Line {
+                total: Some(0),
+                parts: Vec::new(),
+            }];
+            let mut cell_of: HashMap<i32, usize> = HashMap::new();
+            for &school in &schools {
+                let at_school: Vec<&(i32, i32, Tally)> = classrooms.iter().filter(|(_, s, _)| *s == school).collect();
+                let part = at_school.iter().fold(Tally::default(), |sum, (_, _, t)| sum.plus(t));
+                let reason = part_reasons.get(&(school, question.id)).copied().flatten();
+                let part_cell = counts.len();
+                lines[0].parts.push(part_cell);
+                counts.push(part.n);
+                primary.push(reason.or(rule.check(part.n)));
+                let mut line = Line {
+                    total: Some(part_cell),
+                    parts: Vec::new(),
+                };
+                for (id, _, tally) in at_school {
+                    cell_of.insert(*id, counts.len());
+                    line.parts.push(counts.len());
+                    counts.push(tally.n);
+                    primary.push(rule.check(tally.n));
+                }
+                lines.push(line);
+            }
+            let reasons = suppress::protect(rule, &counts, primary, &lines);
             let tally = match administration {
                 Some(one) => classrooms
                     .iter()
-                    .zip(&reasons)
-                    .find(|((id, _), _)| *id == one)
-                    .map(|((_, tally), reason)| tally.withheld(*reason))
+                    .find(|(id, _, _)| *id == one)
+                    .map(|(id, _, tally)| tally.withheld(cell_of.get(id).and_then(|&i| reasons[i])))
                     .unwrap_or_default(),
-                None => {
-                    let total = classrooms.iter().fold(Tally::default(), |sum, (_, t)| Tally {
-                        n: sum.n + t.n,
-                        sum: sum.sum + t.sum,
-                        favorable: sum.favorable + t.favorable,
-                        suppressed: None,
-                    });
-                    let hidden: u64 = classrooms
-                        .iter()
-                        .zip(&reasons)
-                        .filter(|(_, r)| r.is_some())
-                        .map(|((_, t), _)| t.n)
-                        .sum();
-                    let reason = rule
-                        .check(total.n)
-                        .or(rule.check(hidden).map(|_| SuppressionReason::Complementary));
-                    total.withheld(reason)
-                }
+                None => total.withheld(reasons[0]),
             };
             QuestionResult {
                 question: question.clone(),
                 tally,
                 breakdown: Vec::new(),
             }
+        })
+        .collect())
+}
+
+/// Per question, the reason each teacher's part of `school`'s results is withheld, for
+/// `reader`: the school's line (its results = Σ its teachers' parts) made safe under `rule`,
+/// its total withheld as [`results`] withholds it. Its pattern is the same for every reader;
+/// a reader who is also shown the school's results sees the teachers they are not shown as
+/// withheld as well, and the line is made safe again over those.
+async fn school_parts(
+    db: &DatabaseConnection,
+    survey: &entity::survey::Model,
+    school: i32,
+    questions: &[survey_question::Model],
+    rule: Rule,
+    reader: &Reader<'_>,
+) -> ApiResult<HashMap<i32, HashMap<i32, Option<SuppressionReason>>>> {
+    let Some(organization) = organization::Entity::find_by_id(school).one(db).await? else {
+        return Ok(HashMap::new());
+    };
+    let scope = Scope::around(db, organization).await?;
+    let headlines = results(db, survey, &scope, questions).await?;
+    let reads_school = suppress::reads_survey_results(reader.viewer, &scope);
+    let rows: Vec<TallyRow> = Params::new()
+        .set("survey", survey.id)
+        .set("school", school)
+        .rows(
+            db,
+            &format!(
+                "SELECT ans.question_id AS question_id, a.teacher_id AS unit_id, \
+                 CAST(NULL AS INTEGER) AS administration_id, {TALLY} \
+                 FROM survey_answer ans JOIN survey_question q ON q.id = ans.question_id \
+                 JOIN survey_response r ON r.id = ans.response_id \
+                 JOIN survey_administration a ON a.id = r.administration_id JOIN section s ON s.id = a.section_id \
+                 WHERE q.survey_id = :survey AND s.school_id = :school \
+                 GROUP BY ans.question_id, a.teacher_id ORDER BY a.teacher_id"
+            ),
+        )
+        .await?;
+    Ok(headlines
+        .iter()
+        .map(|headline| {
+            let parts: Vec<(i32, u64)> = rows
+                .iter()
+                .filter(|r| r.question_id == headline.question.id)
+                .filter_map(|r| Some((r.unit_id?, Tally::from_row(r).n)))
+                .collect();
+            // An SFS answer belongs to its administration's teacher: the parts add up exactly.
+            let mut counts = vec![parts.iter().map(|(_, n)| n).sum()];
+            counts.extend(parts.iter().map(|(_, n)| *n));
+            let line = Line {
+                total: Some(0),
+                parts: (1..counts.len()).collect(),
+            };
+            let mut primary = vec![headline.tally.suppressed];
+            primary.extend(parts.iter().map(|(_, n)| rule.check(*n)));
+            let mut reasons = suppress::protect(rule, &counts, primary, std::slice::from_ref(&line));
+            if reads_school {
+                for ((teacher, _), reason) in parts.iter().zip(reasons.iter_mut().skip(1)) {
+                    if reason.is_none() && !reader.teachers.contains(teacher) {
+                        *reason = Some(SuppressionReason::NotReportedAtLevel);
+                    }
+                }
+                reasons = suppress::protect(rule, &counts, reasons, std::slice::from_ref(&line));
+            }
+            let by_teacher = parts.iter().map(|(t, _)| *t).zip(reasons.into_iter().skip(1)).collect();
+            (headline.question.id, by_teacher)
         })
         .collect())
 }
