@@ -24,6 +24,7 @@ on_both_databases!(
     a_schools_results_minus_a_teachers_shown_classrooms_isolate_no_small_group,
     a_principal_does_not_recover_a_teacher_they_do_not_evaluate_as_the_school_minus_one_they_do,
     a_principal_sees_former_staff_evaluated_at_their_school_for_the_current_and_previous_year_only,
+    figures_as_of_a_day_count_only_the_administrations_given_by_then,
 );
 
 async fn a_nul_character_in_an_argument_or_variable_is_bad_user_input(backend: Backend) {
@@ -517,5 +518,45 @@ async fn a_principal_sees_former_staff_evaluated_at_their_school_for_the_current
             )
             .await;
         assert_eq!(!data["staffMember"].is_null(), seen, "evaluated at S1 in {year}: {data:#}");
+    }
+}
+
+/// Issue 13, point 4: a figure "as of" a day — and so the public's, at its published dates —
+/// counts an administration only from the day it was given, not from when the row arrived.
+async fn figures_as_of_a_day_count_only_the_administrations_given_by_then(backend: Backend) {
+    use entity::enums::{AdministrationStatus, SectionRole};
+    use entity::survey_administration;
+    let app = TestApp::spawn(backend).await;
+    let d = District::new(&app.db).await;
+    let school = d.school("S1").await;
+    let teacher = d.evaluated_teacher(school, EvaluationStatus::InProgress).await;
+    for _ in 0..2 {
+        let section = d.section(school, teacher, SectionRole::TeacherOfRecord, 25).await;
+        d.administer(section, teacher, AdministrationStatus::Administered, 20).await;
+    }
+    // The second classroom was given the survey on 10 March.
+    let last = survey_administration::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .max()
+        .unwrap();
+    survey_administration::Entity::update_many()
+        .col_expr(
+            survey_administration::Column::AdministeredOn,
+            Expr::value(crate::fixtures::day("2026-03-10")),
+        )
+        .filter(survey_administration::Column::Id.eq(last))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let query = r#"query ($day: Date!) { planMeasures(schoolYear: 2026, asOf: $day, codes: ["SFS_COVERAGE"]) {
+        numerator denominator } }"#;
+    for (on, given) in [("2026-02-28", 0), ("2026-03-09", 1), ("2026-03-10", 2), ("2026-06-30", 2)] {
+        let data = app.query_ok(query, json!({ "day": on })).await;
+        let figure = &data["planMeasures"][0];
+        assert_eq!((figure["numerator"].clone(), figure["denominator"].clone()), (json!(given), json!(2)), "as of {on}");
     }
 }

@@ -5,6 +5,11 @@
 //!
 //! Parameters: `:scope` (the organization), `:year`, `:start`, `:end` (the school year and its
 //! first and last day), `:asof`, and for supervisor training `:window` and `:prior_valid`.
+//!
+//! As of `:asof`: what is dated counts only once it has happened — an administration by its
+//! `administered_on`, a training completion by its `completed_on`, a supervisory entry's
+//! status by its due date. Attendance summaries, survey answers, evaluations and EASE reports
+//! carry no date of their own: those figures are as of the last load.
 
 use crate::sql::Dialect;
 
@@ -69,7 +74,8 @@ impl MeasureCode {
             Self::WellnessPd => format!(
                 "SELECT ss.unit_id AS unit_id, s.id AS subject, \
                  CASE WHEN EXISTS (SELECT 1 FROM training_completion c JOIN training_course k ON k.id = c.course_id \
-                   WHERE c.staff_id = s.id AND k.category = 'WELLNESS' AND c.completed_on >= :start AND c.completed_on <= :end) \
+                   WHERE c.staff_id = s.id AND k.category = 'WELLNESS' AND c.completed_on >= :start AND c.completed_on <= :end \
+                   AND c.completed_on <= :asof) \
                  THEN 1 ELSE 0 END AS hit \
                  FROM staff s JOIN ({SCOPED_STAFF}) ss ON ss.staff_id = s.id WHERE s.active"
             ),
@@ -95,12 +101,14 @@ pub const MULTIPLE_MEASURE_PROCESS: &str = "SELECT 1 FROM evaluation_process_gro
 /// SFS_COVERAGE's eligible classrooms: (section, teacher) pairs — a `section_teacher` row — where
 /// the teacher is teacher of record of a section of the year with students, and has a
 /// non-withdrawn evaluation of the year in a process that requires the survey. `hit`: the pair
-/// has an ADMINISTERED administration of the year's SFS with at least one response.
+/// has an ADMINISTERED administration of the year's SFS with at least one response, given on
+/// or before `:asof` (one recorded without a date counts from when it was recorded).
 pub const SFS_CLASSROOMS: &str = "SELECT t.unit_id AS unit_id, st.id AS subject, \
      CASE WHEN EXISTS (SELECT 1 FROM survey_administration sa JOIN survey sv ON sv.id = sa.survey_id \
        WHERE sa.section_id = st.section_id AND sa.teacher_id = st.staff_id \
        AND sv.kind = 'STAKEHOLDER_FEEDBACK' AND sv.school_year = :year \
-       AND sa.status = 'ADMINISTERED' AND sa.response_count >= 1) THEN 1 ELSE 0 END AS hit, \
+       AND sa.status = 'ADMINISTERED' AND sa.response_count >= 1 \
+       AND (sa.administered_on IS NULL OR sa.administered_on <= :asof)) THEN 1 ELSE 0 END AS hit, \
      st.section_id AS section_id, st.staff_id AS teacher_id, s.school_id AS school_id \
      FROM section_teacher st JOIN section s ON s.id = st.section_id JOIN tree t ON t.org_id = s.school_id \
      WHERE st.role = 'TEACHER_OF_RECORD' AND s.school_year = :year AND s.enrolled_count > 0 \

@@ -88,7 +88,9 @@ impl PlanMeasure {
     }
     /// The day the figures are as of. For the public, and for a viewer outside their own
     /// scope, this is a published date — the last day of a month of the school year — on or
-    /// before the day asked: such figures never move from one day to the next.
+    /// before the day asked: such figures never move from one day to the next. What is dated
+    /// (an administration, a training completion, a supervisor's due date) counts once it has
+    /// happened; attendance, survey answers, evaluations and EASE reports are as loaded.
     async fn as_of(&self) -> Date {
         Date(self.0.as_of)
     }

@@ -2,11 +2,25 @@
 //! here, and the measures, survey results and EASE figures ask this module; nothing else
 //! decides what is withheld.
 //!
-//! Small-cell suppression: a confidential aggregate of fewer than `min_n` respondents — or,
-//! for EASE, a count from 1 to 10 — is withheld, and when one cell of a breakdown is withheld
-//! the next smallest is too, so that it cannot be recovered by subtracting the others from
-//! the total. A cell withheld in a breakdown above a scope stays withheld in the scope's own
-//! views ([`withheld_above`]).
+//! - **Audiences** ([`Audience`]): inside (ADMIN, HR, ANALYST; a principal over their own
+//!   school) and public (everyone else, and anyone outside their own scope). The public is
+//!   shown the district and regions only, and time-varying figures only as of published dates
+//!   ([`Audience::as_of`]: month ends), so day-by-day differencing yields nothing.
+//! - **Primary suppression** ([`Rule`]): a confidential group of fewer than `min_n`
+//!   respondents, or an EASE count from 1 to 10, is withheld.
+//! - **Secondary suppression** over whole tables ([`protect`], [`protect_tree`]): a table is
+//!   cells and the lines that add up (a total and its parts, plus what the total holds beyond
+//!   its published parts). Each line is made safe in turn until a pass changes nothing — the
+//!   iterative row/column heuristic of statistical agencies (Hundepool et al., *Statistical
+//!   Disclosure Control*, Wiley 2012, ch. 4; the tau-ARGUS manual's "hypercube" family).
+//!   **Guarantee**: in every line of the table, the withheld parts are none, or two or more
+//!   whose sum is not itself a small group; a withheld total withholds its parts; and where an
+//!   insider knows one part from elsewhere (a principal their school), the same holds with that
+//!   part subtracted. The pattern is computed once per table and every view reads it, so one
+//!   view never shows what another withholds. Not covered: an insider who knows several parts
+//!   of one line (a principal of several schools of a region), and exact audits of
+//!   combinations of lines (an LP over the table, as tau-ARGUS's optimal methods do) — the
+//!   property test in `tests/api` probes those on random districts.
 
 use crate::auth::{Role, Viewer};
 use crate::calendar::published_on_or_before;
@@ -205,7 +219,7 @@ fn protect_line(
 
 /// The suppression pattern of a whole published table: cells with their people counts, the
 /// reasons some are withheld on their own (`primary`), and the lines that add up. Each line is
-/// made safe in turn ([`protect_line`]) until a pass changes nothing: the iterative row and
+/// made safe in turn (`protect_line`) until a pass changes nothing: the iterative row and
 /// column heuristic of secondary cell suppression for tables with margins, as described in
 /// Hundepool et al., *Statistical Disclosure Control* (Wiley, 2012) and the tau-ARGUS manual.
 /// It guarantees every line on its own (no line has a lone withheld cell, nor withheld cells

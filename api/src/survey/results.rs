@@ -363,7 +363,9 @@ pub struct TallyFields(Tally);
 /// How a group answered.
 #[Object]
 impl TallyFields {
-    /// Respondents; null when withheld.
+    /// Respondents; null when withheld, with the other figures (a classroom's
+    /// `responseCount` stays visible to those who see the administration: the rule protects
+    /// the answers, not how many forms came back).
     async fn n(&self) -> Option<u64> {
         self.0.suppressed.is_none().then_some(self.0.n)
     }

@@ -33,7 +33,7 @@ struct EaseSums {
 }
 
 impl EaseRow {
-    /// The sums of a row of [`EASE_TABLE`].
+    /// The sums of a row of `EASE_TABLE`.
     pub fn from(row: &QueryResult) -> ApiResult<Self> {
         let sums = EaseSums::from_query_result(row, "")?;
         Ok(Self {
