@@ -306,7 +306,9 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             db::redact(&target.url)
         ),
     };
-    let app = Application::bind(config.bind, db, keys).await?;
+    let app = Application::bind(config.bind, db, keys)
+        .await?
+        .with_limits(config.edge.limits());
     let address = app.address();
     println!("staffgraph is serving GraphiQL at http://{address}/ and GraphQL at http://{address}/graphql");
     app.run_until_stopped().await.context("serving")

@@ -1,6 +1,7 @@
 //! Configuration, parsed once from flags and the environment (a flag wins over its variable).
 //! Every setting is documented in `staffgraph --help` and in the README's table.
 
+use crate::graphql::Limits;
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
 
@@ -31,6 +32,44 @@ pub struct Config {
     /// How the process logs.
     #[command(flatten)]
     pub logging: LogArgs,
+
+    /// What one request may ask of the server.
+    #[command(flatten)]
+    pub edge: EdgeArgs,
+}
+
+/// The limits of the HTTP edge (README "Limits"): what a request may cost and how large it
+/// may be.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct EdgeArgs {
+    /// The highest cost a query may ask for: each object 1, a connection's objects times its
+    /// page size, `planMeasures` 2,000 (the cost is in every response's `extensions.cost`).
+    #[arg(long, env = "STAFFGRAPH_MAX_QUERY_COST", default_value_t = Limits::DEFAULT.max_cost, global = true)]
+    pub max_query_cost: u64,
+
+    /// The most aliased fields in one query.
+    #[arg(long, env = "STAFFGRAPH_MAX_ALIASES", default_value_t = Limits::DEFAULT.max_aliases, global = true)]
+    pub max_aliases: u64,
+
+    /// The longest query text, in bytes.
+    #[arg(long, env = "STAFFGRAPH_MAX_QUERY_BYTES", default_value_t = Limits::DEFAULT.max_query_bytes, global = true)]
+    pub max_query_bytes: u64,
+
+    /// The most fields a query selects once its fragments are expanded.
+    #[arg(long, env = "STAFFGRAPH_MAX_SELECTIONS", default_value_t = Limits::DEFAULT.max_selections, global = true)]
+    pub max_selections: u64,
+}
+
+impl EdgeArgs {
+    /// The query limits these settings make.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_cost: self.max_query_cost,
+            max_aliases: self.max_aliases,
+            max_query_bytes: self.max_query_bytes,
+            max_selections: self.max_selections,
+        }
+    }
 }
 
 /// The database setting, apart so that `staffgraph-bench` takes it exactly as `staffgraph` does.

@@ -37,6 +37,10 @@ pub enum ApiError {
     /// The write conflicts with the current state (a natural key taken, a stale version).
     #[error("{0}")]
     Conflict(String),
+    /// The request was refused before anything ran: it is larger or costlier than the server
+    /// accepts (the limits are in the README).
+    #[error("{message}")]
+    Refused { refusal: Refusal, message: String },
     /// Anything else. The cause is logged, never sent.
     #[error("internal error")]
     Internal(#[source] Arc<anyhow::Error>),
@@ -51,6 +55,7 @@ impl ApiError {
             Self::BadUserInput { .. } | Self::InvalidParts { .. } => "BAD_USER_INPUT",
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict(_) => "CONFLICT",
+            Self::Refused { refusal, .. } => refusal.into(),
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -96,6 +101,24 @@ impl ErrorExtensions for ApiError {
             }
         })
     }
+}
+
+/// Which limit refused a request; its `extensions.code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum Refusal {
+    /// The query text, or the query with its fragments expanded, is too large.
+    QueryTooLarge,
+    /// The query would cost more than the limit.
+    QueryTooComplex,
+    /// The query has more aliases than the limit.
+    TooManyAliases,
+    /// A JSON batch holds more operations than the limit.
+    BatchTooLarge,
+    /// The request body is larger than the limit.
+    PayloadTooLarge,
+    /// The request took longer than the limit and was stopped.
+    Timeout,
 }
 
 /// One reason a file was refused: where in the file, and why (an imported file's rows are

@@ -5,7 +5,7 @@
 use crate::auth::Viewer;
 use crate::auth::token::Keys;
 use crate::error::ApiError;
-use crate::graphql::RequestContext;
+use crate::graphql::{Limits, RequestContext};
 use crate::schema::AppSchema;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_poem::{GraphQLBatchRequest, GraphQLBatchResponse};
@@ -126,6 +126,7 @@ pub struct Application {
     address: SocketAddr,
     db: DatabaseConnection,
     keys: Keys,
+    limits: Limits,
 }
 
 impl Application {
@@ -145,7 +146,15 @@ impl Application {
             address,
             db,
             keys,
+            limits: Limits::DEFAULT,
         })
+    }
+
+    /// Requests are held to `limits` (the defaults otherwise).
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The address actually bound.
@@ -155,7 +164,7 @@ impl Application {
 
     /// Serves until the process is interrupted (Ctrl-C), then drains in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let app = routes(crate::schema::build(), self.db, self.keys);
+        let app = routes(crate::schema::build_with(self.limits), self.db, self.keys);
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
                 app,

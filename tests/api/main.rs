@@ -9,6 +9,7 @@ mod fixtures;
 mod helpers;
 
 mod architecture;
+mod edge;
 mod auth;
 mod foundation;
 mod import;

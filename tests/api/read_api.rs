@@ -123,13 +123,13 @@ async fn an_evaluation_resolves_its_people_school_cycle_events_and_ratings(backe
     let app = TestApp::spawn_with_demo(backend).await;
     let data = app
         .query_ok(
-            r#"{ evaluations(first: 60, filter: { status: COMPLETE }) { edges { node { id status completedOn
+            r#"{ evaluations(first: 20, filter: { status: COMPLETE }) { edges { node { id status completedOn
                   evaluatee { id } school { kind }
                   evaluator { id evaluationsGiven(first: 100) { edges { node { id } } } }
                   cycle { schoolYear process { code } evaluations(first: 1) { totalCount } }
                   finalRating { scale label }
-                  events(first: 10) { totalCount edges { node { id kind evaluation { id }
-                    ratings(first: 50) { totalCount edges { node { feedback event { id } element { code } ratingLevel { scale label } } } } } } }
+                  events(first: 5) { totalCount edges { node { id kind evaluation { id }
+                    ratings(first: 20) { totalCount edges { node { feedback event { id } element { code } ratingLevel { scale label } } } } } } }
                 } } } }"#,
             json!({}),
         )
@@ -178,9 +178,9 @@ async fn a_framework_rubric_is_browsable_in_rubric_order(backend: Backend) {
                 framework(code: "TLF") { id code
                   element: ratingLevels(scale: ELEMENT) { totalCount edges { node { ordinal label framework { code } } } }
                   overall: ratingLevels(scale: OVERALL) { totalCount edges { node { label } } }
-                  standards(first: 100) { totalCount edges { node { code framework { code }
-                    components(first: 100) { edges { node { code standard { code }
-                      elements(first: 100) { edges { node { code focus component { code } } } } } } } } } } } }"#,
+                  standards(first: 10) { totalCount edges { node { code framework { code }
+                    components(first: 10) { edges { node { code standard { code }
+                      elements(first: 20) { edges { node { code focus component { code } } } } } } } } } } } }"#,
             json!({}),
         )
         .await;

@@ -18,7 +18,7 @@ query ($n: Int!) {
     totalCount
     edges { node { code
       staff(first: 10, filter: { employeeGroup: "TCH" }) { totalCount edges { node { employeeNumber
-        evaluations(first: 5) { totalCount edges { node { status
+        evaluations(first: 3) { totalCount edges { node { status
           events(first: 10) { totalCount edges { node { kind occurredOn } } }
         } } }
       } } }

@@ -1,7 +1,7 @@
 //! The GraphQL kit every area builds on: the request context ([`RequestContext`]), the
 //! request-scoped loader and its relations (`loader`), when its batches are sent (`batch`),
-//! Relay ids, cursors and keyset pages (`relay`), the API's scalars (`scalars`) and the
-//! input refused before execution (`guard`).
+//! Relay ids, cursors and keyset pages (`relay`), the API's scalars (`scalars`), the input
+//! refused before execution (`guard`) and what a request may cost (`cost`).
 //!
 //! It depends only on `auth` (the viewer and the row rules), `error` and `entity`: nothing in
 //! it knows an area, so every area may use it and the schema root (`schema`) may merge the
@@ -9,6 +9,7 @@
 
 pub mod batch;
 mod context;
+pub mod cost;
 pub mod guard;
 pub mod loader;
 pub mod relay;
@@ -16,4 +17,5 @@ pub mod scalars;
 
 pub use batch::BatchOnIdle;
 pub use context::RequestContext;
+pub use cost::{Limits, QueryCost};
 pub use guard::RefuseNul;

@@ -21,6 +21,15 @@ use chrono::{NaiveDate, Utc};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
+/// What the measure fields cost in a request's budget (`graphql::cost`): `planMeasures` runs
+/// up to seven measures over the whole district table, each the others one.
+pub const COSTS: &[(&str, &str, u64)] = &[
+    ("Query", "planMeasures", 2_000),
+    ("Query", "sfsCoverage", 400),
+    ("Query", "supervisorTraining", 400),
+    ("Query", "multipleMeasures", 400),
+];
+
 /// Measure queries.
 #[derive(Default)]
 pub struct MeasuresQuery;

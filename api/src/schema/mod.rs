@@ -8,7 +8,8 @@ pub mod viewer;
 
 use crate::evaluation::query::EvaluationQuery;
 use crate::framework::query::FrameworkQuery;
-use crate::graphql::{BatchOnIdle, RefuseNul};
+use crate::graphql::{BatchOnIdle, Limits, QueryCost, RefuseNul};
+use crate::{measures, survey, wellness};
 use crate::import::mutation::ImportMutation;
 use crate::measures::query::MeasuresQuery;
 use crate::org::query::OrgQuery;
@@ -40,12 +41,24 @@ pub struct Mutation(ImportMutation);
 /// The schema type served at `/graphql`.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Builds the schema. No I/O.
+/// Builds the schema with the default limits. No I/O.
 pub fn build() -> AppSchema {
+    build_with(Limits::DEFAULT)
+}
+
+/// Builds the schema with requests held to `limits`. No I/O.
+pub fn build_with(limits: Limits) -> AppSchema {
+    let costs = measures::query::COSTS
+        .iter()
+        .chain(survey::query::COSTS)
+        .chain(wellness::query::COSTS)
+        .fold(QueryCost::new(limits), |cost, (parent, field, weight)| {
+            cost.weigh(parent, field, *weight)
+        });
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(16)
-        .limit_complexity(20_000)
         .extension(async_graphql::extensions::Tracing)
+        .extension(costs)
         .extension(RefuseNul)
         .extension(BatchOnIdle)
         .finish()

@@ -17,6 +17,14 @@ use entity::{evaluation, evaluation_cycle, survey, survey_administration, survey
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use std::collections::HashSet;
 
+/// What the survey results cost in a request's budget (`graphql::cost`): each reads the
+/// answers of its scope and of the breakdowns above it.
+pub const COSTS: &[(&str, &str, u64)] = &[
+    ("Query", "surveyResults", 200),
+    ("Staff", "sfsResults", 50),
+    ("SurveyAdministration", "results", 50),
+];
+
 /// Survey queries.
 #[derive(Default)]
 pub struct SurveyQuery;

@@ -6,6 +6,10 @@ use crate::graphql::RequestContext;
 use crate::measures::query::measure;
 use async_graphql::{Context, Object, Result, ResultExt};
 
+/// What `easeUsage` costs in a request's budget (`graphql::cost`): the EASE measure and the
+/// year's EASE table.
+pub const COSTS: &[(&str, &str, u64)] = &[("Query", "easeUsage", 400)];
+
 /// Wellness queries.
 #[derive(Default)]
 pub struct WellnessQuery;

@@ -1,0 +1,423 @@
+//! What a request may cost, decided before it runs (GitHub's and Shopify's model): the query
+//! text's size, its aliases, its selections once every fragment is expanded, and its *cost* —
+//! each object it asks for 1 (a row, a page, a list; scalars come with their row), a field
+//! that computes something large (the measures) its weight, and a connection's children
+//! multiplied by the page it asks for (`first`/`last`, or the default page) — are checked in
+//! `parse_query`, before the validation whose work grows with them.
+//! A request over a limit gets one coded error and runs nothing. Every response carries
+//! `extensions.cost`: `requested` (the estimate), `actual` (the fields resolved, weighted the
+//! same way) and `limit`.
+//!
+//! Errors of parsing and validation get their codes here too (`GRAPHQL_PARSE_FAILED`,
+//! `GRAPHQL_VALIDATION_FAILED`, `QUERY_TOO_DEEP`), so that every error has `extensions.code`.
+
+use super::relay::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::error::{ApiError, Refusal};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve, NextValidation,
+    ResolveInfo,
+};
+use async_graphql::parser::types::{ExecutableDocument, Field, OperationDefinition, Selection, SelectionSet};
+use async_graphql::registry::{MetaType, MetaTypeName, Registry};
+use async_graphql::{
+    ErrorExtensions, Pos, QueryPathSegment, Response, ServerError, ServerResult, ValidationResult, Value,
+    Variables,
+};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The limits a request is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The highest cost a request may ask for.
+    pub max_cost: u64,
+    /// The most aliased fields in one query.
+    pub max_aliases: u64,
+    /// The longest query text, in bytes.
+    pub max_query_bytes: u64,
+    /// The most selections once every fragment spread is expanded.
+    pub max_selections: u64,
+}
+
+impl Limits {
+    /// The defaults: well above what a dashboard asks (every measure for the district and
+    /// each of its regions costs about 16,000; a page of 100 organizations with 100 staff
+    /// each about 20,000), well below what stalls the server.
+    pub const DEFAULT: Self = Self {
+        max_cost: 50_000,
+        max_aliases: 100,
+        max_query_bytes: 32 * 1024,
+        max_selections: 5_000,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// The schema extension that prices and limits requests.
+pub struct QueryCost {
+    shared: Arc<Pricing>,
+}
+
+/// The limits and the weights of expensive fields.
+struct Pricing {
+    limits: Limits,
+    /// Weight of a field, by (type, field); 1 when absent.
+    weights: HashMap<(&'static str, &'static str), u64>,
+}
+
+impl Pricing {
+    /// What `field` of type `parent` costs itself: its weight when it has one; otherwise 1
+    /// for a field that returns an object (a row, a page, a list), 0 for a scalar (read with
+    /// its row).
+    fn weight(&self, parent: Option<&str>, field: &Field) -> u64 {
+        let weighed = parent.and_then(|p| self.weights.get(&(p, field.name.node.as_str())));
+        weighed
+            .copied()
+            .unwrap_or_else(|| u64::from(!field.selection_set.node.items.is_empty()))
+    }
+}
+
+impl QueryCost {
+    /// Requests held to `limits`.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            shared: Arc::new(Pricing {
+                limits,
+                weights: HashMap::new(),
+            }),
+        }
+    }
+
+    /// Field `field` of type `parent` costs `weight` instead of 1 (its children come on top).
+    #[must_use]
+    pub fn weigh(mut self, parent: &'static str, field: &'static str, weight: u64) -> Self {
+        if let Some(pricing) = Arc::get_mut(&mut self.shared) {
+            pricing.weights.insert((parent, field), weight);
+        }
+        self
+    }
+}
+
+impl ExtensionFactory for QueryCost {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(CostExtension {
+            pricing: self.shared.clone(),
+            requested: AtomicU64::new(0),
+            actual: AtomicU64::new(0),
+        })
+    }
+}
+
+struct CostExtension {
+    pricing: Arc<Pricing>,
+    requested: AtomicU64,
+    actual: AtomicU64,
+}
+
+/// A coded error at the start of the query.
+fn refused(refusal: Refusal, message: String) -> ServerError {
+    ApiError::Refused { refusal, message }
+        .extend()
+        .into_server_error(Pos { line: 1, column: 1 })
+}
+
+/// `error` with `code` unless it has one.
+fn coded(mut error: ServerError, code: &'static str) -> ServerError {
+    let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+    if !has_code {
+        error.extensions.get_or_insert_with(Default::default).set("code", code);
+    }
+    error
+}
+
+/// BAD_USER_INPUT for the errors async-graphql reports about a request's arguments and
+/// variables (a value of the wrong type, a variable not given), `otherwise` for the rest.
+fn input_or(error: &ServerError, otherwise: &'static str) -> &'static str {
+    let input = ["Failed to parse", "Invalid value", "Variable "];
+    if input.iter().any(|start| error.message.starts_with(start)) {
+        "BAD_USER_INPUT"
+    } else {
+        otherwise
+    }
+}
+
+/// What a query asks for once its fragments are expanded.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Estimate {
+    pub cost: u64,
+    pub selections: u64,
+    pub aliases: u64,
+}
+
+impl Estimate {
+    fn add(&mut self, other: Self) {
+        self.cost = self.cost.saturating_add(other.cost);
+        self.selections = self.selections.saturating_add(other.selections);
+        self.aliases = self.aliases.saturating_add(other.aliases);
+    }
+}
+
+/// The walk over a document: each fragment priced once however often it is spread.
+struct Walk<'a> {
+    document: &'a ExecutableDocument,
+    registry: &'a Registry,
+    pricing: &'a Pricing,
+    variables: &'a Variables,
+    defaults: HashMap<&'a str, Value>,
+    fragments: HashMap<&'a str, Estimate>,
+    visiting: HashSet<&'a str>,
+}
+
+impl<'a> Walk<'a> {
+    /// The type of `field` on `parent`, when the schema knows both.
+    fn field_type(&self, parent: Option<&str>, field: &str) -> Option<&'a str> {
+        let fields = match self.registry.types.get(parent?)? {
+            MetaType::Object { fields, .. } | MetaType::Interface { fields, .. } => fields,
+            _ => return None,
+        };
+        Some(MetaTypeName::concrete_typename(&fields.get(field)?.ty))
+    }
+
+    /// The page a connection field asks for: `first` or `last` (a literal or a variable), or
+    /// the default page; never more than the largest page.
+    fn page(&self, field: &Field) -> u64 {
+        let asked = field
+            .arguments
+            .iter()
+            .filter(|(name, _)| matches!(name.node.as_str(), "first" | "last"))
+            .filter_map(|(_, value)| {
+                let value = value.node.clone().into_const_with(|name| {
+                    self.variables
+                        .get(&name)
+                        .or_else(|| self.defaults.get(name.as_str()))
+                        .cloned()
+                        .ok_or(())
+                });
+                match value {
+                    Ok(Value::Number(n)) => n.as_u64(),
+                    _ => None,
+                }
+            })
+            .max();
+        asked.unwrap_or(DEFAULT_PAGE_SIZE).min(MAX_PAGE_SIZE)
+    }
+
+    fn set(&mut self, parent: Option<&'a str>, set: &'a SelectionSet) -> Estimate {
+        let mut total = Estimate::default();
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let name = field.name.node.as_str();
+                    let ty = self.field_type(parent, name);
+                    let children = self.set(ty, &field.selection_set.node);
+                    let times = if ty.is_some_and(|t| t.ends_with("Connection")) {
+                        self.page(field)
+                    } else {
+                        1
+                    };
+                    let weight = self.pricing.weight(parent, field);
+                    total.add(Estimate {
+                        cost: weight.saturating_add(times.saturating_mul(children.cost)),
+                        selections: 1 + children.selections,
+                        aliases: u64::from(field.alias.is_some()) + children.aliases,
+                    });
+                }
+                Selection::InlineFragment(fragment) => {
+                    let on = fragment
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map(|c| c.node.on.node.as_str())
+                        .or(parent);
+                    let inner = self.set(on, &fragment.node.selection_set.node);
+                    total.add(inner);
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    let inner = self.fragment(name);
+                    total.add(inner);
+                }
+            }
+        }
+        total
+    }
+
+    fn fragment(&mut self, name: &'a str) -> Estimate {
+        if let Some(known) = self.fragments.get(name) {
+            return *known;
+        }
+        // A cycle is validation's to report; it costs nothing more here.
+        let Some(fragment) = self.document.fragments.get(name) else {
+            return Estimate::default();
+        };
+        if !self.visiting.insert(name) {
+            return Estimate::default();
+        }
+        let on = fragment.node.type_condition.node.on.node.as_str();
+        let estimate = self.set(Some(on), &fragment.node.selection_set.node);
+        self.visiting.remove(name);
+        self.fragments.insert(name, estimate);
+        estimate
+    }
+
+    fn operation(&mut self, operation: &'a OperationDefinition) -> Estimate {
+        self.defaults = operation
+            .variable_definitions
+            .iter()
+            .filter_map(|d| Some((d.node.name.node.as_str(), d.node.default_value.as_ref()?.node.clone())))
+            .collect();
+        let root = match operation.ty {
+            async_graphql::parser::types::OperationType::Query => self.registry.query_type.as_str(),
+            async_graphql::parser::types::OperationType::Mutation => {
+                self.registry.mutation_type.as_deref().unwrap_or_default()
+            }
+            async_graphql::parser::types::OperationType::Subscription => {
+                self.registry.subscription_type.as_deref().unwrap_or_default()
+            }
+        };
+        self.set(Some(root), &operation.selection_set.node)
+    }
+}
+
+/// The estimate of `document`: its costliest operation (the one that runs is not known yet).
+fn estimate(document: &ExecutableDocument, registry: &Registry, pricing: &Pricing, variables: &Variables) -> Estimate {
+    let mut walk = Walk {
+        document,
+        registry,
+        pricing,
+        variables,
+        defaults: HashMap::new(),
+        fragments: HashMap::new(),
+        visiting: HashSet::new(),
+    };
+    document
+        .operations
+        .iter()
+        .map(|(_, operation)| walk.operation(&operation.node))
+        .fold(Estimate::default(), |most, e| Estimate {
+            cost: most.cost.max(e.cost),
+            selections: most.selections.max(e.selections),
+            aliases: most.aliases.max(e.aliases),
+        })
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for CostExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let limits = self.pricing.limits;
+        let bytes = query.len() as u64;
+        if bytes > limits.max_query_bytes {
+            return Err(refused(
+                Refusal::QueryTooLarge,
+                format!("the query is {bytes} bytes; at most {} are accepted", limits.max_query_bytes),
+            ));
+        }
+        let document = next
+            .run(ctx, query, variables)
+            .await
+            .map_err(|e| coded(e, "GRAPHQL_PARSE_FAILED"))?;
+        let estimate = estimate(&document, &ctx.schema_env.registry, &self.pricing, variables);
+        self.requested.store(estimate.cost, Ordering::Relaxed);
+        if estimate.aliases > limits.max_aliases {
+            return Err(refused(
+                Refusal::TooManyAliases,
+                format!("the query has {} aliases; at most {} are accepted", estimate.aliases, limits.max_aliases),
+            ));
+        }
+        if estimate.selections > limits.max_selections {
+            return Err(refused(
+                Refusal::QueryTooLarge,
+                format!(
+                    "the query selects {} fields once its fragments are expanded; at most {} are accepted",
+                    estimate.selections, limits.max_selections
+                ),
+            ));
+        }
+        if estimate.cost > limits.max_cost {
+            return Err(refused(
+                Refusal::QueryTooComplex,
+                format!(
+                    "the query would cost {}; at most {} is accepted (each object 1, the measures more, \
+                     a connection's objects times its page size)",
+                    estimate.cost, limits.max_cost
+                ),
+            ));
+        }
+        Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| {
+                    let code = if e.message.contains("nested too deep") {
+                        "QUERY_TOO_DEEP"
+                    } else {
+                        input_or(&e, "GRAPHQL_VALIDATION_FAILED")
+                    };
+                    coded(e, code)
+                })
+                .collect()
+        })
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        // Fields, not the items of a list (the estimate counts a list's fields per row too).
+        if matches!(info.path_node.segment, QueryPathSegment::Name(_)) {
+            let weight = self.pricing.weight(Some(info.parent_type), info.field);
+            self.actual.fetch_add(weight, Ordering::Relaxed);
+        }
+        next.run(ctx, info).await
+    }
+
+    async fn execute(&self, ctx: &ExtensionContext<'_>, operation_name: Option<&str>, next: NextExecute<'_>) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(|e| {
+                let code = input_or(&e, "INTERNAL");
+                coded(e, code)
+            })
+            .collect();
+        let cost = async_graphql::value!({
+            "requested": self.requested.load(Ordering::Relaxed),
+            "actual": self.actual.load(Ordering::Relaxed),
+            "limit": self.pricing.limits.max_cost,
+        });
+        response.extensions.insert("cost".to_owned(), cost);
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_hold_a_dashboard_and_refuse_the_attacks() {
+        let limits = Limits::DEFAULT;
+        assert!(limits.max_cost >= 10_000 && limits.max_cost < 100 * 100 * 100);
+    }
+}
