@@ -302,12 +302,46 @@ impl District {
 
     /// A performance-management completion.
     pub async fn complete_pm(&self, staff: i32, on: NaiveDate) {
+        self.complete(staff, self.pm_course, on).await;
+    }
+
+    /// A training course of `category` (6 hours).
+    pub async fn course(&self, code: &str, category: CourseCategory) -> i32 {
+        training_course::Entity::insert(training_course::ActiveModel {
+            id: NotSet,
+            code: Set(code.into()),
+            title: Set(format!("{code} course")),
+            category: Set(category),
+            hours: Set(6.0),
+        })
+        .exec(&self.db)
+        .await
+        .unwrap()
+        .last_insert_id
+    }
+
+    /// A completion of `course`.
+    pub async fn complete(&self, staff: i32, course: i32, on: NaiveDate) {
         training_completion::Entity::insert(training_completion::ActiveModel {
             id: NotSet,
             staff_id: Set(staff),
-            course_id: Set(self.pm_course),
+            course_id: Set(course),
             completed_on: Set(on),
             source: Set("LMS".into()),
+        })
+        .exec(&self.db)
+        .await
+        .unwrap();
+    }
+
+    /// A 2026 attendance summary.
+    pub async fn attendance(&self, staff: i32, days_expected: f64, days_absent: f64) {
+        attendance_summary::Entity::insert(attendance_summary::ActiveModel {
+            id: NotSet,
+            staff_id: Set(staff),
+            school_year: Set(YEAR),
+            days_expected: Set(days_expected),
+            days_absent: Set(days_absent),
         })
         .exec(&self.db)
         .await
@@ -332,11 +366,19 @@ impl District {
         .await
         .unwrap()
         .last_insert_id;
-        let question = survey_question::Entity::insert(survey_question::ActiveModel {
+        let question = self
+            .question(survey, "SUPPORTIVE_PLACE", "My school is a supportive place to work.")
+            .await;
+        (survey, question)
+    }
+
+    /// A question of `survey` on the 1–4 agreement scale, favorable from 3.
+    pub async fn question(&self, survey: i32, code: &str, text: &str) -> i32 {
+        survey_question::Entity::insert(survey_question::ActiveModel {
             id: NotSet,
             survey_id: Set(survey),
-            code: Set("SUPPORTIVE_PLACE".into()),
-            text: Set("My school is a supportive place to work.".into()),
+            code: Set(code.into()),
+            text: Set(text.into()),
             scale_min: Set(1),
             scale_max: Set(4),
             favorable_from: Set(3),
@@ -344,35 +386,40 @@ impl District {
         .exec(&self.db)
         .await
         .unwrap()
-        .last_insert_id;
-        (survey, question)
+        .last_insert_id
     }
 
     /// `values.len()` anonymous responses at `school`, one answer each.
     pub async fn respond(&self, survey: i32, question: i32, school: i32, values: &[i32]) {
         for value in values {
-            let n = self.next();
-            let response = survey_response::Entity::insert(survey_response::ActiveModel {
-                id: NotSet,
-                survey_id: Set(survey),
-                response_key: Set(format!("R{n:06}")),
-                administration_id: Set(None),
-                school_id: Set(Some(school)),
-            })
-            .exec(&self.db)
-            .await
-            .unwrap()
-            .last_insert_id;
-            survey_answer::Entity::insert(survey_answer::ActiveModel {
-                id: NotSet,
-                response_id: Set(response),
-                question_id: Set(question),
-                value: Set(*value),
-            })
-            .exec(&self.db)
+            self.respond_with(survey, school, &[(question, *value)]).await;
+        }
+    }
+
+    /// One anonymous response at `school` with an answer to each (question, value).
+    pub async fn respond_with(&self, survey: i32, school: i32, answers: &[(i32, i32)]) {
+        let n = self.next();
+        let response = survey_response::Entity::insert(survey_response::ActiveModel {
+            id: NotSet,
+            survey_id: Set(survey),
+            response_key: Set(format!("R{n:06}")),
+            administration_id: Set(None),
+            school_id: Set(Some(school)),
+        })
+        .exec(&self.db)
+        .await
+        .unwrap()
+        .last_insert_id;
+        let answers = answers.iter().map(|&(question, value)| survey_answer::ActiveModel {
+            id: NotSet,
+            response_id: Set(response),
+            question_id: Set(question),
+            value: Set(value),
+        });
+        survey_answer::Entity::insert_many(answers)
+            .exec_without_returning(&self.db)
             .await
             .unwrap();
-        }
     }
 
     /// An EASE report for the 2026 school year.
