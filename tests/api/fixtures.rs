@@ -333,7 +333,7 @@ impl District {
     }
 
     /// A question of `survey` on the scale 1–4, favorable from 3.
-    async fn question(&self, survey: i32, code: &str, text: &str) -> i32 {
+    pub async fn question(&self, survey: i32, code: &str, text: &str) -> i32 {
         survey_question::Entity::insert(survey_question::ActiveModel {
             id: NotSet,
             survey_id: Set(survey),
@@ -376,28 +376,48 @@ impl District {
         staff::Entity::find_by_id(id).one(&self.db).await.unwrap().unwrap().employee_number
     }
 
-    /// `staff`'s 2026 attendance: 180 days expected, `absent` of them absent.
-    pub async fn attendance(&self, staff: i32, absent: f64) {
-        attendance_summary::Entity::insert(attendance_summary::ActiveModel {
+    /// A performance-management completion.
+    pub async fn complete_pm(&self, staff: i32, on: NaiveDate) {
+        self.complete(staff, self.pm_course, on).await;
+    }
+
+    /// A training course of `category` (6 hours).
+    pub async fn course(&self, code: &str, category: CourseCategory) -> i32 {
+        training_course::Entity::insert(training_course::ActiveModel {
+            id: NotSet,
+            code: Set(code.into()),
+            title: Set(format!("{code} course")),
+            category: Set(category),
+            hours: Set(6.0),
+        })
+        .exec(&self.db)
+        .await
+        .unwrap()
+        .last_insert_id
+    }
+
+    /// A completion of `course`.
+    pub async fn complete(&self, staff: i32, course: i32, on: NaiveDate) {
+        training_completion::Entity::insert(training_completion::ActiveModel {
             id: NotSet,
             staff_id: Set(staff),
-            school_year: Set(YEAR),
-            days_expected: Set(180.0),
-            days_absent: Set(absent),
+            course_id: Set(course),
+            completed_on: Set(on),
+            source: Set("LMS".into()),
         })
         .exec(&self.db)
         .await
         .unwrap();
     }
 
-    /// A performance-management completion.
-    pub async fn complete_pm(&self, staff: i32, on: NaiveDate) {
-        training_completion::Entity::insert(training_completion::ActiveModel {
+    /// A 2026 attendance summary.
+    pub async fn attendance(&self, staff: i32, days_expected: f64, days_absent: f64) {
+        attendance_summary::Entity::insert(attendance_summary::ActiveModel {
             id: NotSet,
             staff_id: Set(staff),
-            course_id: Set(self.pm_course),
-            completed_on: Set(on),
-            source: Set("LMS".into()),
+            school_year: Set(YEAR),
+            days_expected: Set(days_expected),
+            days_absent: Set(days_absent),
         })
         .exec(&self.db)
         .await
@@ -443,18 +463,7 @@ impl District {
         values: &[i32],
     ) {
         for value in values {
-            let n = self.next();
-            let response = survey_response::Entity::insert(survey_response::ActiveModel {
-                id: NotSet,
-                survey_id: Set(survey),
-                response_key: Set(format!("R{n:06}")),
-                administration_id: Set(administration),
-                school_id: Set(school),
-            })
-            .exec(&self.db)
-            .await
-            .unwrap()
-            .last_insert_id;
+            let response = self.response(survey, administration, school).await;
             survey_answer::Entity::insert(survey_answer::ActiveModel {
                 id: NotSet,
                 response_id: Set(response),
@@ -465,6 +474,37 @@ impl District {
             .await
             .unwrap();
         }
+    }
+
+    /// A response to `survey`, to an administration or at a school, with no answers yet.
+    async fn response(&self, survey: i32, administration: Option<i32>, school: Option<i32>) -> i32 {
+        let n = self.next();
+        survey_response::Entity::insert(survey_response::ActiveModel {
+            id: NotSet,
+            survey_id: Set(survey),
+            response_key: Set(format!("R{n:06}")),
+            administration_id: Set(administration),
+            school_id: Set(school),
+        })
+        .exec(&self.db)
+        .await
+        .unwrap()
+        .last_insert_id
+    }
+
+    /// One anonymous response at `school` with an answer to each (question, value).
+    pub async fn respond_with(&self, survey: i32, school: i32, answers: &[(i32, i32)]) {
+        let response = self.response(survey, None, Some(school)).await;
+        let answers = answers.iter().map(|&(question, value)| survey_answer::ActiveModel {
+            id: NotSet,
+            response_id: Set(response),
+            question_id: Set(question),
+            value: Set(value),
+        });
+        survey_answer::Entity::insert_many(answers)
+            .exec_without_returning(&self.db)
+            .await
+            .unwrap();
     }
 
     /// An EASE report for the 2026 school year.

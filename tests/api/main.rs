@@ -16,6 +16,7 @@ mod import;
 mod measures;
 mod pagination;
 mod privacy;
+mod privacy_property;
 mod read_api;
 mod schema_drift;
 mod statements;

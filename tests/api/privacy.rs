@@ -310,7 +310,7 @@ async fn an_office_the_public_is_not_shown_is_not_recovered_as_the_district_minu
     for (at, staff, excellent) in [(school, 26, 16), (r2_school, 25, 16), (office, 12, 8)] {
         for i in 0..staff {
             let person = d.person(d.teachers_group, at).await;
-            d.attendance(person, if i < excellent { 2.0 } else { 20.0 }).await;
+            d.attendance(person, 180.0, if i < excellent { 2.0 } else { 20.0 }).await;
         }
     }
     let data = app
@@ -365,7 +365,7 @@ async fn a_principal_does_not_recover_the_other_school_of_their_region_from_the_
     for (school, staff) in schools {
         for i in 0..staff {
             let person = d.person(d.teachers_group, school).await;
-            d.attendance(person, if i == 0 { 20.0 } else { 1.0 }).await;
+            d.attendance(person, 180.0, if i == 0 { 20.0 } else { 1.0 }).await;
         }
     }
     let principal = app.token(Role::Principal, &["S1"], None);

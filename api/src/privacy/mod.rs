@@ -157,11 +157,15 @@ fn smallest_open(counts: &[u64], reasons: &[Option<SuppressionReason>], parts: &
         .min_by_key(|&i| (counts[i], i))
 }
 
-/// Whether a line whose withheld parts are `withheld` is safe under `rule`: none withheld, or
-/// two or more whose sum is not itself a small group — and still so with any one part that an
+/// Whether a line whose withheld parts are `withheld` is safe under `rule`: none with people
+/// in them withheld, or two or more whose sum is not itself a small group — and still so with any one part that an
 /// insider knows (`known`: a school, which its principal sees inside) subtracted, since that
 /// insider can take it from the line too.
 fn line_safe(rule: Rule, counts: &[u64], withheld: &[usize], known: &[bool]) -> bool {
+    // A withheld part with no one in it hides nothing: an office holds no classrooms, and
+    // anyone can know that.
+    let withheld: Vec<usize> = withheld.iter().copied().filter(|&i| counts[i] > 0).collect();
+    let withheld = withheld.as_slice();
     let small = |cells: &mut dyn Iterator<Item = usize>| rule.check(cells.map(|i| counts[i]).sum()).is_some();
     let safe_without = |skip: Option<usize>| {
         let rest = withheld.iter().filter(|&&i| Some(i) != skip);
@@ -345,6 +349,25 @@ pub fn protect_tree(rule: Rule, cells: &[TreeCell]) -> Vec<Option<SuppressionRea
             total: Some(total),
             parts,
         });
+    }
+    // A total whose people are all in one known part is known too: a region of one school is
+    // its principal's as much as the school is. Up the tree, one level per pass.
+    for _ in 0..cells.len() {
+        let mut changed = false;
+        for line in &lines {
+            let Some(total) = line.total else { continue };
+            let mut peopled = line.parts.iter().filter(|&&i| counts[i] > 0);
+            if let (Some(&only), None) = (peopled.next(), peopled.next())
+                && known[only]
+                && !known[total]
+            {
+                known[total] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
     }
     let mut reasons = protect_known(rule, &counts, primary, &lines, &known);
     reasons.truncate(cells.len());
