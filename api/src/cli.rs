@@ -288,7 +288,7 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             db::redact(&target.url)
         );
     }
-    let (db, seeded) = prepare_database(&target).await?;
+    let (db, seeded) = prepare_database_bounded(&target, Some(config.edge.request_timeout)).await?;
     if let Some(report) = seeded {
         println!("loaded the demo district into {} ({} rows)", target.url, report.total());
     }
@@ -308,7 +308,7 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     };
     let app = Application::bind(config.bind, db, keys)
         .await?
-        .with_limits(config.edge.limits());
+        .with_edge(config.edge);
     let address = app.address();
     println!("staffgraph is serving GraphiQL at http://{address}/ and GraphQL at http://{address}/graphql");
     app.run_until_stopped().await.context("serving")
@@ -351,7 +351,16 @@ async fn print_demo_tokens(keys: &Keys, db: &sea_orm::DatabaseConnection) -> any
 pub async fn prepare_database(
     target: &crate::config::DatabaseTarget,
 ) -> anyhow::Result<(sea_orm::DatabaseConnection, Option<seed::SeedReport>)> {
-    let db = db::connect(target).await?;
+    prepare_database_bounded(target, None).await
+}
+
+/// [`prepare_database`] with each PostgreSQL statement of the pool bounded by
+/// `statement_timeout` (the server's).
+pub async fn prepare_database_bounded(
+    target: &crate::config::DatabaseTarget,
+    statement_timeout: Option<std::time::Duration>,
+) -> anyhow::Result<(sea_orm::DatabaseConnection, Option<seed::SeedReport>)> {
+    let db = db::connect_bounded(target, statement_timeout).await?;
     Migrator::up(&db, None).await.context("applying migrations")?;
     let mut seeded = None;
     if target.embedded_default && db::is_empty(&db).await? {

@@ -40,7 +40,7 @@ pub struct Config {
 
 /// The limits of the HTTP edge (README "Limits"): what a request may cost and how large it
 /// may be.
-#[derive(Debug, Clone, Copy, Args)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Args)]
 pub struct EdgeArgs {
     /// The highest cost a query may ask for: each object 1, a connection's objects times its
     /// page size, `planMeasures` 2,000 (the cost is in every response's `extensions.cost`).
@@ -58,6 +58,45 @@ pub struct EdgeArgs {
     /// The most fields a query selects once its fragments are expanded.
     #[arg(long, env = "STAFFGRAPH_MAX_SELECTIONS", default_value_t = Limits::DEFAULT.max_selections, global = true)]
     pub max_selections: u64,
+
+    /// The most operations in one JSON batch.
+    #[arg(long, env = "STAFFGRAPH_MAX_BATCH", default_value_t = 10, global = true)]
+    pub max_batch: usize,
+
+    /// The largest request body, in bytes (a JSON query and its variables).
+    #[arg(long, env = "STAFFGRAPH_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+
+    /// The largest upload (`importCsv`'s multipart body), in bytes; ADMIN only, checked
+    /// before the body is read.
+    #[arg(long, env = "STAFFGRAPH_MAX_UPLOAD_BYTES", default_value_t = 512 * 1024 * 1024, global = true)]
+    pub max_upload_bytes: usize,
+
+    /// How long a request may run before it is stopped with TIMEOUT (its SQL too: on
+    /// PostgreSQL this is also each statement's `statement_timeout`).
+    #[arg(long, env = "STAFFGRAPH_REQUEST_TIMEOUT", default_value = "30s", value_parser = crate::auth::token::parse_ttl, global = true)]
+    pub request_timeout: std::time::Duration,
+
+    /// How long an upload (`importCsv`) may run.
+    #[arg(long, env = "STAFFGRAPH_UPLOAD_TIMEOUT", default_value = "15m", value_parser = crate::auth::token::parse_ttl, global = true)]
+    pub upload_timeout: std::time::Duration,
+}
+
+impl Default for EdgeArgs {
+    /// The defaults of the flags.
+    fn default() -> Self {
+        Self {
+            max_query_cost: Limits::DEFAULT.max_cost,
+            max_aliases: Limits::DEFAULT.max_aliases,
+            max_query_bytes: Limits::DEFAULT.max_query_bytes,
+            max_selections: Limits::DEFAULT.max_selections,
+            max_batch: 10,
+            max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 512 * 1024 * 1024,
+            request_timeout: std::time::Duration::from_secs(30),
+            upload_timeout: std::time::Duration::from_secs(15 * 60),
+        }
+    }
 }
 
 impl EdgeArgs {
@@ -134,5 +173,22 @@ impl DatabaseArgs {
                 embedded_default: true,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        edge: EdgeArgs,
+    }
+
+    #[test]
+    fn the_edge_defaults_are_the_flags_defaults() {
+        assert_eq!(Flags::parse_from(["staffgraph"]).edge, EdgeArgs::default());
     }
 }

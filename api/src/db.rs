@@ -10,6 +10,16 @@ use std::time::Duration;
 
 /// Opens a connection pool. Fails with a clear message when the database cannot be reached.
 pub async fn connect(target: &DatabaseTarget) -> anyhow::Result<DatabaseConnection> {
+    connect_bounded(target, None).await
+}
+
+/// [`connect`], each PostgreSQL statement stopped after `statement_timeout` (the server's
+/// request time limit, so that a stopped request's SQL stops too; SQLite has no such
+/// setting, and a stopped request's statement there ends with its step).
+pub async fn connect_bounded(
+    target: &DatabaseTarget,
+    statement_timeout: Option<Duration>,
+) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(target.url.clone());
     options
         .sqlx_logging(false)
@@ -33,7 +43,13 @@ pub async fn connect(target: &DatabaseTarget) -> anyhow::Result<DatabaseConnecti
                     // The measures' statements are estimated expensive, so PostgreSQL's JIT
                     // compiles them (about 1 s each) before running them for about as long:
                     // planMeasures took 8.1 s at full size with JIT and 2.8 s without.
-                    sea_orm::sqlx::Executor::execute(connection, "SET jit = off").await?;
+                    sea_orm::sqlx::Executor::execute(&mut *connection, "SET jit = off").await?;
+                    if let Some(limit) = statement_timeout {
+                        sea_orm::sqlx::query("SELECT set_config('statement_timeout', $1, false)")
+                            .bind(format!("{}ms", limit.as_millis()))
+                            .execute(&mut *connection)
+                            .await?;
+                    }
                     Ok(())
                 })
             })

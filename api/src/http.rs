@@ -2,13 +2,14 @@
 //! (alive) and `/ready` (database reachable). Thin: every request is handed to the schema with
 //! a fresh [`RequestContext`].
 
-use crate::auth::Viewer;
 use crate::auth::token::Keys;
-use crate::error::ApiError;
-use crate::graphql::{Limits, RequestContext};
+use crate::auth::{Role, Viewer};
+use crate::config::EdgeArgs;
+use crate::error::{ApiError, Refusal};
+use crate::graphql::RequestContext;
 use crate::schema::AppSchema;
-use async_graphql::http::GraphiQLSource;
-use async_graphql_poem::{GraphQLBatchRequest, GraphQLBatchResponse};
+use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql_poem::GraphQLBatchResponse;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::Tracing;
 use poem::web::{Data, Html, Json};
@@ -24,6 +25,7 @@ struct AppState {
     schema: AppSchema,
     db: DatabaseConnection,
     keys: Keys,
+    edge: EdgeArgs,
 }
 
 /// The viewer of a request: PUBLIC without an `Authorization` header, the token's subject with
@@ -42,36 +44,144 @@ async fn viewer(state: &AppState, request: &poem::Request) -> Result<Viewer, Api
     Viewer::resolve(&state.db, claims).await
 }
 
-/// A GraphQL-shaped error response outside of execution (a refused token).
+/// A GraphQL-shaped error response outside of execution: a refused token, body or batch, a
+/// request stopped at its time limit.
 fn error_response(error: ApiError) -> poem::Response {
-    let status = match error {
+    let status = match &error {
         ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        ApiError::Forbidden => StatusCode::FORBIDDEN,
+        ApiError::Refused { refusal, .. } => match refusal {
+            Refusal::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Refusal::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_REQUEST,
+        },
+        ApiError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     let message = match &error {
         ApiError::Internal(cause) => {
-            tracing::error!(error = %cause, "resolving the viewer failed");
+            tracing::error!(error = %cause, "a request failed outside execution");
             "internal error".to_owned()
         }
         other => other.to_string(),
     };
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": error.code() } }] });
-    Json(body).with_status(status).into_response()
+    let mut response = Json(body).with_status(status).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(poem::http::header::RETRY_AFTER, 1.into());
+    }
+    response
 }
 
 /// Response header with the number of SQL statements the request ran (for tests and the
 /// benchmark harness; the same figure is recorded on the request's span).
 pub const STATEMENTS_HEADER: &str = "x-sql-statements";
 
+/// Whether a request carries an upload (`importCsv`'s multipart body).
+fn is_upload(http: &poem::Request) -> bool {
+    http.content_type()
+        .is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// The GraphQL request of an HTTP request, read within the limits: a GET's query string; a
+/// POST's body up to `max_body_bytes`, or for an upload — ADMIN's only, refused before a
+/// byte is read — up to `max_upload_bytes`; a JSON batch of at most `max_batch` operations.
+async fn read_request(
+    edge: &EdgeArgs,
+    http: &poem::Request,
+    body: poem::Body,
+    viewer: &Viewer,
+) -> Result<async_graphql::BatchRequest, ApiError> {
+    let too_large = |limit: usize| ApiError::Refused {
+        refusal: Refusal::PayloadTooLarge,
+        message: format!("the request body is larger than {limit} bytes"),
+    };
+    let unreadable = |e: &dyn std::fmt::Display| ApiError::bad_input("body", format!("is not a GraphQL request: {e}"));
+    let request = if http.method() == poem::http::Method::GET {
+        async_graphql::BatchRequest::Single(
+            async_graphql::http::parse_query_string(http.uri().query().unwrap_or_default())
+                .map_err(|e| unreadable(&e))?,
+        )
+    } else if is_upload(http) {
+        if viewer.role != Role::Admin {
+            return Err(ApiError::Forbidden);
+        }
+        let limit = edge.max_upload_bytes;
+        if declared_length(http).is_some_and(|n| n > limit) {
+            return Err(too_large(limit));
+        }
+        let reader = futures_util::io::AsyncReadExt::take(
+            futures_util::TryStreamExt::into_async_read(body.into_bytes_stream()),
+            limit as u64,
+        );
+        let options = MultipartOptions::default().max_file_size(limit);
+        async_graphql::http::receive_batch_body(http.content_type(), reader, options)
+            .await
+            .map_err(|e| unreadable(&e))?
+    } else {
+        let limit = edge.max_body_bytes;
+        if declared_length(http).is_some_and(|n| n > limit) {
+            return Err(too_large(limit));
+        }
+        let bytes = body.into_bytes_limit(limit).await.map_err(|e| match e {
+            poem::error::ReadBodyError::PayloadTooLarge => too_large(limit),
+            other => unreadable(&other),
+        })?;
+        async_graphql::http::receive_batch_body(http.content_type(), &bytes[..], MultipartOptions::default())
+            .await
+            .map_err(|e| unreadable(&e))?
+    };
+    if let async_graphql::BatchRequest::Batch(operations) = &request
+        && operations.len() > edge.max_batch
+    {
+        return Err(ApiError::Refused {
+            refusal: Refusal::BatchTooLarge,
+            message: format!(
+                "the batch holds {} operations; at most {} are accepted",
+                operations.len(),
+                edge.max_batch
+            ),
+        });
+    }
+    Ok(request)
+}
+
+/// The body length a request declares, if it does.
+fn declared_length(http: &poem::Request) -> Option<usize> {
+    http.headers()
+        .get(poem::http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
 #[handler]
-async fn graphql(Data(state): Data<&AppState>, http: &poem::Request, request: GraphQLBatchRequest) -> poem::Response {
+async fn graphql(Data(state): Data<&AppState>, http: &poem::Request, body: poem::Body) -> poem::Response {
+    // The token first: nothing of the body is read for a request that will be refused.
     let viewer = match viewer(state, http).await {
         Ok(viewer) => viewer,
         Err(error) => return error_response(error),
     };
+    let request = match read_request(&state.edge, http, body, &viewer).await {
+        Ok(request) => request,
+        Err(error) => return error_response(error),
+    };
+    let limit = if is_upload(http) {
+        state.edge.upload_timeout
+    } else {
+        state.edge.request_timeout
+    };
     let context = RequestContext::new(&state.db, viewer);
     let span = tracing::info_span!("graphql", sql_statements = tracing::field::Empty);
-    let response = context.execute(&state.schema, request.0).instrument(span.clone()).await;
+    let running = context.execute(&state.schema, request).instrument(span.clone());
+    let Ok(response) = tokio::time::timeout(limit, running).await else {
+        span.in_scope(|| tracing::warn!(limit = ?limit, "graphql request stopped at its time limit"));
+        return error_response(ApiError::Refused {
+            refusal: Refusal::Timeout,
+            message: format!("the request took longer than {}", humantime::format_duration(limit)),
+        });
+    };
     let statements = context.statements();
     span.record("sql_statements", statements);
     span.in_scope(|| tracing::info!(sql_statements = statements, "graphql request"));
@@ -110,13 +220,18 @@ async fn ready(Data(state): Data<&AppState>) -> poem::Response {
 }
 
 /// The routes of the server.
-pub fn routes(schema: AppSchema, db: DatabaseConnection, keys: Keys) -> impl poem::Endpoint {
+pub fn routes(schema: AppSchema, db: DatabaseConnection, keys: Keys, edge: EdgeArgs) -> impl poem::Endpoint {
     Route::new()
         .at("/", get(graphiql))
         .at("/graphql", get(graphql).post(graphql))
         .at("/health", get(health))
         .at("/ready", get(ready))
-        .data(AppState { schema, db, keys })
+        .data(AppState {
+            schema,
+            db,
+            keys,
+            edge,
+        })
         .with(Tracing)
 }
 
@@ -126,7 +241,7 @@ pub struct Application {
     address: SocketAddr,
     db: DatabaseConnection,
     keys: Keys,
-    limits: Limits,
+    edge: EdgeArgs,
 }
 
 impl Application {
@@ -146,14 +261,14 @@ impl Application {
             address,
             db,
             keys,
-            limits: Limits::DEFAULT,
+            edge: EdgeArgs::default(),
         })
     }
 
-    /// Requests are held to `limits` (the defaults otherwise).
+    /// Requests are held to the limits of `edge` (the defaults otherwise).
     #[must_use]
-    pub fn with_limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
+    pub fn with_edge(mut self, edge: EdgeArgs) -> Self {
+        self.edge = edge;
         self
     }
 
@@ -164,7 +279,7 @@ impl Application {
 
     /// Serves until the process is interrupted (Ctrl-C), then drains in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let app = routes(crate::schema::build_with(self.limits), self.db, self.keys);
+        let app = routes(crate::schema::build_with(self.edge.limits()), self.db, self.keys, self.edge);
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
                 app,

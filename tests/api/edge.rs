@@ -2,6 +2,7 @@
 //! and every error — parse, validation, limits — with its `extensions.code`.
 
 use crate::helpers::{Backend, TestApp, error_code};
+use api::auth::Role;
 use crate::on_both_databases;
 use serde_json::{Value, json};
 
@@ -10,6 +11,8 @@ on_both_databases!(
     nested_connections_are_priced_by_their_page_sizes,
     fragments_that_expand_beyond_the_limit_are_refused_before_validation,
     every_response_reports_its_cost_and_every_error_its_code,
+    bodies_batches_and_uploads_are_bounded_and_the_token_is_checked_first,
+    a_request_over_its_time_limit_is_stopped_with_timeout,
 );
 
 /// The codes of a response's errors.
@@ -121,4 +124,71 @@ async fn every_response_reports_its_cost_and_every_error_its_code(backend: Backe
         .graphql("query ($n: Int) { organizations(first: $n) { totalCount } }", json!({ "n": "many" }))
         .await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body:#}");
+}
+
+/// Issue 14: a 50 MB body was read (peak RSS 552 MB), a batch of 500 operations ran for 14 s,
+/// and a multipart upload was read whole before the token was checked.
+async fn bodies_batches_and_uploads_are_bounded_and_the_token_is_checked_first(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let post = |token: Option<&str>, body: reqwest::Body, content_type: &str| {
+        let mut request = app
+            .client
+            .post(app.url("/graphql"))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let huge = serde_json::to_vec(&json!({ "query": "{ __typename }", "variables": { "x": "y".repeat(2 << 20) } })).unwrap();
+    let response = post(Some(app.admin_token()), huge.clone().into(), "application/json").await.unwrap();
+    assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "PAYLOAD_TOO_LARGE", "{body:#}");
+    // A refused token is refused before the body is considered.
+    let response = post(Some("not-a-token"), huge.into(), "application/json").await.unwrap();
+    assert_eq!(response.status(), 401);
+    // An upload is ADMIN's only, refused before it is read.
+    let employee = app.token(Role::Employee, &[], Some("E1"));
+    let upload = "--b\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{}\r\n--b--\r\n";
+    let response = post(Some(&employee), upload.into(), "multipart/form-data; boundary=b").await.unwrap();
+    assert_eq!(response.status(), 403);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    // Ten operations make a batch; eleven are too many, and none of them runs.
+    for (count, status) in [(10, 200), (11, 400)] {
+        let batch: Vec<Value> = (0..count).map(|_| json!({ "query": "{ __typename }" })).collect();
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{count} operations");
+        let body: Value = response.json().await.unwrap();
+        if status == 400 {
+            assert_eq!(error_code(&body), "BATCH_TOO_LARGE", "{body:#}");
+        } else {
+            assert_eq!(body.as_array().map(Vec::len), Some(10));
+        }
+    }
+}
+
+/// Issue 14, point 1: a request has a time limit; past it the work is dropped and the client
+/// told so, with a hint to retry.
+async fn a_request_over_its_time_limit_is_stopped_with_timeout(backend: Backend) {
+    let edge = api::config::EdgeArgs {
+        request_timeout: std::time::Duration::from_millis(1),
+        ..api::config::EdgeArgs::default()
+    };
+    let app = TestApp::spawn_with_demo_and_edge(backend, edge).await;
+    let response = app
+        .post_as(None, "{ planMeasures(schoolYear: 2026) { code rate } }", json!({}))
+        .await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "TIMEOUT", "{body:#}");
 }

@@ -185,12 +185,17 @@ impl TestApp {
 
     /// A server over the demo district.
     pub async fn spawn_with_demo(backend: Backend) -> Self {
+        Self::spawn_with_demo_and_edge(backend, Self::edge()).await
+    }
+
+    /// A server over the demo district whose requests are held to the limits of `edge`.
+    pub async fn spawn_with_demo_and_edge(backend: Backend, edge: api::config::EdgeArgs) -> Self {
         let test_db = TestDb::new(backend).await;
         let db = test_db.migrated().await;
         api::seed::seed_demo(&db, api::cli::DEMO_SEED)
             .await
             .expect("demo seed loads");
-        Self::serve(test_db, db).await
+        Self::serve_with(test_db, db, edge).await
     }
 
     /// A server over a generated district with `schools_per_region` schools in each of its
@@ -206,10 +211,24 @@ impl TestApp {
     }
 
     async fn serve(test_db: TestDb, db: DatabaseConnection) -> Self {
+        Self::serve_with(test_db, db, Self::edge()).await
+    }
+
+    /// The server's defaults, but a time limit for debug builds on a loaded machine (the
+    /// test of the limit sets its own).
+    pub fn edge() -> api::config::EdgeArgs {
+        api::config::EdgeArgs {
+            request_timeout: std::time::Duration::from_secs(300),
+            ..api::config::EdgeArgs::default()
+        }
+    }
+
+    async fn serve_with(test_db: TestDb, db: DatabaseConnection, edge: api::config::EdgeArgs) -> Self {
         let keys = api::auth::token::Keys::from_secret(TEST_SECRET);
         let app = Application::bind("127.0.0.1:0".parse().expect("address"), db.clone(), keys.clone())
             .await
-            .expect("bind port 0");
+            .expect("bind port 0")
+            .with_edge(edge);
         let address = app.address();
         tokio::spawn(app.run_until_stopped());
         let admin = token(&keys, api::auth::Role::Admin, &[], None);

@@ -34,18 +34,23 @@ pub const COSTS: &[(&str, &str, u64)] = &[
 #[derive(Default)]
 pub struct MeasuresQuery;
 
-/// `planMeasures` runs computing at once, server-wide. At district scale a run of the seven
-/// measures reads large tables for seconds; more of them at once only share the same cores,
-/// take the pooled connections the cheap requests (a principal's page) need, and multiply
-/// the memory of their result sets. Beyond this many, runs wait here in arrival order (the
-/// semaphore is fair). A single measure's field (`sfsCoverage`, `supervisorTraining`, …)
-/// does not queue behind them.
+/// `planMeasures` runs computing at once, server-wide, per class of viewer. At district scale
+/// a run of the seven measures reads large tables for seconds; more of them at once only
+/// share the same cores, take the pooled connections the cheap requests (a principal's page)
+/// need, and multiply the memory of their result sets. Beyond this many, runs wait here in
+/// arrival order (the semaphores are fair). Anonymous runs have a queue of their own, so that
+/// a crowd of the public never delays a principal's or HR's run. A single measure's field
+/// (`sfsCoverage`, `supervisorTraining`, …) does not queue behind them.
 const CONCURRENT_MEASURE_RUNS: usize = 2;
 static MEASURE_RUNS: Semaphore = Semaphore::const_new(CONCURRENT_MEASURE_RUNS);
+/// Anonymous `planMeasures` runs computing at once.
+const CONCURRENT_ANONYMOUS_RUNS: usize = 1;
+static ANONYMOUS_RUNS: Semaphore = Semaphore::const_new(CONCURRENT_ANONYMOUS_RUNS);
 
-/// Runs the measures `codes` (all seven when empty) once a turn is free.
-async fn run_in_turn(run: Run<'_>, codes: &[String]) -> ApiResult<Vec<MeasureResult>> {
-    let _turn = MEASURE_RUNS
+/// Runs the measures `codes` (all seven when empty) once a turn of the viewer's class is free.
+async fn run_in_turn(run: Run<'_>, codes: &[String], anonymous: bool) -> ApiResult<Vec<MeasureResult>> {
+    let queue = if anonymous { &ANONYMOUS_RUNS } else { &MEASURE_RUNS };
+    let _turn = queue
         .acquire()
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("the measure queue is closed: {e}")))?;
@@ -102,7 +107,8 @@ impl MeasuresQuery {
         let audience = Audience::of(&request.viewer, &scope);
         let as_of = audience.as_of(as_of.map_or_else(|| year.default_as_of(), NaiveDate::from));
         let run = Run::new(&request.db, year, as_of, &scope).for_public(audience.is_public());
-        let results = run_in_turn(run, &codes.unwrap_or_default()).await.extend()?;
+        let anonymous = request.viewer.role == Role::Public;
+        let results = run_in_turn(run, &codes.unwrap_or_default(), anonymous).await.extend()?;
         Ok(results.into_iter().map(|r| PlanMeasure(Arc::new(r))).collect())
     }
 
