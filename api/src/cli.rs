@@ -308,7 +308,8 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     };
     let app = Application::bind(config.bind, db, keys)
         .await?
-        .with_edge(config.edge);
+        .with_edge(config.edge)
+        .with_cors(config.cors.clone());
     let address = app.address();
     println!("staffgraph is serving GraphiQL at http://{address}/ and GraphQL at http://{address}/graphql");
     app.run_until_stopped().await.context("serving")

@@ -36,6 +36,10 @@ pub struct Config {
     /// What one request may ask of the server.
     #[command(flatten)]
     pub edge: EdgeArgs,
+
+    /// Which browser origins may call it.
+    #[command(flatten)]
+    pub cors: CorsArgs,
 }
 
 /// The limits of the HTTP edge (README "Limits"): what a request may cost and how large it
@@ -80,6 +84,20 @@ pub struct EdgeArgs {
     /// How long an upload (`importCsv`) may run.
     #[arg(long, env = "STAFFGRAPH_UPLOAD_TIMEOUT", default_value = "15m", value_parser = crate::auth::token::parse_ttl, global = true)]
     pub upload_timeout: std::time::Duration,
+
+    /// On SIGTERM or SIGINT, how long requests in flight may take to finish before the server
+    /// exits anyway (it stops accepting at once, and `/ready` answers 503).
+    #[arg(long, env = "STAFFGRAPH_SHUTDOWN_GRACE", default_value = "30s", value_parser = crate::auth::token::parse_ttl, global = true)]
+    pub shutdown_grace: std::time::Duration,
+}
+
+/// Which other origins may call the API from a browser (CORS). None by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+pub struct CorsArgs {
+    /// Origins allowed to call `/graphql` from a browser, comma-separated
+    /// (`https://dash.example.org`), or `*` for any; none when unset.
+    #[arg(long, env = "STAFFGRAPH_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for EdgeArgs {
@@ -95,6 +113,7 @@ impl Default for EdgeArgs {
             max_upload_bytes: 512 * 1024 * 1024,
             request_timeout: std::time::Duration::from_secs(30),
             upload_timeout: std::time::Duration::from_secs(15 * 60),
+            shutdown_grace: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -185,10 +204,16 @@ mod tests {
     struct Flags {
         #[command(flatten)]
         edge: EdgeArgs,
+        #[command(flatten)]
+        cors: CorsArgs,
     }
 
     #[test]
     fn the_edge_defaults_are_the_flags_defaults() {
-        assert_eq!(Flags::parse_from(["staffgraph"]).edge, EdgeArgs::default());
+        let flags = Flags::parse_from(["staffgraph"]);
+        assert_eq!(flags.edge, EdgeArgs::default());
+        assert_eq!(flags.cors, CorsArgs::default(), "no origin by default");
+        let flags = Flags::parse_from(["staffgraph", "--cors-origins", "https://a.example,https://b.example"]);
+        assert_eq!(flags.cors.cors_origins, ["https://a.example", "https://b.example"]);
     }
 }

@@ -4,19 +4,21 @@
 
 use crate::auth::token::Keys;
 use crate::auth::{Role, Viewer};
-use crate::config::EdgeArgs;
+use crate::config::{CorsArgs, EdgeArgs};
 use crate::error::{ApiError, Refusal};
 use crate::graphql::RequestContext;
 use crate::schema::AppSchema;
 use async_graphql::http::{GraphiQLSource, MultipartOptions};
 use async_graphql_poem::GraphQLBatchResponse;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::middleware::Tracing;
+use poem::middleware::{Cors, Tracing};
 use poem::web::{Data, Html, Json};
 use poem::{EndpointExt, IntoResponse, Route, Server, get, handler, http::StatusCode};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Instrument;
 
 /// Shared by every request.
@@ -26,6 +28,8 @@ struct AppState {
     db: DatabaseConnection,
     keys: Keys,
     edge: EdgeArgs,
+    /// Set once a shutdown signal arrived.
+    draining: Arc<AtomicBool>,
 }
 
 /// The viewer of a request: PUBLIC without an `Authorization` header, the token's subject with
@@ -205,10 +209,14 @@ fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// 200 when the database answers; 503 with a reason otherwise. The cause is logged, and the
-/// response says only which dependency is down.
+/// 200 when the database answers; 503 with a reason otherwise, and while the server drains
+/// before it exits. The cause is logged, and the response says only which dependency is down.
 #[handler]
 async fn ready(Data(state): Data<&AppState>) -> poem::Response {
+    if state.draining.load(Ordering::Relaxed) {
+        let body = json!({ "status": "unavailable", "reason": "shutting down" });
+        return Json(body).with_status(StatusCode::SERVICE_UNAVAILABLE).into_response();
+    }
     match state.db.ping().await {
         Ok(()) => Json(json!({ "status": "ready" })).into_response(),
         Err(error) => {
@@ -219,8 +227,38 @@ async fn ready(Data(state): Data<&AppState>) -> poem::Response {
     }
 }
 
+/// The browser origins allowed to call the API: none unless configured, any for `*`.
+fn cors(origins: &[String]) -> Cors {
+    let cors = Cors::new()
+        .allow_methods([poem::http::Method::GET, poem::http::Method::POST])
+        .allow_headers([poem::http::header::AUTHORIZATION, poem::http::header::CONTENT_TYPE])
+        .expose_header(STATEMENTS_HEADER)
+        .max_age(600);
+    if origins.iter().any(|o| o == "*") {
+        cors
+    } else if origins.is_empty() {
+        // No origin matches: cross-origin browsers get no CORS headers.
+        cors.allow_origins_fn(|_| false)
+    } else {
+        cors.allow_origins(origins.iter().map(String::as_str))
+    }
+}
+
+/// What the routes share.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub edge: EdgeArgs,
+    pub cors: CorsArgs,
+}
+
 /// The routes of the server.
-pub fn routes(schema: AppSchema, db: DatabaseConnection, keys: Keys, edge: EdgeArgs) -> impl poem::Endpoint {
+fn routes(
+    schema: AppSchema,
+    db: DatabaseConnection,
+    keys: Keys,
+    settings: Settings,
+    draining: Arc<AtomicBool>,
+) -> impl poem::Endpoint {
     Route::new()
         .at("/", get(graphiql))
         .at("/graphql", get(graphql).post(graphql))
@@ -230,9 +268,31 @@ pub fn routes(schema: AppSchema, db: DatabaseConnection, keys: Keys, edge: EdgeA
             schema,
             db,
             keys,
-            edge,
+            edge: settings.edge,
+            draining,
         })
+        .with(cors(&settings.cors.cors_origins))
         .with(Tracing)
+}
+
+/// Resolves when the process is asked to stop: SIGTERM (what orchestrators send) or SIGINT
+/// (Ctrl-C).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => tracing::info!("SIGTERM: draining"),
+                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: draining"),
+                }
+                return;
+            }
+            Err(error) => tracing::warn!(%error, "cannot listen for SIGTERM; Ctrl-C only"),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// A bound server, not yet running: binding first lets tests use port 0 and learn the port.
@@ -241,7 +301,7 @@ pub struct Application {
     address: SocketAddr,
     db: DatabaseConnection,
     keys: Keys,
-    edge: EdgeArgs,
+    settings: Settings,
 }
 
 impl Application {
@@ -261,14 +321,24 @@ impl Application {
             address,
             db,
             keys,
-            edge: EdgeArgs::default(),
+            settings: Settings {
+                edge: EdgeArgs::default(),
+                cors: CorsArgs::default(),
+            },
         })
     }
 
     /// Requests are held to the limits of `edge` (the defaults otherwise).
     #[must_use]
     pub fn with_edge(mut self, edge: EdgeArgs) -> Self {
-        self.edge = edge;
+        self.settings.edge = edge;
+        self
+    }
+
+    /// Browsers on `cors`'s origins may call the API (none otherwise).
+    #[must_use]
+    pub fn with_cors(mut self, cors: CorsArgs) -> Self {
+        self.settings.cors = cors;
         self
     }
 
@@ -277,16 +347,21 @@ impl Application {
         self.address
     }
 
-    /// Serves until the process is interrupted (Ctrl-C), then drains in-flight requests.
+    /// Serves until SIGTERM or SIGINT; then stops accepting, answers `/ready` with 503 and
+    /// lets requests in flight finish for up to the shutdown grace before returning.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let app = routes(crate::schema::build_with(self.edge.limits()), self.db, self.keys, self.edge);
+        let draining = Arc::new(AtomicBool::new(false));
+        let schema = crate::schema::build_with(self.settings.edge.limits());
+        let grace = self.settings.edge.shutdown_grace;
+        let app = routes(schema, self.db, self.keys, self.settings, draining.clone());
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
                 app,
-                async {
-                    let _ = tokio::signal::ctrl_c().await;
+                async move {
+                    stop_signal().await;
+                    draining.store(true, Ordering::Relaxed);
                 },
-                Some(std::time::Duration::from_secs(10)),
+                Some(grace),
             )
             .await
     }

@@ -13,6 +13,8 @@ on_both_databases!(
     every_response_reports_its_cost_and_every_error_its_code,
     bodies_batches_and_uploads_are_bounded_and_the_token_is_checked_first,
     a_request_over_its_time_limit_is_stopped_with_timeout,
+    browsers_on_the_configured_origins_only_may_call_the_api,
+    sigterm_lets_a_request_in_flight_finish_and_the_server_exit_cleanly,
 );
 
 /// The codes of a response's errors.
@@ -191,4 +193,99 @@ async fn a_request_over_its_time_limit_is_stopped_with_timeout(backend: Backend)
     assert_eq!(response.headers()["retry-after"], "1");
     let body: Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "TIMEOUT", "{body:#}");
+}
+
+/// Issue 14, point 4: no CORS by default (a page on another origin gets no permission); the
+/// configured origins get it, preflight included.
+async fn browsers_on_the_configured_origins_only_may_call_the_api(backend: Backend) {
+    let preflight = |app: &TestApp, origin: &str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type")
+            .send()
+    };
+    let allowed = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let closed = TestApp::spawn(backend).await;
+    let response = preflight(&closed, "https://dash.example.org").await.unwrap();
+    assert_eq!(allowed(&response), None, "no origin by default");
+    let open = TestApp::spawn_with_cors(backend, &["https://dash.example.org"]).await;
+    let response = preflight(&open, "https://dash.example.org").await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(allowed(&response).as_deref(), Some("https://dash.example.org"));
+    let response = preflight(&open, "https://elsewhere.example").await.unwrap();
+    assert_eq!(allowed(&response), None, "another origin is not let in");
+    let response = open
+        .client
+        .post(open.url("/graphql"))
+        .header("origin", "https://dash.example.org")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed(&response).as_deref(), Some("https://dash.example.org"));
+}
+
+/// Issue 14, point 6: SIGTERM dropped requests in flight. Now the server stops accepting, lets
+/// the request finish, and exits 0.
+async fn sigterm_lets_a_request_in_flight_finish_and_the_server_exit_cleanly(backend: Backend) {
+    let test_db = crate::helpers::TestDb::new(backend).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = crate::helpers::staffgraph(&test_db, &["serve"])
+        .env("STAFFGRAPH_BIND", format!("127.0.0.1:{port}"))
+        .env("STAFFGRAPH_JWT_SECRET", crate::helpers::TEST_SECRET)
+        .spawn()
+        .expect("staffgraph serves");
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..300 {
+        if client.get(format!("{url}/ready")).send().await.is_ok_and(|r| r.status() == 200) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "the server became ready");
+    // A request whose body is still arriving when the signal comes.
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    let chunks = futures_util::stream::unfold(receiver, |mut chunks| async move {
+        chunks.recv().await.map(|chunk| (chunk, chunks))
+    });
+    let body = reqwest::Body::wrap_stream(chunks);
+    let request = tokio::spawn(
+        client
+            .post(format!("{url}/graphql"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send(),
+    );
+    sender.send(Ok(br#"{"query": "{ __ty"#.to_vec())).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sender.send(Ok(br#"pename }"}"#.to_vec())).await.unwrap();
+    drop(sender);
+    let response = request.await.unwrap().expect("the request in flight is answered");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["__typename"], "Query", "{body:#}");
+    let status = tokio::task::spawn_blocking(move || server.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "exit status {status}");
+    // And it no longer accepts.
+    assert!(client.get(format!("{url}/health")).send().await.is_err());
 }

@@ -161,7 +161,8 @@ impl Drop for TestDb {
 }
 
 /// The secret test servers sign tokens with.
-pub const TEST_SECRET: &str = "staffgraph-test-secret";
+/// (32 bytes: what `serve` requires of a secret.)
+pub const TEST_SECRET: &str = "staffgraph-test-secret-32-bytes!";
 
 /// A running server on a port bound at 0, over its own database. `graphql`, `query_ok` and
 /// `query_counted` send an ADMIN token; `*_as` send the token given (or none: PUBLIC).
@@ -214,6 +215,16 @@ impl TestApp {
         Self::serve_with(test_db, db, Self::edge()).await
     }
 
+    /// A server over an empty database that browsers on `origins` may call.
+    pub async fn spawn_with_cors(backend: Backend, origins: &[&str]) -> Self {
+        let test_db = TestDb::new(backend).await;
+        let db = test_db.migrated().await;
+        let cors = api::config::CorsArgs {
+            cors_origins: origins.iter().map(|o| (*o).to_owned()).collect(),
+        };
+        Self::serve_configured(test_db, db, Self::edge(), cors).await
+    }
+
     /// The server's defaults, but a time limit for debug builds on a loaded machine (the
     /// test of the limit sets its own).
     pub fn edge() -> api::config::EdgeArgs {
@@ -224,11 +235,21 @@ impl TestApp {
     }
 
     async fn serve_with(test_db: TestDb, db: DatabaseConnection, edge: api::config::EdgeArgs) -> Self {
+        Self::serve_configured(test_db, db, edge, api::config::CorsArgs::default()).await
+    }
+
+    async fn serve_configured(
+        test_db: TestDb,
+        db: DatabaseConnection,
+        edge: api::config::EdgeArgs,
+        cors: api::config::CorsArgs,
+    ) -> Self {
         let keys = api::auth::token::Keys::from_secret(TEST_SECRET);
         let app = Application::bind("127.0.0.1:0".parse().expect("address"), db.clone(), keys.clone())
             .await
             .expect("bind port 0")
-            .with_edge(edge);
+            .with_edge(edge)
+            .with_cors(cors);
         let address = app.address();
         tokio::spawn(app.run_until_stopped());
         let admin = token(&keys, api::auth::Role::Admin, &[], None);
