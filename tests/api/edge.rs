@@ -2,8 +2,8 @@
 //! and every error — parse, validation, limits — with its `extensions.code`.
 
 use crate::helpers::{Backend, TestApp, error_code};
-use api::auth::Role;
 use crate::on_both_databases;
+use api::auth::Role;
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -115,7 +115,10 @@ async fn every_response_reports_its_cost_and_every_error_its_code(backend: Backe
     for (query, code) in [
         ("{ organizations { ", "GRAPHQL_PARSE_FAILED"),
         ("{ noSuchField }", "GRAPHQL_VALIDATION_FAILED"),
-        ("query ($n: Int!) { organizations(first: $n) { totalCount } }", "BAD_USER_INPUT"),
+        (
+            "query ($n: Int!) { organizations(first: $n) { totalCount } }",
+            "BAD_USER_INPUT",
+        ),
         (deep.as_str(), "QUERY_TOO_DEEP"),
     ] {
         let body = app.graphql(query, json!({})).await;
@@ -123,7 +126,10 @@ async fn every_response_reports_its_cost_and_every_error_its_code(backend: Backe
         assert!(codes(&body).iter().all(|c| c == code), "{query}: {body:#}");
     }
     let body = app
-        .graphql("query ($n: Int) { organizations(first: $n) { totalCount } }", json!({ "n": "many" }))
+        .graphql(
+            "query ($n: Int) { organizations(first: $n) { totalCount } }",
+            json!({ "n": "many" }),
+        )
         .await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body:#}");
 }
@@ -143,31 +149,32 @@ async fn bodies_batches_and_uploads_are_bounded_and_the_token_is_checked_first(b
         }
         request.send()
     };
-    let huge = serde_json::to_vec(&json!({ "query": "{ __typename }", "variables": { "x": "y".repeat(2 << 20) } })).unwrap();
-    let response = post(Some(app.admin_token()), huge.clone().into(), "application/json").await.unwrap();
+    let huge =
+        serde_json::to_vec(&json!({ "query": "{ __typename }", "variables": { "x": "y".repeat(2 << 20) } })).unwrap();
+    let response = post(Some(app.admin_token()), huge.clone().into(), "application/json")
+        .await
+        .unwrap();
     assert_eq!(response.status(), 413);
     let body: Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "PAYLOAD_TOO_LARGE", "{body:#}");
     // A refused token is refused before the body is considered.
-    let response = post(Some("not-a-token"), huge.into(), "application/json").await.unwrap();
+    let response = post(Some("not-a-token"), huge.into(), "application/json")
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
     // An upload is ADMIN's only, refused before it is read.
     let employee = app.token(Role::Employee, &[], Some("E1"));
     let upload = "--b\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{}\r\n--b--\r\n";
-    let response = post(Some(&employee), upload.into(), "multipart/form-data; boundary=b").await.unwrap();
+    let response = post(Some(&employee), upload.into(), "multipart/form-data; boundary=b")
+        .await
+        .unwrap();
     assert_eq!(response.status(), 403);
     let body: Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "FORBIDDEN");
     // Ten operations make a batch; eleven are too many, and none of them runs.
     for (count, status) in [(10, 200), (11, 400)] {
         let batch: Vec<Value> = (0..count).map(|_| json!({ "query": "{ __typename }" })).collect();
-        let response = app
-            .client
-            .post(app.url("/graphql"))
-            .json(&batch)
-            .send()
-            .await
-            .unwrap();
+        let response = app.client.post(app.url("/graphql")).json(&batch).send().await.unwrap();
         assert_eq!(response.status(), status, "{count} operations");
         let body: Value = response.json().await.unwrap();
         if status == 400 {
@@ -250,7 +257,12 @@ async fn sigterm_lets_a_request_in_flight_finish_and_the_server_exit_cleanly(bac
     let client = reqwest::Client::new();
     let mut up = false;
     for _ in 0..300 {
-        if client.get(format!("{url}/ready")).send().await.is_ok_and(|r| r.status() == 200) {
+        if client
+            .get(format!("{url}/ready"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
             up = true;
             break;
         }
@@ -284,7 +296,10 @@ async fn sigterm_lets_a_request_in_flight_finish_and_the_server_exit_cleanly(bac
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["data"]["__typename"], "Query", "{body:#}");
-    let status = tokio::task::spawn_blocking(move || server.wait()).await.unwrap().unwrap();
+    let status = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(status.success(), "exit status {status}");
     // And it no longer accepts.
     assert!(client.get(format!("{url}/health")).send().await.is_err());

@@ -329,7 +329,8 @@ impl District {
     /// A question of the 2026 SFS (1–4, favorable from 3).
     pub async fn sfs_question(&self) -> i32 {
         let code = format!("Q{}", self.next());
-        self.question(self.sfs, &code, "My teacher explains things clearly.").await
+        self.question(self.sfs, &code, "My teacher explains things clearly.")
+            .await
     }
 
     /// A question of `survey` on the scale 1–4, favorable from 3.
@@ -357,14 +358,18 @@ impl District {
         let administration = self
             .administer(section, teacher, AdministrationStatus::Administered, count)
             .await;
-        self.answers(self.sfs, question, Some(administration), None, values).await;
+        self.answers(self.sfs, question, Some(administration), None, values)
+            .await;
         administration
     }
 
     /// Makes `evaluator` the evaluator of `teacher`'s evaluations.
     pub async fn evaluated_by(&self, teacher: i32, evaluator: i32) {
         evaluation::Entity::update_many()
-            .col_expr(evaluation::Column::EvaluatorId, sea_orm::sea_query::Expr::value(evaluator))
+            .col_expr(
+                evaluation::Column::EvaluatorId,
+                sea_orm::sea_query::Expr::value(evaluator),
+            )
             .filter(evaluation::Column::EvaluateeId.eq(teacher))
             .exec(&self.db)
             .await
@@ -373,7 +378,12 @@ impl District {
 
     /// The employee number of staff member `id`.
     pub async fn employee_number(&self, id: i32) -> String {
-        staff::Entity::find_by_id(id).one(&self.db).await.unwrap().unwrap().employee_number
+        staff::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .employee_number
     }
 
     /// A performance-management completion.

@@ -9,8 +9,8 @@ mod fixtures;
 mod helpers;
 
 mod architecture;
-mod edge;
 mod auth;
+mod edge;
 mod foundation;
 mod import;
 mod measures;

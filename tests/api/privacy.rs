@@ -310,7 +310,8 @@ async fn an_office_the_public_is_not_shown_is_not_recovered_as_the_district_minu
     for (at, staff, excellent) in [(school, 26, 16), (r2_school, 25, 16), (office, 12, 8)] {
         for i in 0..staff {
             let person = d.person(d.teachers_group, at).await;
-            d.attendance(person, 180.0, if i < excellent { 2.0 } else { 20.0 }).await;
+            d.attendance(person, 180.0, if i < excellent { 2.0 } else { 20.0 })
+                .await;
         }
     }
     let data = app
@@ -369,8 +370,13 @@ async fn a_principal_does_not_recover_the_other_school_of_their_region_from_the_
         }
     }
     let principal = app.token(Role::Principal, &["S1"], None);
-    let own = app.query_ok_as(Some(&principal), ATTENDANCE, json!({ "org": "S1" })).await;
-    assert_eq!(own["planMeasures"][0]["denominator"], 30, "the principal's own school, inside");
+    let own = app
+        .query_ok_as(Some(&principal), ATTENDANCE, json!({ "org": "S1" }))
+        .await;
+    assert_eq!(
+        own["planMeasures"][0]["denominator"], 30,
+        "the principal's own school, inside"
+    );
     let public = |org: Option<&'static str>| {
         let app = &app;
         async move { app.query_ok_as(None, ATTENDANCE, json!({ "org": org })).await["planMeasures"][0].clone() }
@@ -392,11 +398,17 @@ async fn a_principal_does_not_recover_the_other_school_of_their_region_from_the_
             .iter()
             .map(|c| c[field].as_u64())
             .collect();
-        assert_eq!(cells[0], shown_region, "the district's view of RGN agrees with RGN's own");
+        assert_eq!(
+            cells[0], shown_region,
+            "the district's view of RGN agrees with RGN's own"
+        );
         assert_line_safe(&format!("DIST {field}"), district[field].as_u64(), &cells, small);
     }
     assert_eq!(region["suppressionReason"], "COMPLEMENTARY", "{region:#}");
-    assert_eq!(district["denominator"], 95, "the district itself is shown: {district:#}");
+    assert_eq!(
+        district["denominator"], 95,
+        "the district itself is shown: {district:#}"
+    );
 }
 
 const TEACHER_RESULTS: &str = r#"query ($n: String!) { staffMember(employeeNumber: $n) {
@@ -408,7 +420,9 @@ const SCHOOL_RESULTS: &str =
 
 /// What `token` is shown of teacher `number`'s SFS results: their total and each classroom's.
 async fn teacher_results(app: &TestApp, token: &str, number: &str) -> (Value, Vec<Value>) {
-    let data = app.query_ok_as(Some(token), TEACHER_RESULTS, json!({ "n": number })).await;
+    let data = app
+        .query_ok_as(Some(token), TEACHER_RESULTS, json!({ "n": number }))
+        .await;
     let member = &data["staffMember"];
     let classrooms = member["surveyAdministrations"]["edges"]
         .as_array()
@@ -433,8 +447,9 @@ async fn a_schools_results_minus_a_teachers_shown_classrooms_isolate_no_small_gr
     }
     let number = d.employee_number(teacher).await;
     let analyst = app.token(Role::Analyst, &[], None);
-    let school_n = app.query_ok_as(Some(&analyst), SCHOOL_RESULTS, json!({ "org": "S1" })).await["surveyResults"][0]
-        ["n"]
+    let school_n = app
+        .query_ok_as(Some(&analyst), SCHOOL_RESULTS, json!({ "org": "S1" }))
+        .await["surveyResults"][0]["n"]
         .as_u64();
     assert_eq!(school_n, Some(37));
     let own = app.token(Role::Employee, &[], Some(&number));
@@ -450,9 +465,7 @@ async fn a_schools_results_minus_a_teachers_shown_classrooms_isolate_no_small_gr
 /// Issue 13, case 4: a principal who evaluates one of a school's two teachers was refused the
 /// other's results, but the school's (61) minus the evaluatee's (41) gave them (20). For a
 /// reader shown the school, the teachers they are not shown are withheld cells of its line.
-async fn a_principal_does_not_recover_a_teacher_they_do_not_evaluate_as_the_school_minus_one_they_do(
-    backend: Backend,
-) {
+async fn a_principal_does_not_recover_a_teacher_they_do_not_evaluate_as_the_school_minus_one_they_do(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let d = District::new(&app.db).await;
     let question = d.sfs_question().await;
@@ -472,10 +485,14 @@ async fn a_principal_does_not_recover_a_teacher_they_do_not_evaluate_as_the_scho
         d.employee_number(principal).await,
     );
     let token = app.token(Role::Principal, &["S3"], Some(&p_number));
-    let school_n = app.query_ok_as(Some(&token), SCHOOL_RESULTS, json!({ "org": "S3" })).await["surveyResults"][0]["n"]
+    let school_n = app
+        .query_ok_as(Some(&token), SCHOOL_RESULTS, json!({ "org": "S3" }))
+        .await["surveyResults"][0]["n"]
         .as_u64();
     assert_eq!(school_n, Some(61), "the principal is shown their school");
-    let refused = app.graphql_as(Some(&token), TEACHER_RESULTS, json!({ "n": b_number })).await;
+    let refused = app
+        .graphql_as(Some(&token), TEACHER_RESULTS, json!({ "n": b_number }))
+        .await;
     assert!(
         refused["data"]["staffMember"]["sfsResults"].is_null(),
         "the principal does not evaluate B: {refused:#}"
@@ -507,7 +524,11 @@ async fn a_principal_sees_former_staff_evaluated_at_their_school_for_the_current
     for (year, seen) in [(2026, true), (2025, true), (2024, false), (2019, false)] {
         // Now working at the office; evaluated at S1 in `year`.
         let former = d.person(d.teachers_group, office).await;
-        let cycle = if year == 2026 { d.edst_cycle } else { d.edst_cycle_of(year).await };
+        let cycle = if year == 2026 {
+            d.edst_cycle
+        } else {
+            d.edst_cycle_of(year).await
+        };
         d.evaluate_in(cycle, former, school, EvaluationStatus::Complete).await;
         let number = d.employee_number(former).await;
         let data = app
@@ -517,7 +538,11 @@ async fn a_principal_sees_former_staff_evaluated_at_their_school_for_the_current
                 json!({ "n": number }),
             )
             .await;
-        assert_eq!(!data["staffMember"].is_null(), seen, "evaluated at S1 in {year}: {data:#}");
+        assert_eq!(
+            !data["staffMember"].is_null(),
+            seen,
+            "evaluated at S1 in {year}: {data:#}"
+        );
     }
 }
 
@@ -532,7 +557,8 @@ async fn figures_as_of_a_day_count_only_the_administrations_given_by_then(backen
     let teacher = d.evaluated_teacher(school, EvaluationStatus::InProgress).await;
     for _ in 0..2 {
         let section = d.section(school, teacher, SectionRole::TeacherOfRecord, 25).await;
-        d.administer(section, teacher, AdministrationStatus::Administered, 20).await;
+        d.administer(section, teacher, AdministrationStatus::Administered, 20)
+            .await;
     }
     // The second classroom was given the survey on 10 March.
     let last = survey_administration::Entity::find()
@@ -554,9 +580,18 @@ async fn figures_as_of_a_day_count_only_the_administrations_given_by_then(backen
         .unwrap();
     let query = r#"query ($day: Date!) { planMeasures(schoolYear: 2026, asOf: $day, codes: ["SFS_COVERAGE"]) {
         numerator denominator } }"#;
-    for (on, given) in [("2026-02-28", 0), ("2026-03-09", 1), ("2026-03-10", 2), ("2026-06-30", 2)] {
+    for (on, given) in [
+        ("2026-02-28", 0),
+        ("2026-03-09", 1),
+        ("2026-03-10", 2),
+        ("2026-06-30", 2),
+    ] {
         let data = app.query_ok(query, json!({ "day": on })).await;
         let figure = &data["planMeasures"][0];
-        assert_eq!((figure["numerator"].clone(), figure["denominator"].clone()), (json!(given), json!(2)), "as of {on}");
+        assert_eq!(
+            (figure["numerator"].clone(), figure["denominator"].clone()),
+            (json!(given), json!(2)),
+            "as of {on}"
+        );
     }
 }

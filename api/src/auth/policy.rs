@@ -74,10 +74,10 @@ fn recent_cycles() -> SelectStatement {
     Query::select()
         .column(evaluation_cycle::Column::Id)
         .from(evaluation_cycle::Entity)
-        .and_where(Expr::col(evaluation_cycle::Column::SchoolYear).gte(Expr::expr(Expr::SubQuery(
-            None,
-            Box::new(latest.into_sub_query_statement()),
-        )).sub(1)))
+        .and_where(
+            Expr::col(evaluation_cycle::Column::SchoolYear)
+                .gte(Expr::expr(Expr::SubQuery(None, Box::new(latest.into_sub_query_statement()))).sub(1)),
+        )
         .to_owned()
 }
 

@@ -20,8 +20,7 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::{ExecutableDocument, Field, OperationDefinition, Selection, SelectionSet};
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
 use async_graphql::{
-    ErrorExtensions, Pos, QueryPathSegment, Response, ServerError, ServerResult, ValidationResult, Value,
-    Variables,
+    ErrorExtensions, Pos, QueryPathSegment, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -321,7 +320,10 @@ impl Extension for CostExtension {
         if bytes > limits.max_query_bytes {
             return Err(refused(
                 Refusal::QueryTooLarge,
-                format!("the query is {bytes} bytes; at most {} are accepted", limits.max_query_bytes),
+                format!(
+                    "the query is {bytes} bytes; at most {} are accepted",
+                    limits.max_query_bytes
+                ),
             ));
         }
         let document = next
@@ -333,7 +335,10 @@ impl Extension for CostExtension {
         if estimate.aliases > limits.max_aliases {
             return Err(refused(
                 Refusal::TooManyAliases,
-                format!("the query has {} aliases; at most {} are accepted", estimate.aliases, limits.max_aliases),
+                format!(
+                    "the query has {} aliases; at most {} are accepted",
+                    estimate.aliases, limits.max_aliases
+                ),
             ));
         }
         if estimate.selections > limits.max_selections {
@@ -392,7 +397,12 @@ impl Extension for CostExtension {
         next.run(ctx, info).await
     }
 
-    async fn execute(&self, ctx: &ExtensionContext<'_>, operation_name: Option<&str>, next: NextExecute<'_>) -> Response {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()

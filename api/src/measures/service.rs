@@ -179,7 +179,11 @@ impl<'a> Run<'a> {
                         let table = self.table(code, &extra, rule, false).await?;
                         let prior = self.table(code, &extra, rule, true).await?;
                         let cells = self.scope.children.iter().map(|c| (c.id, table.of(c.id))).collect();
-                        (table.of(self.scope.organization.id), cells, prior.of(self.scope.organization.id))
+                        (
+                            table.of(self.scope.organization.id),
+                            cells,
+                            prior.of(self.scope.organization.id),
+                        )
                     }
                     None => {
                         let (figure, cells) = self.count(code, &extra, false).await?;
@@ -223,7 +227,9 @@ impl<'a> Run<'a> {
         prior: bool,
     ) -> ApiResult<(Figure, HashMap<i32, Figure>)> {
         let grouping = if prior { Grouping::Headline } else { Grouping::Breakdown };
-        let mut counted = self.counted(self.scope.organization.id, code, extra, prior, grouping).await?;
+        let mut counted = self
+            .counted(self.scope.organization.id, code, extra, prior, grouping)
+            .await?;
         let headline = counted.remove(&None).unwrap_or_default();
         let cells = counted.into_iter().filter_map(|(unit, f)| Some((unit?, f))).collect();
         Ok((headline, cells))
@@ -285,7 +291,11 @@ impl<'a> Run<'a> {
     ) -> ApiResult<FigureTable> {
         let organizations = self
             .organizations
-            .get_or_try_init(|| organization::Entity::find().order_by_asc(organization::Column::Code).all(self.db))
+            .get_or_try_init(|| {
+                organization::Entity::find()
+                    .order_by_asc(organization::Column::Code)
+                    .all(self.db)
+            })
             .await?;
         let counted = self
             .counted(self.scope.root(), code, extra, prior, Grouping::EveryOrganization)

@@ -280,10 +280,8 @@ pub fn public_level(kind: OrganizationKind) -> bool {
 /// never isolates a small group — the line rule of [`protect`].
 pub fn breakdown_line(rule: Rule, total: u64, cells: &[Cell]) -> Vec<Option<SuppressionReason>> {
     let mut counts: Vec<u64> = cells.iter().map(|c| c.people).collect();
-    let mut primary: Vec<Option<SuppressionReason>> = cells
-        .iter()
-        .map(|c| rule.check_shown(c.people, c.published))
-        .collect();
+    let mut primary: Vec<Option<SuppressionReason>> =
+        cells.iter().map(|c| rule.check_shown(c.people, c.published)).collect();
     let beyond = total.saturating_sub(counts.iter().sum());
     if beyond > 0 {
         counts.push(beyond);
@@ -322,10 +320,8 @@ pub struct TreeCell {
 /// force ([`protect_known`]'s iteration reaches up the tree as well as down).
 pub fn protect_tree(rule: Rule, cells: &[TreeCell]) -> Vec<Option<SuppressionReason>> {
     let mut counts: Vec<u64> = cells.iter().map(|c| c.people).collect();
-    let mut primary: Vec<Option<SuppressionReason>> = cells
-        .iter()
-        .map(|c| rule.check_shown(c.people, c.published))
-        .collect();
+    let mut primary: Vec<Option<SuppressionReason>> =
+        cells.iter().map(|c| rule.check_shown(c.people, c.published)).collect();
     let mut known: Vec<bool> = cells.iter().map(|c| c.known).collect();
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); cells.len()];
     for (i, cell) in cells.iter().enumerate() {

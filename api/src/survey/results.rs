@@ -5,8 +5,8 @@
 //! breakdown, and so is a scope whose own cell among its siblings is withheld. These are fixed
 //! breakdowns: there is no filter to narrow a group below the minimum.
 
-use crate::error::ApiResult;
 use crate::auth::Viewer;
+use crate::error::ApiResult;
 use crate::privacy::{self as suppress, Line, Rule, SuppressionReason};
 use crate::sql::tree::{Scope, TREE};
 use crate::sql::{Count, Params};
