@@ -119,6 +119,10 @@ pub enum Refusal {
     PayloadTooLarge,
     /// The request took longer than the limit and was stopped.
     Timeout,
+    /// A POST whose body is neither JSON nor an upload.
+    UnsupportedMediaType,
+    /// A mutation sent with GET.
+    MethodNotAllowed,
 }
 
 /// One reason a file was refused: where in the file, and why (an imported file's rows are

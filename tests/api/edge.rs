@@ -5,6 +5,7 @@ use crate::helpers::{Backend, TestApp, error_code};
 use crate::on_both_databases;
 use api::auth::Role;
 use serde_json::{Value, json};
+use std::path::Path;
 
 on_both_databases!(
     aliases_of_the_measures_beyond_the_budget_are_refused_before_they_run,
@@ -15,6 +16,7 @@ on_both_databases!(
     a_request_over_its_time_limit_is_stopped_with_timeout,
     browsers_on_the_configured_origins_only_may_call_the_api,
     sigterm_lets_a_request_in_flight_finish_and_the_server_exit_cleanly,
+    graphql_over_http_status_codes_and_media_types,
 );
 
 /// The codes of a response's errors.
@@ -303,4 +305,105 @@ async fn sigterm_lets_a_request_in_flight_finish_and_the_server_exit_cleanly(bac
     assert!(status.success(), "exit status {status}");
     // And it no longer accepts.
     assert!(client.get(format!("{url}/health")).send().await.is_err());
+}
+
+/// The variable that runs the tests needing Node.js (`.ci/run` sets it, after `npm ci` in
+/// `tests/http-audit`).
+const NODE_ENV: &str = "STAFFGRAPH_TEST_NODE";
+
+/// Issue 14, point 2: graphql-http's GraphQL-over-HTTP server audit reported 9 warnings (no
+/// `application/graphql-response+json`, so no 4xx for request errors; a POST without a content
+/// type or as text/plain executed; GET executed mutations). Every audit must now be ok.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_graphql_over_http_audit_passes_with_no_warning() {
+    if std::env::var_os(NODE_ENV).is_none() {
+        eprintln!(
+            "skipped: the graphql-http audit needs Node.js; set {NODE_ENV}=1 after `npm ci --prefix tests/http-audit`"
+        );
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/http-audit");
+    assert!(
+        dir.join("node_modules/graphql-http").exists(),
+        "{NODE_ENV} is set but graphql-http is not installed: run `npm ci --prefix tests/http-audit`"
+    );
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let url = app.url("/graphql");
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg("audit.mjs")
+            .arg(url)
+            .current_dir(&dir)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    println!("{report}");
+    assert!(
+        output.status.success(),
+        "the audit found problems:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The same rules, spelled out where the audit is silent: the response's media type follows
+/// `Accept`, a request error is a 400 without `data` for `application/graphql-response+json`
+/// and a 200 for `application/json`, an execution error is a 200 with `data`, a POST that is
+/// not JSON is 415, a GET mutation 405.
+async fn graphql_over_http_status_codes_and_media_types(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let post = |accept: Option<&'static str>, content_type: Option<&'static str>, body: String| {
+        let mut request = app.client.post(app.url("/graphql")).body(body);
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        request.send()
+    };
+    let json_body = |query: &str| json!({ "query": query }).to_string();
+    let grj = "application/graphql-response+json";
+    for (accept, query, status, media, has_data) in [
+        (Some(grj), "{ __typename }", 200, grj, true),
+        (Some(grj), "{", 400, grj, false),
+        (Some(grj), "{ noSuchField }", 400, grj, false),
+        (Some("application/json"), "{", 200, "application/json", true),
+        (None, "{ noSuchField }", 200, "application/json", true),
+        (Some("*/*"), "{ __typename }", 200, "application/json", true),
+        // An execution error: a field's, with a path; data is there.
+        (Some(grj), r#"{ organization(code: "NONE") { code } }"#, 200, grj, true),
+    ] {
+        let response = post(accept, Some("application/json"), json_body(query)).await.unwrap();
+        assert_eq!(response.status(), status, "{accept:?} {query}");
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(content_type.starts_with(media), "{accept:?} {query}: {content_type}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body.get("data").is_some(), has_data, "{accept:?} {query}: {body:#}");
+    }
+    for content_type in [None, Some("text/plain")] {
+        let response = post(None, content_type, json_body("{ __typename }")).await.unwrap();
+        assert_eq!(response.status(), 415, "{content_type:?}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&body), "UNSUPPORTED_MEDIA_TYPE");
+    }
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "mutation { __typename }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "{ __typename }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "queries may be sent with GET");
 }

@@ -1,0 +1,292 @@
+//! `/graphql` over HTTP, as the GraphQL-over-HTTP specification asks (graphql-http's server
+//! audit passes with no warning; CI runs it): POST `application/json` (and ADMIN's multipart
+//! uploads) or GET with the query string; the response as `application/graphql-response+json`
+//! when the client accepts it — then a request error (nothing executed: the document does not
+//! parse or validate, a variable cannot be coerced, a limit refused it) is a 400 without a
+//! `data` entry — and as `application/json` otherwise, always 200. Mutations are POST only
+//! (GET: 405). Around that, the edge's limits: the token checked before the body is read, the
+//! body's size, the batch's length, the request's time.
+
+use super::AppState;
+use crate::auth::{Role, Viewer};
+use crate::config::EdgeArgs;
+use crate::error::{ApiError, Refusal};
+use crate::graphql::RequestContext;
+use async_graphql::http::MultipartOptions;
+use async_graphql::parser::types::OperationType;
+use poem::http::{HeaderValue, Method, StatusCode, header};
+use poem::web::{Data, Json};
+use poem::{IntoResponse, handler};
+use serde_json::json;
+use tracing::Instrument;
+
+/// The media type of GraphQL responses (GraphQL over HTTP).
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// The viewer of a request: PUBLIC without an `Authorization` header, the token's subject with
+/// a valid bearer token, and an UNAUTHENTICATED error for any other header — a bad token is
+/// never taken for PUBLIC.
+async fn viewer(state: &AppState, request: &poem::Request) -> Result<Viewer, ApiError> {
+    let Some(header) = request.headers().get(poem::http::header::AUTHORIZATION) else {
+        return Ok(Viewer::public());
+    };
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .ok_or_else(|| ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
+    let claims = state.keys.verify(token.trim())?;
+    Viewer::resolve(&state.db, claims).await
+}
+
+/// A GraphQL-shaped error response outside of execution: a refused token, body or batch, a
+/// request stopped at its time limit.
+fn error_response(error: ApiError) -> poem::Response {
+    let status = match &error {
+        ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        ApiError::Forbidden => StatusCode::FORBIDDEN,
+        ApiError::Refused { refusal, .. } => match refusal {
+            Refusal::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Refusal::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Refusal::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            _ => StatusCode::BAD_REQUEST,
+        },
+        ApiError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let message = match &error {
+        ApiError::Internal(cause) => {
+            tracing::error!(error = %cause, "a request failed outside execution");
+            "internal error".to_owned()
+        }
+        other => other.to_string(),
+    };
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": error.code() } }] });
+    let mut response = Json(body).with_status(status).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(header::RETRY_AFTER, 1.into());
+    }
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    response
+}
+
+/// Response header with the number of SQL statements the request ran (for tests and the
+/// benchmark harness; the same figure is recorded on the request's span).
+pub const STATEMENTS_HEADER: &str = "x-sql-statements";
+
+/// Whether a request carries an upload (`importCsv`'s multipart body).
+fn is_upload(http: &poem::Request) -> bool {
+    http.content_type()
+        .is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// The GraphQL request of an HTTP request, read within the limits: a GET's query string; a
+/// POST's body up to `max_body_bytes`, or for an upload — ADMIN's only, refused before a
+/// byte is read — up to `max_upload_bytes`; a JSON batch of at most `max_batch` operations.
+async fn read_request(
+    edge: &EdgeArgs,
+    http: &poem::Request,
+    body: poem::Body,
+    viewer: &Viewer,
+) -> Result<async_graphql::BatchRequest, ApiError> {
+    let too_large = |limit: usize| ApiError::Refused {
+        refusal: Refusal::PayloadTooLarge,
+        message: format!("the request body is larger than {limit} bytes"),
+    };
+    let unreadable = |e: &dyn std::fmt::Display| ApiError::bad_input("body", format!("is not a GraphQL request: {e}"));
+    let request = if http.method() == Method::GET {
+        let request = async_graphql::http::parse_query_string(http.uri().query().unwrap_or_default())
+            .map_err(|e| unreadable(&e))?;
+        if is_mutation(&request) {
+            return Err(ApiError::Refused {
+                refusal: Refusal::MethodNotAllowed,
+                message: "mutations are sent with POST, not GET".into(),
+            });
+        }
+        async_graphql::BatchRequest::Single(request)
+    } else if is_upload(http) {
+        if viewer.role != Role::Admin {
+            return Err(ApiError::Forbidden);
+        }
+        let limit = edge.max_upload_bytes;
+        if declared_length(http).is_some_and(|n| n > limit) {
+            return Err(too_large(limit));
+        }
+        let reader = futures_util::io::AsyncReadExt::take(
+            futures_util::TryStreamExt::into_async_read(body.into_bytes_stream()),
+            limit as u64,
+        );
+        let options = MultipartOptions::default().max_file_size(limit);
+        async_graphql::http::receive_batch_body(http.content_type(), reader, options)
+            .await
+            .map_err(|e| unreadable(&e))?
+    } else {
+        if !is_json(http) {
+            return Err(ApiError::Refused {
+                refusal: Refusal::UnsupportedMediaType,
+                message: "send the request as application/json (or an upload as multipart/form-data)".into(),
+            });
+        }
+        let limit = edge.max_body_bytes;
+        if declared_length(http).is_some_and(|n| n > limit) {
+            return Err(too_large(limit));
+        }
+        let bytes = body.into_bytes_limit(limit).await.map_err(|e| match e {
+            poem::error::ReadBodyError::PayloadTooLarge => too_large(limit),
+            other => unreadable(&other),
+        })?;
+        async_graphql::http::receive_batch_body(http.content_type(), &bytes[..], MultipartOptions::default())
+            .await
+            .map_err(|e| unreadable(&e))?
+    };
+    let operations: Vec<&async_graphql::Request> = match &request {
+        async_graphql::BatchRequest::Single(one) => vec![one],
+        async_graphql::BatchRequest::Batch(many) => many.iter().collect(),
+    };
+    if operations.iter().any(|o| o.query.trim().is_empty()) {
+        return Err(ApiError::bad_input(
+            "query",
+            "is missing: a GraphQL request needs a `query` parameter",
+        ));
+    }
+    if let async_graphql::BatchRequest::Batch(operations) = &request
+        && operations.len() > edge.max_batch
+    {
+        return Err(ApiError::Refused {
+            refusal: Refusal::BatchTooLarge,
+            message: format!(
+                "the batch holds {} operations; at most {} are accepted",
+                operations.len(),
+                edge.max_batch
+            ),
+        });
+    }
+    Ok(request)
+}
+
+/// Whether a request's body is JSON (`application/json`, any parameters).
+fn is_json(http: &poem::Request) -> bool {
+    http.content_type().is_some_and(|t| {
+        t.split(';')
+            .next()
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+    })
+}
+
+/// Whether the operation a GET asks to run is a mutation (a document that does not parse is
+/// left to execution to report).
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    document.operations.iter().any(|(name, operation)| {
+        let chosen = match (&request.operation_name, name) {
+            (Some(wanted), Some(name)) => wanted == name.as_str(),
+            _ => true,
+        };
+        chosen && operation.node.ty == OperationType::Mutation
+    })
+}
+
+/// Whether the client accepts `application/graphql-response+json`.
+fn accepts_graphql_response(http: &poem::Request) -> bool {
+    http.headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            let mut parts = t.split(';');
+            let essence = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+            essence.eq_ignore_ascii_case(GRAPHQL_RESPONSE) && !refused
+        })
+}
+
+/// A request error: nothing was executed, so no error has a path and there is no data (the
+/// document did not parse or validate, a variable could not be coerced, a limit refused it).
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    !response.errors.is_empty()
+        && response.data == async_graphql::Value::Null
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// The HTTP response of a GraphQL response: as `application/graphql-response+json` when the
+/// client accepts it — a request error then 400, without `data` — else as `application/json`,
+/// 200.
+fn respond(batch: async_graphql::BatchResponse, graphql_response: bool) -> poem::Response {
+    let request_error = match &batch {
+        async_graphql::BatchResponse::Single(one) => is_request_error(one),
+        async_graphql::BatchResponse::Batch(_) => false,
+    };
+    let body = match (&batch, graphql_response && request_error) {
+        (async_graphql::BatchResponse::Single(one), true) => {
+            json!({ "errors": one.errors, "extensions": one.extensions })
+        }
+        _ => serde_json::to_value(&batch).unwrap_or_else(|_| json!({ "errors": [{ "message": "internal error" }] })),
+    };
+    let status = if graphql_response && request_error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut response = Json(body).with_status(status).into_response();
+    let media = if graphql_response {
+        "application/graphql-response+json; charset=utf-8"
+    } else {
+        "application/json; charset=utf-8"
+    };
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    response
+}
+
+/// The body length a request declares, if it does.
+fn declared_length(http: &poem::Request) -> Option<usize> {
+    http.headers()
+        .get(poem::http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+#[handler]
+pub(super) async fn graphql(Data(state): Data<&AppState>, http: &poem::Request, body: poem::Body) -> poem::Response {
+    // The token first: nothing of the body is read for a request that will be refused.
+    let viewer = match viewer(state, http).await {
+        Ok(viewer) => viewer,
+        Err(error) => return error_response(error),
+    };
+    let request = match read_request(&state.edge, http, body, &viewer).await {
+        Ok(request) => request,
+        Err(error) => return error_response(error),
+    };
+    let limit = if is_upload(http) {
+        state.edge.upload_timeout
+    } else {
+        state.edge.request_timeout
+    };
+    let context = RequestContext::new(&state.db, viewer);
+    let span = tracing::info_span!("graphql", sql_statements = tracing::field::Empty);
+    let running = context.execute(&state.schema, request).instrument(span.clone());
+    let Ok(response) = tokio::time::timeout(limit, running).await else {
+        span.in_scope(|| tracing::warn!(limit = ?limit, "graphql request stopped at its time limit"));
+        return error_response(ApiError::Refused {
+            refusal: Refusal::Timeout,
+            message: format!("the request took longer than {}", humantime::format_duration(limit)),
+        });
+    };
+    let statements = context.statements();
+    span.record("sql_statements", statements);
+    span.in_scope(|| tracing::info!(sql_statements = statements, "graphql request"));
+    let mut response = respond(response, accepts_graphql_response(http));
+    response.headers_mut().insert(STATEMENTS_HEADER, statements.into());
+    response
+}

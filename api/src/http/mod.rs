@@ -1,0 +1,206 @@
+//! The HTTP surface (DESIGN.md §5): `/graphql` (POST and GET, `graphql.rs`), GraphiQL at `/`,
+//! `/health` (alive) and `/ready` (database reachable, not draining); CORS; the server's
+//! start and its graceful stop. Thin: every request is handed to the schema with a fresh
+//! request context.
+
+mod graphql;
+
+pub use graphql::STATEMENTS_HEADER;
+
+use crate::auth::token::Keys;
+use crate::config::{CorsArgs, EdgeArgs};
+use crate::schema::AppSchema;
+use async_graphql::http::GraphiQLSource;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::middleware::{Cors, Tracing};
+use poem::web::{Data, Html, Json};
+use poem::{EndpointExt, IntoResponse, Route, Server, get, handler, http::StatusCode};
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Shared by every request.
+#[derive(Clone)]
+struct AppState {
+    schema: AppSchema,
+    db: DatabaseConnection,
+    keys: Keys,
+    edge: EdgeArgs,
+    /// Set once a shutdown signal arrived.
+    draining: Arc<AtomicBool>,
+}
+
+#[handler]
+fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("staffgraph")
+            .finish(),
+    )
+}
+
+#[handler]
+fn health() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// 200 when the database answers; 503 with a reason otherwise, and while the server drains
+/// before it exits. The cause is logged, and the response says only which dependency is down.
+#[handler]
+async fn ready(Data(state): Data<&AppState>) -> poem::Response {
+    if state.draining.load(Ordering::Relaxed) {
+        let body = json!({ "status": "unavailable", "reason": "shutting down" });
+        return Json(body).with_status(StatusCode::SERVICE_UNAVAILABLE).into_response();
+    }
+    match state.db.ping().await {
+        Ok(()) => Json(json!({ "status": "ready" })).into_response(),
+        Err(error) => {
+            tracing::warn!(error = %error, "readiness check failed");
+            let body = json!({ "status": "unavailable", "reason": "database unreachable" });
+            Json(body).with_status(StatusCode::SERVICE_UNAVAILABLE).into_response()
+        }
+    }
+}
+
+/// The browser origins allowed to call the API: none unless configured, any for `*`.
+fn cors(origins: &[String]) -> Cors {
+    let cors = Cors::new()
+        .allow_methods([poem::http::Method::GET, poem::http::Method::POST])
+        .allow_headers([poem::http::header::AUTHORIZATION, poem::http::header::CONTENT_TYPE])
+        .expose_header(STATEMENTS_HEADER)
+        .max_age(600);
+    if origins.iter().any(|o| o == "*") {
+        cors
+    } else if origins.is_empty() {
+        // No origin matches: cross-origin browsers get no CORS headers.
+        cors.allow_origins_fn(|_| false)
+    } else {
+        cors.allow_origins(origins.iter().map(String::as_str))
+    }
+}
+
+/// What the routes share.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub edge: EdgeArgs,
+    pub cors: CorsArgs,
+}
+
+/// The routes of the server.
+fn routes(
+    schema: AppSchema,
+    db: DatabaseConnection,
+    keys: Keys,
+    settings: Settings,
+    draining: Arc<AtomicBool>,
+) -> impl poem::Endpoint {
+    Route::new()
+        .at("/", get(graphiql))
+        .at("/graphql", get(graphql::graphql).post(graphql::graphql))
+        .at("/health", get(health))
+        .at("/ready", get(ready))
+        .data(AppState {
+            schema,
+            db,
+            keys,
+            edge: settings.edge,
+            draining,
+        })
+        .with(cors(&settings.cors.cors_origins))
+        .with(Tracing)
+}
+
+/// Resolves when the process is asked to stop: SIGTERM (what orchestrators send) or SIGINT
+/// (Ctrl-C).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => tracing::info!("SIGTERM: draining"),
+                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: draining"),
+                }
+                return;
+            }
+            Err(error) => tracing::warn!(%error, "cannot listen for SIGTERM; Ctrl-C only"),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// A bound server, not yet running: binding first lets tests use port 0 and learn the port.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    address: SocketAddr,
+    db: DatabaseConnection,
+    keys: Keys,
+    settings: Settings,
+}
+
+impl Application {
+    /// Binds `address` (port 0 picks a free port); requests are verified with `keys`.
+    pub async fn bind(address: SocketAddr, db: DatabaseConnection, keys: Keys) -> anyhow::Result<Self> {
+        let acceptor = TcpListener::bind(address.to_string())
+            .into_acceptor()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
+        let address = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .unwrap_or(address);
+        Ok(Self {
+            acceptor,
+            address,
+            db,
+            keys,
+            settings: Settings {
+                edge: EdgeArgs::default(),
+                cors: CorsArgs::default(),
+            },
+        })
+    }
+
+    /// Requests are held to the limits of `edge` (the defaults otherwise).
+    #[must_use]
+    pub fn with_edge(mut self, edge: EdgeArgs) -> Self {
+        self.settings.edge = edge;
+        self
+    }
+
+    /// Browsers on `cors`'s origins may call the API (none otherwise).
+    #[must_use]
+    pub fn with_cors(mut self, cors: CorsArgs) -> Self {
+        self.settings.cors = cors;
+        self
+    }
+
+    /// The address actually bound.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until SIGTERM or SIGINT; then stops accepting, answers `/ready` with 503 and
+    /// lets requests in flight finish for up to the shutdown grace before returning.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let draining = Arc::new(AtomicBool::new(false));
+        let schema = crate::schema::build_with(self.settings.edge.limits());
+        let grace = self.settings.edge.shutdown_grace;
+        let app = routes(schema, self.db, self.keys, self.settings, draining.clone());
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(
+                app,
+                async move {
+                    stop_signal().await;
+                    draining.store(true, Ordering::Relaxed);
+                },
+                Some(grace),
+            )
+            .await
+    }
+}
