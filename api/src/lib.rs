@@ -47,6 +47,7 @@ pub mod graphql;
 pub mod http;
 pub mod import;
 pub mod measures;
+pub mod metrics;
 pub mod org;
 pub mod privacy;
 pub mod schema;

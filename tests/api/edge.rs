@@ -17,6 +17,7 @@ on_both_databases!(
     browsers_on_the_configured_origins_only_may_call_the_api,
     sigterm_lets_a_request_in_flight_finish_and_the_server_exit_cleanly,
     graphql_over_http_status_codes_and_media_types,
+    metrics_scrape_and_every_response_carries_a_request_id,
 );
 
 /// The codes of a response's errors.
@@ -406,4 +407,78 @@ async fn graphql_over_http_status_codes_and_media_types(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), 200, "queries may be sent with GET");
+}
+
+/// Issue 14, point 5: `/metrics` in Prometheus's format; a request id on every response and in
+/// every error; responses compressed when the client asks.
+async fn metrics_scrape_and_every_response_carries_a_request_id(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("x-request-id", "dash-42")
+        .json(&json!({ "query": "query MetricsProbe { __typename }", "operationName": "MetricsProbe" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "dash-42", "a caller's id is kept");
+    // A refused one: its error says which request it was.
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("x-request-id", "not a plain id")
+        .bearer_auth("nonsense")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(
+        id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "a new id: {id}"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["requestId"], id.as_str());
+    let body = app.graphql("{ noSuchField }", json!({})).await;
+    assert!(body["errors"][0]["extensions"]["requestId"].is_string(), "{body:#}");
+
+    let scrape = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(scrape.status(), 200);
+    assert!(
+        scrape.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert!(scrape.headers().contains_key("x-request-id"));
+    let text = scrape.text().await.unwrap();
+    let line = |prefix: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` in:\n{text}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(line(r#"staffgraph_graphql_requests_total{operation="MetricsProbe",outcome="ok"}"#) >= 1.0);
+    assert!(line(r#"staffgraph_graphql_requests_total{operation="unknown",outcome="refused"}"#) >= 1.0);
+    assert!(line("staffgraph_graphql_request_duration_seconds_count") >= 1.0);
+    assert!(line(r#"staffgraph_db_pool_connections{state="idle"}"#) >= 0.0);
+    assert_eq!(
+        line(r#"staffgraph_measure_runs{queue="anonymous",state="waiting"}"#),
+        0.0
+    );
+    assert!(text.contains("staffgraph_sql_statements_total"), "{text}");
+
+    let compressed = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept-encoding", "gzip")
+        .json(&json!({ "query": "{ __schema { types { name } } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "gzip");
 }

@@ -7,7 +7,7 @@
 //! (GET: 405). Around that, the edge's limits: the token checked before the body is read, the
 //! body's size, the batch's length, the request's time.
 
-use super::AppState;
+use super::{AppState, RequestId};
 use crate::auth::{Role, Viewer};
 use crate::config::EdgeArgs;
 use crate::error::{ApiError, Refusal};
@@ -41,7 +41,7 @@ async fn viewer(state: &AppState, request: &poem::Request) -> Result<Viewer, Api
 
 /// A GraphQL-shaped error response outside of execution: a refused token, body or batch, a
 /// request stopped at its time limit.
-fn error_response(error: ApiError) -> poem::Response {
+fn error_response(error: ApiError, id: &RequestId) -> poem::Response {
     let status = match &error {
         ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         ApiError::Forbidden => StatusCode::FORBIDDEN,
@@ -62,7 +62,7 @@ fn error_response(error: ApiError) -> poem::Response {
         }
         other => other.to_string(),
     };
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": error.code() } }] });
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": error.code(), "requestId": id.0 } }] });
     let mut response = Json(body).with_status(status).into_response();
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(header::RETRY_AFTER, 1.into());
@@ -219,7 +219,19 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
 /// The HTTP response of a GraphQL response: as `application/graphql-response+json` when the
 /// client accepts it — a request error then 400, without `data` — else as `application/json`,
 /// 200.
-fn respond(batch: async_graphql::BatchResponse, graphql_response: bool) -> poem::Response {
+fn respond(mut batch: async_graphql::BatchResponse, graphql_response: bool, id: &RequestId) -> poem::Response {
+    let responses: Vec<&mut async_graphql::Response> = match &mut batch {
+        async_graphql::BatchResponse::Single(one) => vec![one],
+        async_graphql::BatchResponse::Batch(many) => many.iter_mut().collect(),
+    };
+    for response in responses {
+        for error in &mut response.errors {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("requestId", id.0.as_str());
+        }
+    }
     let request_error = match &batch {
         async_graphql::BatchResponse::Single(one) => is_request_error(one),
         async_graphql::BatchResponse::Batch(_) => false,
@@ -259,34 +271,54 @@ fn declared_length(http: &poem::Request) -> Option<usize> {
 
 #[handler]
 pub(super) async fn graphql(Data(state): Data<&AppState>, http: &poem::Request, body: poem::Body) -> poem::Response {
+    let started = std::time::Instant::now();
+    let id = http
+        .data::<RequestId>()
+        .cloned()
+        .unwrap_or_else(|| RequestId(String::new()));
+    let refused = |error: ApiError, outcome: &'static str| {
+        crate::metrics::request("unknown", outcome, started.elapsed().as_secs_f64(), 0);
+        error_response(error, &id)
+    };
     // The token first: nothing of the body is read for a request that will be refused.
     let viewer = match viewer(state, http).await {
         Ok(viewer) => viewer,
-        Err(error) => return error_response(error),
+        Err(error) => return refused(error, "refused"),
     };
     let request = match read_request(&state.edge, http, body, &viewer).await {
         Ok(request) => request,
-        Err(error) => return error_response(error),
+        Err(error) => return refused(error, "refused"),
     };
+    let operation = crate::metrics::operation_label(match &request {
+        async_graphql::BatchRequest::Single(one) => one.operation_name.as_deref(),
+        async_graphql::BatchRequest::Batch(_) => Some("batch"),
+    });
     let limit = if is_upload(http) {
         state.edge.upload_timeout
     } else {
         state.edge.request_timeout
     };
     let context = RequestContext::new(&state.db, viewer);
-    let span = tracing::info_span!("graphql", sql_statements = tracing::field::Empty);
+    let span = tracing::info_span!("graphql", operation = %operation, sql_statements = tracing::field::Empty);
     let running = context.execute(&state.schema, request).instrument(span.clone());
     let Ok(response) = tokio::time::timeout(limit, running).await else {
         span.in_scope(|| tracing::warn!(limit = ?limit, "graphql request stopped at its time limit"));
-        return error_response(ApiError::Refused {
-            refusal: Refusal::Timeout,
-            message: format!("the request took longer than {}", humantime::format_duration(limit)),
-        });
+        let seconds = started.elapsed().as_secs_f64();
+        crate::metrics::request(&operation, "timeout", seconds, context.statements());
+        return error_response(
+            ApiError::Refused {
+                refusal: Refusal::Timeout,
+                message: format!("the request took longer than {}", humantime::format_duration(limit)),
+            },
+            &id,
+        );
     };
     let statements = context.statements();
     span.record("sql_statements", statements);
     span.in_scope(|| tracing::info!(sql_statements = statements, "graphql request"));
-    let mut response = respond(response, accepts_graphql_response(http));
+    let outcome = if response.is_ok() { "ok" } else { "error" };
+    crate::metrics::request(&operation, outcome, started.elapsed().as_secs_f64(), statements);
+    let mut response = respond(response, accepts_graphql_response(http), &id);
     response.headers_mut().insert(STATEMENTS_HEADER, statements.into());
     response
 }

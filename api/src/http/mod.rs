@@ -12,14 +12,15 @@ use crate::config::{CorsArgs, EdgeArgs};
 use crate::schema::AppSchema;
 use async_graphql::http::GraphiQLSource;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::middleware::{Cors, Tracing};
+use poem::middleware::{Compression, Cors, Tracing};
 use poem::web::{Data, Html, Json};
-use poem::{EndpointExt, IntoResponse, Route, Server, get, handler, http::StatusCode};
+use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get, handler, http::StatusCode};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use tracing::Instrument;
 
 /// Shared by every request.
 #[derive(Clone)]
@@ -65,6 +66,45 @@ async fn ready(Data(state): Data<&AppState>) -> poem::Response {
     }
 }
 
+/// The header carrying a request's id, on every response.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// A request's id: the caller's `x-request-id` when it is a plain token of at most 64
+/// characters, a new random one otherwise. On the response, in the request's log span and in
+/// its errors' `extensions.requestId`.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    fn of(request: &poem::Request) -> Self {
+        let given = request.header(REQUEST_ID_HEADER).filter(|id| {
+            !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+        });
+        Self(given.map_or_else(|| format!("{:032x}", rand::random::<u128>()), str::to_owned))
+    }
+}
+
+/// Gives every request its id ([`RequestId`]).
+async fn with_request_id<E: Endpoint>(next: E, mut request: poem::Request) -> poem::Result<poem::Response> {
+    let id = RequestId::of(&request);
+    request.set_data(id.clone());
+    let span = tracing::info_span!("request", request_id = %id.0);
+    let mut response = next.call(request).instrument(span).await?.into_response();
+    if let Ok(value) = poem::http::HeaderValue::from_str(&id.0) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    Ok(response)
+}
+
+/// `/metrics`: Prometheus's text format ([`crate::metrics`]).
+#[handler]
+fn metrics(Data(state): Data<&AppState>) -> poem::Response {
+    let text = crate::metrics::render(&state.db, crate::measures::query::queue_state());
+    poem::Response::builder()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text)
+}
+
 /// The browser origins allowed to call the API: none unless configured, any for `*`.
 fn cors(origins: &[String]) -> Cors {
     let cors = Cors::new()
@@ -102,6 +142,7 @@ fn routes(
         .at("/graphql", get(graphql::graphql).post(graphql::graphql))
         .at("/health", get(health))
         .at("/ready", get(ready))
+        .at("/metrics", get(metrics))
         .data(AppState {
             schema,
             db,
@@ -110,6 +151,8 @@ fn routes(
             draining,
         })
         .with(cors(&settings.cors.cors_origins))
+        .with(Compression::new())
+        .around(with_request_id)
         .with(Tracing)
 }
 
@@ -188,6 +231,7 @@ impl Application {
     /// Serves until SIGTERM or SIGINT; then stops accepting, answers `/ready` with 503 and
     /// lets requests in flight finish for up to the shutdown grace before returning.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        crate::metrics::install();
         let draining = Arc::new(AtomicBool::new(false));
         let schema = crate::schema::build_with(self.settings.edge.limits());
         let grace = self.settings.edge.shutdown_grace;

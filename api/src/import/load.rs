@@ -191,6 +191,7 @@ pub async fn import_source(
     let after = serde_json::to_value(&summary).unwrap_or_default();
     crate::audit::record(&txn, actor, "IMPORT", kind.stem(), Some(summary.file.clone()), after).await?;
     txn.commit().await?;
+    crate::metrics::imported(kind.stem(), summary.inserted, summary.updated, summary.unchanged);
     tracing::info!(
         file,
         rows,

@@ -19,6 +19,7 @@ use crate::sql::tree::Scope;
 use async_graphql::{Context, Object, Result, ResultExt};
 use chrono::{NaiveDate, Utc};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
 
 /// What the measure fields cost in a request's budget (`graphql::cost`): `planMeasures` runs
@@ -47,13 +48,50 @@ static MEASURE_RUNS: Semaphore = Semaphore::const_new(CONCURRENT_MEASURE_RUNS);
 const CONCURRENT_ANONYMOUS_RUNS: usize = 1;
 static ANONYMOUS_RUNS: Semaphore = Semaphore::const_new(CONCURRENT_ANONYMOUS_RUNS);
 
+/// Runs waiting for a turn, signed-in and anonymous.
+static WAITING: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+
+/// Each queue's (name, running, waiting) now, for `/metrics`.
+pub fn queue_state() -> [(&'static str, usize, usize); 2] {
+    let state = |name, queue: &Semaphore, capacity: usize, waiting: &AtomicUsize| {
+        let running = capacity.saturating_sub(queue.available_permits());
+        (name, running, waiting.load(Ordering::Relaxed))
+    };
+    [
+        state("signed_in", &MEASURE_RUNS, CONCURRENT_MEASURE_RUNS, &WAITING[0]),
+        state("anonymous", &ANONYMOUS_RUNS, CONCURRENT_ANONYMOUS_RUNS, &WAITING[1]),
+    ]
+}
+
+/// Counts a run as waiting while it exists.
+struct Waiting(&'static AtomicUsize);
+
+impl Waiting {
+    fn new(counter: &'static AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter)
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Runs the measures `codes` (all seven when empty) once a turn of the viewer's class is free.
 async fn run_in_turn(run: Run<'_>, codes: &[String], anonymous: bool) -> ApiResult<Vec<MeasureResult>> {
-    let queue = if anonymous { &ANONYMOUS_RUNS } else { &MEASURE_RUNS };
+    let (queue, waiting) = if anonymous {
+        (&ANONYMOUS_RUNS, &WAITING[1])
+    } else {
+        (&MEASURE_RUNS, &WAITING[0])
+    };
+    let waiting = Waiting::new(waiting);
     let _turn = queue
         .acquire()
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("the measure queue is closed: {e}")))?;
+    drop(waiting);
     run.plan_measures(codes).await
 }
 
