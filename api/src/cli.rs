@@ -372,7 +372,11 @@ pub async fn prepare_database_bounded(
 }
 
 async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
-    let db = db::connect(&config.database.target()).await?;
+    let target = config.database.target();
+    let db = match action {
+        MigrateAction::Fresh { yes: true } => db::connect_for_rebuild(&target).await?,
+        _ => db::connect(&target).await?,
+    };
     match action {
         MigrateAction::Up => Migrator::up(&db, None).await.context("applying migrations")?,
         MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await.context("reverting migrations")?,

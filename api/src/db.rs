@@ -10,7 +10,7 @@ use std::time::Duration;
 
 /// Opens a connection pool. Fails with a clear message when the database cannot be reached.
 pub async fn connect(target: &DatabaseTarget) -> anyhow::Result<DatabaseConnection> {
-    connect_bounded(target, None).await
+    open(target, None, false).await
 }
 
 /// [`connect`], each PostgreSQL statement stopped after `statement_timeout` (the server's
@@ -20,18 +20,35 @@ pub async fn connect_bounded(
     target: &DatabaseTarget,
     statement_timeout: Option<Duration>,
 ) -> anyhow::Result<DatabaseConnection> {
+    open(target, statement_timeout, false).await
+}
+
+/// A pool for rebuilding the schema (`migrate fresh`): on SQLite one connection with foreign
+/// keys off, since dropping a table that others reference fails with them on (and a pragma
+/// set on one pooled connection does not hold on the next); PostgreSQL as [`connect`].
+pub async fn connect_for_rebuild(target: &DatabaseTarget) -> anyhow::Result<DatabaseConnection> {
+    open(target, None, true).await
+}
+
+async fn open(
+    target: &DatabaseTarget,
+    statement_timeout: Option<Duration>,
+    rebuild: bool,
+) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(target.url.clone());
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10));
     if target.is_sqlite() {
-        options.max_connections(8).map_sqlx_sqlite_opts(|opts| {
-            opts.create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-        });
+        options
+            .max_connections(if rebuild { 1 } else { 8 })
+            .map_sqlx_sqlite_opts(move |opts| {
+                opts.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .foreign_keys(!rebuild)
+                    .busy_timeout(Duration::from_secs(10))
+            });
     } else {
         let tcp_port = postgres_tcp_port(&target.url);
         options.max_connections(16).map_sqlx_postgres_pool_opts(move |pool| {

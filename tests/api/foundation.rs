@@ -29,6 +29,7 @@ on_both_databases!(
     ready_reports_an_unreachable_database_with_503_and_a_reason,
     explicit_database_url_is_never_seeded_on_start_but_the_embedded_default_is,
     serve_refuses_a_missing_or_short_secret_before_touching_the_database,
+    migrate_fresh_empties_a_seeded_database_and_leaves_it_ready_to_seed,
 );
 
 async fn migrations_go_up_down_and_up_again_with_reference_data(backend: Backend) {
@@ -390,4 +391,49 @@ fn help_never_prints_a_database_password() {
         !text.contains("another-secret-value"),
         "--help printed the secret: {text}"
     );
+}
+
+/// Issue 14, point 8: `migrate fresh --yes` — the command `seed`'s own error recommends — was
+/// reported to fail on a seeded SQLite database, leaving every migration pending with the
+/// tables still there. On both databases it must drop everything, apply every migration again
+/// (reference data included) and leave a database `seed` fills.
+async fn migrate_fresh_empties_a_seeded_database_and_leaves_it_ready_to_seed(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.migrated().await;
+    api::seed::seed_demo(&db, api::cli::DEMO_SEED)
+        .await
+        .expect("demo loads");
+    assert!(staff::Entity::find().count(&db).await.unwrap() > 0);
+    drop(db);
+    let run = |args: &[&str]| {
+        let output = crate::helpers::staffgraph(&test_db, args)
+            .env("STAFFGRAPH_JWT_SECRET", crate::helpers::TEST_SECRET)
+            .output()
+            .expect("staffgraph runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), text)
+    };
+    let (ok, text) = run(&["migrate", "fresh", "--yes"]);
+    assert!(ok, "migrate fresh failed: {text}");
+    let (ok, status) = run(&["migrate", "status"]);
+    assert!(ok, "{status}");
+    assert!(!status.contains("Pending"), "every migration applied again: {status}");
+    let db = test_db.connect().await;
+    assert_eq!(
+        staff::Entity::find().count(&db).await.unwrap(),
+        0,
+        "the demo rows are gone"
+    );
+    assert_eq!(
+        framework::Entity::find().count(&db).await.unwrap(),
+        5,
+        "the reference data is back"
+    );
+    drop(db);
+    let (ok, text) = run(&["seed", "--profile", "demo"]);
+    assert!(ok, "seed after fresh: {text}");
 }
