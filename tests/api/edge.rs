@@ -18,6 +18,7 @@ on_both_databases!(
     sigterm_lets_a_request_in_flight_finish_and_the_server_exit_cleanly,
     graphql_over_http_status_codes_and_media_types,
     metrics_scrape_and_every_response_carries_a_request_id,
+    keys_come_back_in_the_order_of_the_selection_set,
 );
 
 /// The codes of a response's errors.
@@ -481,4 +482,32 @@ async fn metrics_scrape_and_every_response_carries_a_request_id(backend: Backend
         .await
         .unwrap();
     assert_eq!(compressed.headers()["content-encoding"], "gzip");
+}
+
+/// GraphQL requires a response's keys in the order of the selection set (typed clients and
+/// snapshot tests rely on it), for both media types and every nesting.
+async fn keys_come_back_in_the_order_of_the_selection_set(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let query = "{ zeta: __typename alpha: __typename __schema { queryType { name kind } } }";
+    for accept in ["application/json", "application/graphql-response+json"] {
+        let text = app
+            .client
+            .post(app.url("/graphql"))
+            .header("accept", accept)
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let at = |key: &str| {
+            text.find(&format!("\"{key}\""))
+                .unwrap_or_else(|| panic!("{key} in {text}"))
+        };
+        assert!(at("zeta") < at("alpha"), "{accept}: {text}");
+        assert!(at("alpha") < at("__schema"), "{accept}: {text}");
+        assert!(at("name") < at("kind"), "{accept}: {text}");
+        assert!(at("data") < at("extensions"), "{accept}: {text}");
+    }
 }

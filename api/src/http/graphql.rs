@@ -236,27 +236,43 @@ fn respond(mut batch: async_graphql::BatchResponse, graphql_response: bool, id: 
         async_graphql::BatchResponse::Single(one) => is_request_error(one),
         async_graphql::BatchResponse::Batch(_) => false,
     };
+    // Serialized straight from the response, so that every object's keys keep the order of
+    // the selection set (a detour through serde_json's map would sort them).
     let body = match (&batch, graphql_response && request_error) {
-        (async_graphql::BatchResponse::Single(one), true) => {
-            json!({ "errors": one.errors, "extensions": one.extensions })
-        }
-        _ => serde_json::to_value(&batch).unwrap_or_else(|_| json!({ "errors": [{ "message": "internal error" }] })),
+        (async_graphql::BatchResponse::Single(one), true) => serde_json::to_vec(&RequestErrors {
+            errors: &one.errors,
+            extensions: &one.extensions,
+        }),
+        _ => serde_json::to_vec(&batch),
     };
     let status = if graphql_response && request_error {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let mut response = Json(body).with_status(status).into_response();
     let media = if graphql_response {
         "application/graphql-response+json; charset=utf-8"
     } else {
         "application/json; charset=utf-8"
     };
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
-    response
+    match body {
+        Ok(body) => poem::Response::builder().status(status).content_type(media).body(body),
+        Err(error) => {
+            tracing::error!(%error, "a GraphQL response could not be serialized");
+            error_response(
+                ApiError::internal(anyhow::anyhow!("serializing the response: {error}")),
+                id,
+            )
+        }
+    }
+}
+
+/// A request error's body: its errors and extensions, no `data`.
+#[derive(serde::Serialize)]
+struct RequestErrors<'a> {
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
 /// The body length a request declares, if it does.
