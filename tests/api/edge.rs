@@ -19,6 +19,7 @@ on_both_databases!(
     graphql_over_http_status_codes_and_media_types,
     metrics_scrape_and_every_response_carries_a_request_id,
     keys_come_back_in_the_order_of_the_selection_set,
+    a_failed_non_null_field_nulls_its_nearest_nullable_parent,
 );
 
 /// The codes of a response's errors.
@@ -510,4 +511,37 @@ async fn keys_come_back_in_the_order_of_the_selection_set(backend: Backend) {
         assert!(at("name") < at("kind"), "{accept}: {text}");
         assert!(at("data") < at("extensions"), "{accept}: {text}");
     }
+}
+
+/// Issue 14, point 2: a non-null field that failed disappeared from `data` instead of its null
+/// propagating to the nearest nullable parent (GraphQL §6.4.4), so typed clients failed on a
+/// missing key.
+async fn a_failed_non_null_field_nulls_its_nearest_nullable_parent(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    // planMeasures is [PlanMeasure!]!, on the root: data itself goes.
+    let body = app
+        .graphql(
+            "{ a: planMeasures(schoolYear: 1800) { code } b: organizations(first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert!(body["data"].is_null(), "{body:#}");
+    // sfsResults is [QuestionResult!]! on a nullable staffMember, which ADMIN may not read
+    // results of: the staff member goes, the sibling stays.
+    let body = app
+        .graphql(
+            r#"{ staffMember(employeeNumber: "E100001") { employeeNumber sfsResults(schoolYear: 2026) { n } }
+                 organizations(first: 1) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body:#}");
+    assert_eq!(body["errors"][0]["path"], json!(["staffMember", "sfsResults"]));
+    let data = body["data"].as_object().unwrap();
+    assert!(
+        data.contains_key("staffMember") && data["staffMember"].is_null(),
+        "{body:#}"
+    );
+    assert_eq!(data["organizations"]["totalCount"], 17);
 }

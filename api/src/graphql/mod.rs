@@ -1,7 +1,8 @@
 //! The GraphQL kit every area builds on: the request context ([`RequestContext`]), the
 //! request-scoped loader and its relations (`loader`), when its batches are sent (`batch`),
 //! Relay ids, cursors and keyset pages (`relay`), the API's scalars (`scalars`), the input
-//! refused before execution (`guard`) and what a request may cost (`cost`).
+//! refused before execution (`guard`), what a request may cost (`cost`) and null propagation
+//! as the specification has it (`nulls`).
 //!
 //! It depends only on `auth` (the viewer and the row rules), `error` and `entity`: nothing in
 //! it knows an area, so every area may use it and the schema root (`schema`) may merge the
@@ -12,6 +13,7 @@ mod context;
 pub mod cost;
 pub mod guard;
 pub mod loader;
+pub mod nulls;
 pub mod relay;
 pub mod scalars;
 
@@ -19,3 +21,4 @@ pub use batch::BatchOnIdle;
 pub use context::RequestContext;
 pub use cost::{Limits, QueryCost};
 pub use guard::RefuseNul;
+pub use nulls::PropagateNulls;

@@ -8,7 +8,7 @@ pub mod viewer;
 
 use crate::evaluation::query::EvaluationQuery;
 use crate::framework::query::FrameworkQuery;
-use crate::graphql::{BatchOnIdle, Limits, QueryCost, RefuseNul};
+use crate::graphql::{BatchOnIdle, Limits, PropagateNulls, QueryCost, RefuseNul};
 use crate::import::mutation::ImportMutation;
 use crate::measures::query::MeasuresQuery;
 use crate::org::query::OrgQuery;
@@ -59,6 +59,7 @@ pub fn build_with(limits: Limits) -> AppSchema {
         .limit_depth(16)
         .extension(async_graphql::extensions::Tracing)
         .extension(costs)
+        .extension(PropagateNulls)
         .extension(RefuseNul)
         .extension(BatchOnIdle)
         .finish()

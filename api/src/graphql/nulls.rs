@@ -1,0 +1,219 @@
+//! Null propagation as the GraphQL specification has it (§6.4.4 "Handling Field Errors"):
+//! when a field of a non-null type errors, its parent becomes null — and so on up to the
+//! nearest nullable position, or `data` itself. async-graphql leaves such a field out of its
+//! parent instead, so a typed client finds a key missing where the schema promised a value.
+//! This extension repairs the response after execution: for each error with a path, it finds
+//! the fields on the path in the operation (aliases, fragments and all) and their types in
+//! the schema, and nulls the nearest nullable position at or above the failed field.
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery};
+use async_graphql::parser::types::{ExecutableDocument, Field, OperationType, Selection, SelectionSet};
+use async_graphql::registry::{MetaType, MetaTypeName, Registry};
+use async_graphql::{PathSegment, Response, ServerResult, Value, Variables};
+use std::sync::{Arc, Mutex};
+
+/// The schema extension that propagates nulls.
+pub struct PropagateNulls;
+
+impl ExtensionFactory for PropagateNulls {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(PropagateNullsExtension {
+            document: Mutex::new(None),
+        })
+    }
+}
+
+struct PropagateNullsExtension {
+    document: Mutex<Option<ExecutableDocument>>,
+}
+
+/// The field answering `key` in `set` (looking into fragments), if any.
+fn field_at<'a>(document: &'a ExecutableDocument, set: &'a SelectionSet, key: &str, depth: usize) -> Option<&'a Field> {
+    if depth > 32 {
+        return None;
+    }
+    set.items.iter().find_map(|item| match &item.node {
+        Selection::Field(field) => (field.node.response_key().node.as_str() == key).then_some(&field.node),
+        Selection::InlineFragment(fragment) => field_at(document, &fragment.node.selection_set.node, key, depth + 1),
+        Selection::FragmentSpread(spread) => document
+            .fragments
+            .get(&spread.node.fragment_name.node)
+            .and_then(|f| field_at(document, &f.node.selection_set.node, key, depth + 1)),
+    })
+}
+
+/// The declared type of field `name` on the named type `parent` (an object or interface; for
+/// a union, the first member that has it).
+fn field_type<'a>(registry: &'a Registry, parent: &str, name: &str) -> Option<&'a str> {
+    match registry.types.get(parent)? {
+        MetaType::Object { fields, .. } | MetaType::Interface { fields, .. } => fields.get(name).map(|f| f.ty.as_str()),
+        MetaType::Union { possible_types, .. } => possible_types.iter().find_map(|t| field_type(registry, t, name)),
+        _ => None,
+    }
+}
+
+/// The type a list type's items have (`[T!]!` → `T!`).
+fn item_type(ty: &str) -> Option<&str> {
+    match MetaTypeName::create(ty) {
+        MetaTypeName::NonNull(inner) => item_type(inner),
+        MetaTypeName::List(inner) => Some(inner),
+        MetaTypeName::Named(_) => None,
+    }
+}
+
+/// The declared type of each position of `path` (a field's type, or a list item's), or none
+/// when the path leaves the operation or the schema.
+fn path_types<'a>(
+    document: &'a ExecutableDocument,
+    registry: &'a Registry,
+    operation: Option<&str>,
+    path: &[PathSegment],
+) -> Option<Vec<&'a str>> {
+    let (_, chosen) = document
+        .operations
+        .iter()
+        .find(|(name, _)| operation.is_none() || name.map(|n| n.as_str()) == operation)?;
+    let root = match chosen.node.ty {
+        OperationType::Query => registry.query_type.as_str(),
+        OperationType::Mutation => registry.mutation_type.as_deref()?,
+        OperationType::Subscription => registry.subscription_type.as_deref()?,
+    };
+    let (mut set, mut named, mut current) = (&chosen.node.selection_set.node, root, root);
+    let mut types = Vec::with_capacity(path.len());
+    for segment in path {
+        match segment {
+            PathSegment::Field(key) => {
+                let field = field_at(document, set, key, 0)?;
+                let ty = field_type(registry, named, field.name.node.as_str())?;
+                types.push(ty);
+                (set, named, current) = (&field.selection_set.node, MetaTypeName::concrete_typename(ty), ty);
+            }
+            PathSegment::Index(_) => {
+                let ty = item_type(current)?;
+                types.push(ty);
+                current = ty;
+            }
+        }
+    }
+    Some(types)
+}
+
+/// The value at `path` in `data`, to change.
+fn at_mut<'a>(data: &'a mut Value, path: &[PathSegment]) -> Option<&'a mut Value> {
+    path.iter().try_fold(data, |value, segment| match (value, segment) {
+        (Value::Object(fields), PathSegment::Field(key)) => fields.get_mut(key.as_str()),
+        (Value::List(items), PathSegment::Index(i)) => items.get_mut(*i),
+        _ => None,
+    })
+}
+
+/// Nulls the nearest nullable position at or above the end of `path` (`data` itself when
+/// there is none), if the failed field is missing from its parent or null.
+fn propagate(data: &mut Value, path: &[PathSegment], types: &[&str]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    // Only a field left out (or null) needs repair; a value there means another path already
+    // settled it.
+    let missing = match (at_mut(data, parents), last) {
+        (Some(Value::Object(fields)), PathSegment::Field(key)) => {
+            fields.get(key.as_str()).is_none_or(|v| *v == Value::Null)
+        }
+        (Some(Value::List(items)), PathSegment::Index(i)) => items.get(*i).is_none_or(|v| *v == Value::Null),
+        _ => false,
+    };
+    if !missing {
+        return;
+    }
+    let nullable_at = (0..path.len()).rev().find(|&i| !types[i].ends_with('!'));
+    let Some(at) = nullable_at else {
+        *data = Value::Null;
+        return;
+    };
+    let (position, above) = (&path[at], &path[..at]);
+    match (at_mut(data, above), position) {
+        (Some(Value::Object(fields)), PathSegment::Field(key)) => {
+            fields.insert(async_graphql::Name::new(key), Value::Null);
+        }
+        (Some(Value::List(items)), PathSegment::Index(i)) => {
+            if let Some(item) = items.get_mut(*i) {
+                *item = Value::Null;
+            }
+        }
+        _ => {}
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for PropagateNullsExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        if let Ok(mut kept) = self.document.lock() {
+            *kept = Some(document.clone());
+        }
+        Ok(document)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        if response.errors.is_empty() {
+            return response;
+        }
+        let Some(document) = self.document.lock().ok().and_then(|mut d| d.take()) else {
+            return response;
+        };
+        let registry = &ctx.schema_env.registry;
+        for error in &response.errors {
+            if error.path.is_empty() || response.data == Value::Null {
+                continue;
+            }
+            if let Some(types) = path_types(&document, registry, operation_name, &error.path) {
+                propagate(&mut response.data, &error.path, &types);
+            }
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::value;
+
+    fn path(segments: &[&str]) -> Vec<PathSegment> {
+        segments
+            .iter()
+            .map(|s| match s.parse() {
+                Ok(i) => PathSegment::Index(i),
+                Err(_) => PathSegment::Field((*s).to_owned()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_failed_non_null_field_nulls_its_nearest_nullable_ancestor() {
+        // a: [T!]! failed at a.1.b (b: Int!): the item is non-null, the list too: data.
+        let mut data = value!({ "a": [{ "b": 1 }, {}], "c": 2 });
+        propagate(&mut data, &path(&["a", "1", "b"]), &["[T!]!", "T!", "Int!"]);
+        assert_eq!(data, Value::Null);
+        // With nullable items, only the item goes.
+        let mut data = value!({ "a": [{ "b": 1 }, {}], "c": 2 });
+        propagate(&mut data, &path(&["a", "1", "b"]), &["[T]!", "T", "Int!"]);
+        assert_eq!(data, value!({ "a": [{ "b": 1 }, null], "c": 2 }));
+        // A nullable field that failed is null in place.
+        let mut data = value!({ "c": 2 });
+        propagate(&mut data, &path(&["a"]), &["Int"]);
+        assert_eq!(data, value!({ "c": 2, "a": null }));
+    }
+}
