@@ -82,23 +82,16 @@ impl Pricing {
 }
 
 impl QueryCost {
-    /// Requests held to `limits`.
-    pub fn new(limits: Limits) -> Self {
+    /// Requests held to `limits`, the fields of `weights` — (type, field, weight) — costing
+    /// their weight instead of 1 (their children come on top).
+    pub fn new<'a>(limits: Limits, weights: impl IntoIterator<Item = &'a (&'static str, &'static str, u64)>) -> Self {
+        let weights = weights
+            .into_iter()
+            .map(|&(parent, field, weight)| ((parent, field), weight))
+            .collect();
         Self {
-            shared: Arc::new(Pricing {
-                limits,
-                weights: HashMap::new(),
-            }),
+            shared: Arc::new(Pricing { limits, weights }),
         }
-    }
-
-    /// Field `field` of type `parent` costs `weight` instead of 1 (its children come on top).
-    #[must_use]
-    pub fn weigh(mut self, parent: &'static str, field: &'static str, weight: u64) -> Self {
-        if let Some(pricing) = Arc::get_mut(&mut self.shared) {
-            pricing.weights.insert((parent, field), weight);
-        }
-        self
     }
 }
 
@@ -332,33 +325,35 @@ impl Extension for CostExtension {
             .map_err(|e| coded(e, "GRAPHQL_PARSE_FAILED"))?;
         let estimate = estimate(&document, &ctx.schema_env.registry, &self.pricing, variables);
         self.requested.store(estimate.cost, Ordering::Relaxed);
-        if estimate.aliases > limits.max_aliases {
-            return Err(refused(
+        let checks = [
+            (
+                estimate.aliases > limits.max_aliases,
                 Refusal::TooManyAliases,
                 format!(
                     "the query has {} aliases; at most {} are accepted",
                     estimate.aliases, limits.max_aliases
                 ),
-            ));
-        }
-        if estimate.selections > limits.max_selections {
-            return Err(refused(
+            ),
+            (
+                estimate.selections > limits.max_selections,
                 Refusal::QueryTooLarge,
                 format!(
                     "the query selects {} fields once its fragments are expanded; at most {} are accepted",
                     estimate.selections, limits.max_selections
                 ),
-            ));
-        }
-        if estimate.cost > limits.max_cost {
-            return Err(refused(
+            ),
+            (
+                estimate.cost > limits.max_cost,
                 Refusal::QueryTooComplex,
                 format!(
                     "the query would cost {}; at most {} is accepted (each object 1, the measures more, \
                      a connection's objects times its page size)",
                     estimate.cost, limits.max_cost
                 ),
-            ));
+            ),
+        ];
+        if let Some((_, refusal, message)) = checks.into_iter().find(|(over, _, _)| *over) {
+            return Err(refused(refusal, message));
         }
         Ok(document)
     }

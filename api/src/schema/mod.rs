@@ -48,13 +48,11 @@ pub fn build() -> AppSchema {
 
 /// Builds the schema with requests held to `limits`. No I/O.
 pub fn build_with(limits: Limits) -> AppSchema {
-    let costs = measures::query::COSTS
+    let weights = measures::query::COSTS
         .iter()
         .chain(survey::query::COSTS)
-        .chain(wellness::query::COSTS)
-        .fold(QueryCost::new(limits), |cost, (parent, field, weight)| {
-            cost.weigh(parent, field, *weight)
-        });
+        .chain(wellness::query::COSTS);
+    let costs = QueryCost::new(limits, weights);
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(16)
         .extension(async_graphql::extensions::Tracing)
