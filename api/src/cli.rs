@@ -288,7 +288,17 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             db::redact(&target.url)
         );
     }
-    let (db, seeded) = prepare_database_bounded(&target, Some(config.edge.request_timeout)).await?;
+    let bounds = db::Bounds {
+        statement_timeout: Some(config.edge.request_timeout),
+        acquire_timeout: config.edge.database_wait,
+    };
+    // A database that is not up yet (starting beside the server, restarting) is waited for;
+    // a signal meanwhile ends the wait, and the server, cleanly.
+    let db = tokio::select! {
+        db = db::connect_waiting(&target, bounds) => db?,
+        () = crate::http::stop_signal() => return Ok(()),
+    };
+    let (db, seeded) = prepare(&target, db).await?;
     if let Some(report) = seeded {
         println!("loaded the demo district into {} ({} rows)", target.url, report.total());
     }
@@ -352,16 +362,13 @@ async fn print_demo_tokens(keys: &Keys, db: &sea_orm::DatabaseConnection) -> any
 pub async fn prepare_database(
     target: &crate::config::DatabaseTarget,
 ) -> anyhow::Result<(sea_orm::DatabaseConnection, Option<seed::SeedReport>)> {
-    prepare_database_bounded(target, None).await
+    prepare(target, db::connect(target).await?).await
 }
 
-/// [`prepare_database`] with each PostgreSQL statement of the pool bounded by
-/// `statement_timeout` (the server's).
-pub async fn prepare_database_bounded(
+async fn prepare(
     target: &crate::config::DatabaseTarget,
-    statement_timeout: Option<std::time::Duration>,
+    db: sea_orm::DatabaseConnection,
 ) -> anyhow::Result<(sea_orm::DatabaseConnection, Option<seed::SeedReport>)> {
-    let db = db::connect_bounded(target, statement_timeout).await?;
     Migrator::up(&db, None).await.context("applying migrations")?;
     let mut seeded = None;
     if target.embedded_default && db::is_empty(&db).await? {

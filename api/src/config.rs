@@ -85,10 +85,31 @@ pub struct EdgeArgs {
     #[arg(long, env = "STAFFGRAPH_UPLOAD_TIMEOUT", default_value = "15m", value_parser = crate::auth::token::parse_ttl, global = true)]
     pub upload_timeout: std::time::Duration,
 
+    /// How many requests without a token run at once (the public's lane; signed-in requests
+    /// never wait on it). Default: half the CPUs, at least 1.
+    #[arg(long, env = "STAFFGRAPH_ANONYMOUS_CONCURRENCY", default_value_t = default_anonymous_concurrency(), global = true)]
+    pub anonymous_concurrency: usize,
+
+    /// How many requests without a token may wait for a turn; one more is refused at once
+    /// with RATE_LIMITED (HTTP 429).
+    #[arg(long, env = "STAFFGRAPH_ANONYMOUS_QUEUE", default_value_t = 100, global = true)]
+    pub anonymous_queue: usize,
+
+    /// How long a request's statement waits for a database connection before the request fails
+    /// with UNAVAILABLE and `Retry-After` (with the database down, every request fails this
+    /// fast instead of hanging; `/ready` answers within 1 s regardless).
+    #[arg(long, env = "STAFFGRAPH_DATABASE_WAIT", default_value = "2s", value_parser = crate::auth::token::parse_ttl, global = true)]
+    pub database_wait: std::time::Duration,
+
     /// On SIGTERM or SIGINT, how long requests in flight may take to finish before the server
     /// exits anyway (it stops accepting at once, and `/ready` answers 503).
     #[arg(long, env = "STAFFGRAPH_SHUTDOWN_GRACE", default_value = "30s", value_parser = crate::auth::token::parse_ttl, global = true)]
     pub shutdown_grace: std::time::Duration,
+}
+
+/// Half the machine's CPUs, at least one: the public's share.
+fn default_anonymous_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 /// Which other origins may call the API from a browser (CORS). None by default.
@@ -113,6 +134,9 @@ impl Default for EdgeArgs {
             max_upload_bytes: 512 * 1024 * 1024,
             request_timeout: std::time::Duration::from_secs(30),
             upload_timeout: std::time::Duration::from_secs(15 * 60),
+            anonymous_concurrency: default_anonymous_concurrency(),
+            anonymous_queue: 100,
+            database_wait: std::time::Duration::from_secs(2),
             shutdown_grace: std::time::Duration::from_secs(30),
         }
     }

@@ -3,43 +3,96 @@
 //! queries run on both.
 
 use crate::config::DatabaseTarget;
-use anyhow::Context;
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
 use std::time::Duration;
+
+/// How long the batch commands (import, seed, migrate) wait for a pooled connection.
+const BATCH_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The limits a pool holds each use of the database to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Each PostgreSQL statement is stopped after this long (the server's request time limit,
+    /// so that a stopped request's SQL stops too; SQLite has no such setting, and a stopped
+    /// request's statement there ends with its step).
+    pub statement_timeout: Option<Duration>,
+    /// How long a statement waits for a connection — to be free, or to be made — before it
+    /// fails. With the database down, every use of it fails within this time.
+    pub acquire_timeout: Duration,
+}
+
+impl Bounds {
+    /// What the batch commands use: no statement limit, 10 s for a connection.
+    pub const BATCH: Bounds = Bounds {
+        statement_timeout: None,
+        acquire_timeout: BATCH_ACQUIRE_TIMEOUT,
+    };
+}
 
 /// Opens a connection pool. Fails with a clear message when the database cannot be reached.
 pub async fn connect(target: &DatabaseTarget) -> anyhow::Result<DatabaseConnection> {
-    open(target, None, false).await
+    connect_bounded(target, Bounds::BATCH).await
 }
 
-/// [`connect`], each PostgreSQL statement stopped after `statement_timeout` (the server's
-/// request time limit, so that a stopped request's SQL stops too; SQLite has no such
-/// setting, and a stopped request's statement there ends with its step).
-pub async fn connect_bounded(
-    target: &DatabaseTarget,
-    statement_timeout: Option<Duration>,
-) -> anyhow::Result<DatabaseConnection> {
-    open(target, statement_timeout, false).await
+/// [`connect`] within `bounds` (the server's).
+pub async fn connect_bounded(target: &DatabaseTarget, bounds: Bounds) -> anyhow::Result<DatabaseConnection> {
+    open(target, bounds, false)
+        .await
+        .map_err(|e| unreachable_context(e, target))
+}
+
+/// [`connect_bounded`], and while the database cannot be reached (the connection is refused
+/// or times out: it is starting, restarting or down), tries again after a pause that doubles
+/// from 0.5 s up to 30 s, logging each try. Any other failure (a wrong password, a database
+/// that does not exist, a bad URL) ends it at once: waiting would not mend it.
+pub async fn connect_waiting(target: &DatabaseTarget, bounds: Bounds) -> anyhow::Result<DatabaseConnection> {
+    let mut pause = Duration::from_millis(500);
+    for attempt in 1u32.. {
+        match open(target, bounds, false).await {
+            Ok(db) => {
+                if attempt > 1 {
+                    tracing::info!(attempt, "the database is reachable");
+                }
+                return Ok(db);
+            }
+            Err(error) if crate::error::is_unreachable(&error) => {
+                tracing::warn!(
+                    attempt,
+                    retry_in = %humantime::format_duration(pause),
+                    database = %redact(&target.url),
+                    error = %error,
+                    "the database is not reachable yet; waiting for it"
+                );
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(30));
+            }
+            Err(error) => return Err(unreachable_context(error, target)),
+        }
+    }
+    unreachable!("the attempts are unbounded")
+}
+
+fn unreachable_context(error: DbErr, target: &DatabaseTarget) -> anyhow::Error {
+    anyhow::Error::new(error).context(format!("cannot connect to the database at {}", redact(&target.url)))
 }
 
 /// A pool for rebuilding the schema (`migrate fresh`): on SQLite one connection with foreign
 /// keys off, since dropping a table that others reference fails with them on (and a pragma
 /// set on one pooled connection does not hold on the next); PostgreSQL as [`connect`].
 pub async fn connect_for_rebuild(target: &DatabaseTarget) -> anyhow::Result<DatabaseConnection> {
-    open(target, None, true).await
+    open(target, Bounds::BATCH, true)
+        .await
+        .map_err(|e| unreachable_context(e, target))
 }
 
-async fn open(
-    target: &DatabaseTarget,
-    statement_timeout: Option<Duration>,
-    rebuild: bool,
-) -> anyhow::Result<DatabaseConnection> {
+async fn open(target: &DatabaseTarget, bounds: Bounds, rebuild: bool) -> Result<DatabaseConnection, DbErr> {
+    let statement_timeout = bounds.statement_timeout;
     let mut options = ConnectOptions::new(target.url.clone());
     options
         .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10));
+        .connect_timeout(bounds.acquire_timeout.min(Duration::from_secs(5)))
+        .acquire_timeout(bounds.acquire_timeout);
     if target.is_sqlite() {
         options
             .max_connections(if rebuild { 1 } else { 8 })
@@ -72,9 +125,7 @@ async fn open(
             })
         });
     }
-    Database::connect(options)
-        .await
-        .with_context(|| format!("cannot connect to the database at {}", redact(&target.url)))
+    Database::connect(options).await
 }
 
 /// The TCP port a PostgreSQL URL connects to (5432 when it names none); none for a Unix

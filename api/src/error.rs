@@ -7,7 +7,7 @@
 //! `ResultExt::extend()`, never with a bare `?` (which would keep only the message).
 
 use async_graphql::{Error as GraphQLError, ErrorExtensions, SimpleObject};
-use sea_orm::DbErr;
+use sea_orm::{DbErr, RuntimeErr};
 use std::fmt;
 use std::sync::Arc;
 
@@ -41,10 +41,17 @@ pub enum ApiError {
     /// accepts (the limits are in the README).
     #[error("{message}")]
     Refused { refusal: Refusal, message: String },
+    /// The database cannot be reached (down, restarting, or every connection busy for longer
+    /// than the server waits): worth retrying after `Retry-After`. The cause is logged.
+    #[error("the database is unavailable; try again in a few seconds")]
+    Unavailable(#[source] Arc<anyhow::Error>),
     /// Anything else. The cause is logged, never sent.
     #[error("internal error")]
     Internal(#[source] Arc<anyhow::Error>),
 }
+
+/// The code of [`ApiError::Unavailable`].
+const UNAVAILABLE: &str = "UNAVAILABLE";
 
 impl ApiError {
     /// The `extensions.code` of this error.
@@ -56,6 +63,7 @@ impl ApiError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict(_) => "CONFLICT",
             Self::Refused { refusal, .. } => refusal.into(),
+            Self::Unavailable(_) => UNAVAILABLE,
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -63,6 +71,21 @@ impl ApiError {
     /// An internal error with its cause (logged when it reaches a client, never sent).
     pub fn internal(cause: anyhow::Error) -> Self {
         Self::Internal(Arc::new(cause))
+    }
+
+    /// Whether an error with `code` passes with time (the database unreachable, a request's
+    /// time limit), so that the client is told when to try again.
+    pub fn passes_with_time(code: &str) -> bool {
+        code == UNAVAILABLE || code == <&str>::from(Refusal::Timeout) || code == <&str>::from(Refusal::RateLimited)
+    }
+
+    /// Logs the cause of an error whose cause is not sent (INTERNAL, UNAVAILABLE).
+    pub fn log(&self) {
+        match self {
+            Self::Internal(cause) => tracing::error!(error = format!("{:#}", cause.as_ref()), "internal error"),
+            Self::Unavailable(cause) => tracing::warn!(error = format!("{:#}", cause.as_ref()), "database unavailable"),
+            _ => {}
+        }
     }
 
     /// A BAD_USER_INPUT error on `field`.
@@ -76,15 +99,22 @@ impl ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(error: DbErr) -> Self {
-        Self::internal(anyhow::Error::new(error).context("database"))
+        if is_unreachable(&error) {
+            Self::Unavailable(Arc::new(anyhow::Error::new(error).context("database")))
+        } else if is_statement_timeout(&error) {
+            Self::Refused {
+                refusal: Refusal::Timeout,
+                message: "a statement of the request took longer than the request may".into(),
+            }
+        } else {
+            Self::internal(anyhow::Error::new(error).context("database"))
+        }
     }
 }
 
 impl ErrorExtensions for ApiError {
     fn extend(&self) -> GraphQLError {
-        if let Self::Internal(cause) = self {
-            tracing::error!(error = format!("{:#}", cause.as_ref()), "internal error");
-        }
+        self.log();
         GraphQLError::new(self.to_string()).extend_with(|_, extensions| {
             extensions.set("code", self.code());
             match self {
@@ -100,6 +130,40 @@ impl ErrorExtensions for ApiError {
                 _ => {}
             }
         })
+    }
+}
+
+/// Whether an error means the database could not be reached — down, restarting, refusing
+/// connections, or the connection lost mid-statement — rather than that a statement failed.
+/// Such an error is UNAVAILABLE to a client (worth retrying), not INTERNAL.
+pub fn is_unreachable(error: &DbErr) -> bool {
+    use sea_orm::sqlx::Error;
+    let sqlx = match error {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Error::Io(_) | Error::Tls(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
+        // Class 08, connection exception; 57P01–57P05, the server shutting down, crashed,
+        // not yet accepting connections, or ending an idle session.
+        Error::Database(e) => e
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}
+
+/// Whether an error is PostgreSQL stopping a statement at `statement_timeout` (the request's
+/// time limit, so TIMEOUT to a client).
+pub fn is_statement_timeout(error: &DbErr) -> bool {
+    match error {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(e.as_ref(), sea_orm::sqlx::Error::Database(db) if db.code().as_deref() == Some("57014"))
+        }
+        _ => false,
     }
 }
 
@@ -123,6 +187,8 @@ pub enum Refusal {
     UnsupportedMediaType,
     /// A mutation sent with GET.
     MethodNotAllowed,
+    /// Too many requests without a token at once: the public's lane and its line are full.
+    RateLimited,
 }
 
 /// One reason a file was refused: where in the file, and why (an imported file's rows are

@@ -18,6 +18,8 @@ pub const STATEMENTS: &str = "staffgraph_sql_statements_total";
 pub const POOL: &str = "staffgraph_db_pool_connections";
 /// `planMeasures` runs, by `queue` (`signed_in`, `anonymous`) and `state` (`running`, `waiting`).
 pub const MEASURE_QUEUE: &str = "staffgraph_measure_runs";
+/// Requests without a token in the public's lane, by `state` (`running`, `waiting`).
+pub const PUBLIC_LANE: &str = "staffgraph_public_requests";
 /// Rows of imported files, by `kind` and `outcome` (`inserted`, `updated`, `unchanged`).
 pub const IMPORT_ROWS: &str = "staffgraph_import_rows_total";
 
@@ -84,7 +86,7 @@ pub fn imported(kind: &'static str, inserted: u64, updated: u64, unchanged: u64)
 }
 
 /// The text of `/metrics`: the gauges read now (the pool, the measure queue), then everything.
-pub fn render(db: &DatabaseConnection, queue: [(&'static str, usize, usize); 2]) -> String {
+pub fn render(db: &DatabaseConnection, queue: [(&'static str, usize, usize); 2], public: (usize, usize)) -> String {
     let (size, idle) = pool(db);
     metrics::gauge!(POOL, "state" => "in_use").set(size.saturating_sub(idle) as f64);
     metrics::gauge!(POOL, "state" => "idle").set(idle as f64);
@@ -92,6 +94,8 @@ pub fn render(db: &DatabaseConnection, queue: [(&'static str, usize, usize); 2])
         metrics::gauge!(MEASURE_QUEUE, "queue" => name, "state" => "running").set(running as f64);
         metrics::gauge!(MEASURE_QUEUE, "queue" => name, "state" => "waiting").set(waiting as f64);
     }
+    metrics::gauge!(PUBLIC_LANE, "state" => "running").set(public.0 as f64);
+    metrics::gauge!(PUBLIC_LANE, "state" => "waiting").set(public.1 as f64);
     handle().render()
 }
 

@@ -360,3 +360,29 @@ pub fn token(keys: &api::auth::token::Keys, role: api::auth::Role, schools: &[&s
     .expect("valid claims");
     keys.mint(&claims).expect("a signed token")
 }
+
+/// Runs `node` with `args` in `tests/<folder>` (a package of test tools, installed with `npm
+/// ci --prefix tests/<folder>`; `package` is the one it needs), off the async runtime.
+pub async fn node(
+    folder: &str,
+    package: &str,
+    args: &[&str],
+    env: &[(&str, std::ffi::OsString)],
+) -> std::process::Output {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(folder);
+    assert!(
+        dir.join("node_modules").join(package).exists(),
+        "{package} is not installed: run `npm ci --prefix tests/{folder}`"
+    );
+    let mut command = std::process::Command::new("node");
+    command.args(args).current_dir(&dir);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the node task")
+        .expect("node runs")
+}

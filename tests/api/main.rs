@@ -11,6 +11,7 @@ mod helpers;
 mod architecture;
 mod auth;
 mod edge;
+mod faults;
 mod foundation;
 mod import;
 mod measures;

@@ -20,6 +20,10 @@ use poem::{IntoResponse, handler};
 use serde_json::json;
 use tracing::Instrument;
 
+/// The `Retry-After` of a response refused for a reason that passes (a time limit, the
+/// database unreachable), in seconds.
+const RETRY_AFTER_SECONDS: u32 = 2;
+
 /// The media type of GraphQL responses (GraphQL over HTTP).
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -50,22 +54,21 @@ fn error_response(error: ApiError, id: &RequestId) -> poem::Response {
             Refusal::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Refusal::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Refusal::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         },
         ApiError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+        ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    let message = match &error {
-        ApiError::Internal(cause) => {
-            tracing::error!(error = %cause, "a request failed outside execution");
-            "internal error".to_owned()
-        }
-        other => other.to_string(),
-    };
+    error.log();
+    let message = error.to_string();
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": error.code(), "requestId": id.0 } }] });
     let mut response = Json(body).with_status(status).into_response();
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        response.headers_mut().insert(header::RETRY_AFTER, 1.into());
+    if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, RETRY_AFTER_SECONDS.into());
     }
     if status == StatusCode::METHOD_NOT_ALLOWED {
         response
@@ -275,6 +278,21 @@ struct RequestErrors<'a> {
     extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
+/// Whether an error of the response passes with time (UNAVAILABLE, TIMEOUT): the response
+/// then says when to try again.
+fn retry_later(batch: &async_graphql::BatchResponse) -> bool {
+    let responses: Vec<&async_graphql::Response> = match batch {
+        async_graphql::BatchResponse::Single(one) => vec![one],
+        async_graphql::BatchResponse::Batch(many) => many.iter().collect(),
+    };
+    responses.iter().flat_map(|r| &r.errors).any(|error| {
+        matches!(
+            error.extensions.as_ref().and_then(|e| e.get("code")),
+            Some(async_graphql::Value::String(code)) if ApiError::passes_with_time(code)
+        )
+    })
+}
+
 /// The body length a request declares, if it does.
 fn declared_length(http: &poem::Request) -> Option<usize> {
     http.headers()
@@ -300,6 +318,15 @@ pub(super) async fn graphql(Data(state): Data<&AppState>, http: &poem::Request, 
     let viewer = match viewer(state, http).await {
         Ok(viewer) => viewer,
         Err(error) => return refused(error, "refused"),
+    };
+    // The public waits for a turn of its own lane before anything of its body is read.
+    let _turn = if viewer.role == Role::Public {
+        match state.public.enter().await {
+            Ok(turn) => Some(turn),
+            Err(error) => return refused(error, "refused"),
+        }
+    } else {
+        None
     };
     let request = match read_request(&state.edge, http, body, &viewer).await {
         Ok(request) => request,
@@ -334,7 +361,13 @@ pub(super) async fn graphql(Data(state): Data<&AppState>, http: &poem::Request, 
     span.in_scope(|| tracing::info!(sql_statements = statements, "graphql request"));
     let outcome = if response.is_ok() { "ok" } else { "error" };
     crate::metrics::request(&operation, outcome, started.elapsed().as_secs_f64(), statements);
+    let retry = retry_later(&response);
     let mut response = respond(response, accepts_graphql_response(http), &id);
     response.headers_mut().insert(STATEMENTS_HEADER, statements.into());
+    if retry {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, RETRY_AFTER_SECONDS.into());
+    }
     response
 }

@@ -1,19 +1,21 @@
-//! The HTTP surface (DESIGN.md §5): `/graphql` (POST and GET, `graphql.rs`), GraphiQL at `/`,
+//! The HTTP surface (DESIGN.md §5): `/graphql` (POST and GET, `graphql.rs`), GraphiQL at `/`
+//! (served from the binary, `graphiql.rs`),
 //! `/health` (alive) and `/ready` (database reachable, not draining); CORS; the server's
 //! start and its graceful stop. Thin: every request is handed to the schema with a fresh
 //! request context.
 
+mod graphiql;
 mod graphql;
+mod lane;
 
 pub use graphql::STATEMENTS_HEADER;
 
 use crate::auth::token::Keys;
 use crate::config::{CorsArgs, EdgeArgs};
 use crate::schema::AppSchema;
-use async_graphql::http::GraphiQLSource;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::{Compression, Cors, Tracing};
-use poem::web::{Data, Html, Json};
+use poem::web::{Data, Json};
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get, handler, http::StatusCode};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -29,18 +31,10 @@ struct AppState {
     db: DatabaseConnection,
     keys: Keys,
     edge: EdgeArgs,
+    /// Where requests without a token wait their turn.
+    public: lane::Lane,
     /// Set once a shutdown signal arrived.
     draining: Arc<AtomicBool>,
-}
-
-#[handler]
-fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("staffgraph")
-            .finish(),
-    )
 }
 
 #[handler]
@@ -48,7 +42,10 @@ fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// 200 when the database answers; 503 with a reason otherwise, and while the server drains
+/// How long `/ready` waits for the database: a probe with a 1 s timeout gets an answer.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(800);
+
+/// 200 when the database answers (within 0.8 s); 503 with a reason otherwise, and while the server drains
 /// before it exits. The cause is logged, and the response says only which dependency is down.
 #[handler]
 async fn ready(Data(state): Data<&AppState>) -> poem::Response {
@@ -56,14 +53,14 @@ async fn ready(Data(state): Data<&AppState>) -> poem::Response {
         let body = json!({ "status": "unavailable", "reason": "shutting down" });
         return Json(body).with_status(StatusCode::SERVICE_UNAVAILABLE).into_response();
     }
-    match state.db.ping().await {
-        Ok(()) => Json(json!({ "status": "ready" })).into_response(),
-        Err(error) => {
-            tracing::warn!(error = %error, "readiness check failed");
-            let body = json!({ "status": "unavailable", "reason": "database unreachable" });
-            Json(body).with_status(StatusCode::SERVICE_UNAVAILABLE).into_response()
-        }
-    }
+    let error = match tokio::time::timeout(READY_WITHIN, state.db.ping()).await {
+        Ok(Ok(())) => return Json(json!({ "status": "ready" })).into_response(),
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => format!("no answer within {}", humantime::format_duration(READY_WITHIN)),
+    };
+    tracing::warn!(%error, "readiness check failed");
+    let body = json!({ "status": "unavailable", "reason": "database unreachable" });
+    Json(body).with_status(StatusCode::SERVICE_UNAVAILABLE).into_response()
 }
 
 /// The header carrying a request's id, on every response.
@@ -99,7 +96,7 @@ async fn with_request_id<E: Endpoint>(next: E, mut request: poem::Request) -> po
 /// `/metrics`: Prometheus's text format ([`crate::metrics`]).
 #[handler]
 fn metrics(Data(state): Data<&AppState>) -> poem::Response {
-    let text = crate::metrics::render(&state.db, crate::measures::query::queue_state());
+    let text = crate::metrics::render(&state.db, crate::measures::query::queue_state(), state.public.state());
     poem::Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text)
@@ -122,6 +119,32 @@ fn cors(origins: &[String]) -> Cors {
     }
 }
 
+/// A browser sends `Origin` on its own page's POSTs too (GraphiQL's, the dashboard's). Such a
+/// same-origin request needs no CORS answer, and the CORS layer, which knows only the
+/// configured origins, would refuse it: so its `Origin` — equal to the request's own scheme
+/// and `Host` — is dropped before that layer.
+async fn same_origin_needs_no_cors<E: Endpoint>(next: E, mut request: poem::Request) -> poem::Result<poem::Response> {
+    let own = |origin: &str| {
+        let host = request
+            .headers()
+            .get(poem::http::header::HOST)
+            .and_then(|h| h.to_str().ok());
+        let authority = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"));
+        host.is_some_and(|host| authority.is_some_and(|a| a.eq_ignore_ascii_case(host)))
+    };
+    let same = request
+        .headers()
+        .get(poem::http::header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .is_some_and(own);
+    if same {
+        request.headers_mut().remove(poem::http::header::ORIGIN);
+    }
+    next.call(request).await.map(IntoResponse::into_response)
+}
+
 /// What the routes share.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -138,7 +161,8 @@ fn routes(
     draining: Arc<AtomicBool>,
 ) -> impl poem::Endpoint {
     Route::new()
-        .at("/", get(graphiql))
+        .at("/", graphiql::page())
+        .nest("/graphiql", graphiql::assets())
         .at("/graphql", get(graphql::graphql).post(graphql::graphql))
         .at("/health", get(health))
         .at("/ready", get(ready))
@@ -148,9 +172,11 @@ fn routes(
             db,
             keys,
             edge: settings.edge,
+            public: lane::Lane::new(&settings.edge),
             draining,
         })
         .with(cors(&settings.cors.cors_origins))
+        .around(same_origin_needs_no_cors)
         .with(Compression::new())
         .around(with_request_id)
         .with(Tracing)
@@ -158,7 +184,7 @@ fn routes(
 
 /// Resolves when the process is asked to stop: SIGTERM (what orchestrators send) or SIGINT
 /// (Ctrl-C).
-async fn stop_signal() {
+pub async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -1,0 +1,332 @@
+//! Faults answered in bounded time (issue 14, point 7): a PostgreSQL cluster this test starts
+//! and stops itself (initdb and pg_ctl on a free port, as the `postgres` user), never the
+//! machine's shared server. Runs when `STAFFGRAPH_TEST_PG_BIN` names PostgreSQL's programs
+//! (e.g. `/usr/lib/postgresql/15/bin`); `.ci/run` sets it.
+
+use crate::helpers::{TEST_SECRET, token};
+use api::auth::Role;
+use api::auth::token::Keys;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PG_BIN_ENV: &str = "STAFFGRAPH_TEST_PG_BIN";
+
+/// A PostgreSQL cluster of the test's own, in a temporary folder, on a free port.
+struct Cluster {
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Cluster {
+    /// A new cluster when `STAFFGRAPH_TEST_PG_BIN` is set; else a one-line skip.
+    fn when_asked() -> Option<Self> {
+        let Some(bin) = std::env::var_os(PG_BIN_ENV) else {
+            eprintln!("skipped: set {PG_BIN_ENV} to PostgreSQL's programs (e.g. /usr/lib/postgresql/15/bin)");
+            return None;
+        };
+        Some(Self::init(Path::new(&bin)))
+    }
+
+    /// `initdb` of a new cluster (trust authentication, no fsync); not started.
+    fn init(bin: &Path) -> Self {
+        let dir = tempfile::Builder::new().prefix("staffgraph-pg-").tempdir().unwrap();
+        let port = free_port();
+        let cluster = Self {
+            bin: bin.to_owned(),
+            dir,
+            port,
+        };
+        if running_as_root() {
+            // initdb refuses root: the cluster belongs to the postgres user.
+            let status = Command::new("chown")
+                .arg("postgres")
+                .arg(cluster.dir.path())
+                .status()
+                .unwrap();
+            assert!(status.success(), "chown postgres {}", cluster.dir.path().display());
+        }
+        let data = cluster.data();
+        cluster.run(
+            "initdb",
+            &["-D", &data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"],
+        );
+        cluster
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    /// Runs one of PostgreSQL's programs as the cluster's owner; panics with its output when
+    /// it fails.
+    fn run(&self, program: &str, args: &[&str]) {
+        let path = self.bin.join(program);
+        let mut command = if running_as_root() {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(&path);
+            command
+        } else {
+            Command::new(&path)
+        };
+        let output = command.args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"));
+        assert!(
+            output.status.success(),
+            "{program} {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    fn start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("postgres.log").display().to_string();
+        self.run(
+            "pg_ctl",
+            &["-D", &self.data(), "-o", &options, "-l", &log, "-w", "start"],
+        );
+    }
+
+    fn stop(&self) {
+        self.run("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"]);
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let data = self.data();
+        let path = self.bin.join("pg_ctl");
+        let _ = if running_as_root() {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&path)
+                .args(["-D", &data, "-m", "immediate", "stop"])
+                .output()
+        } else {
+            Command::new(&path)
+                .args(["-D", &data, "-m", "immediate", "stop"])
+                .output()
+        };
+    }
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `staffgraph serve` on `database_url`, its log in `log`.
+fn serve(database_url: &str, port: u16, log: &Path) -> Child {
+    let file = std::fs::File::create(log).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_staffgraph"))
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("STAFFGRAPH_BIND", format!("127.0.0.1:{port}"))
+        .env("STAFFGRAPH_JWT_SECRET", TEST_SECRET)
+        .env("STAFFGRAPH_LOG", "info")
+        .env("STAFFGRAPH_LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(file)
+        .spawn()
+        .expect("staffgraph serves")
+}
+
+/// Polls `until` every 100 ms for at most `within`; whether it came true.
+async fn eventually<F: std::future::Future<Output = bool>>(within: Duration, mut until: impl FnMut() -> F) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        if until().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+const MEASURES: &str = r#"{ "query": "{ planMeasures(schoolYear: 2026) { code } }" }"#;
+
+/// Issue 14, point 7: with the database stopped under it, every request waited the pool's 10 s
+/// and answered INTERNAL, `/ready` took as long to say 503, and `serve` started while the
+/// database was down exited. Now `serve` waits for the database (logging each try), a request
+/// fails within about 2 s with UNAVAILABLE and `Retry-After`, `/ready` answers 503 within 1 s,
+/// and requests succeed again once the database is back, without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_database_down_requests_fail_fast_and_recover_without_a_restart() {
+    let Some(cluster) = Cluster::when_asked() else {
+        return;
+    };
+    let port = free_port();
+    let log = cluster.dir.path().join("staffgraph.log");
+    let mut server = serve(&cluster.url(), port, &log);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+
+    // Started before its database: it waits, and says so at each try.
+    let tries = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("the database is not reachable yet")
+            .count()
+    };
+    assert!(
+        eventually(Duration::from_secs(15), || async { tries() >= 2 }).await,
+        "serve logs its tries: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    assert!(
+        server.try_wait().unwrap().is_none(),
+        "serve is still waiting, not exited"
+    );
+    cluster.start();
+    let ready = || async {
+        client
+            .get(format!("{base}/ready"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    };
+    assert!(
+        eventually(Duration::from_secs(40), ready).await,
+        "serve came up once the database did: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    let seeded = Command::new(env!("CARGO_BIN_EXE_staffgraph"))
+        .arg("seed")
+        .env("DATABASE_URL", cluster.url())
+        .env("STAFFGRAPH_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let keys = Keys::from_secret(TEST_SECRET);
+    let hr = format!("Bearer {}", token(&keys, Role::Hr, &[], None));
+    // An employee's token is resolved against the database before the query runs.
+    let employee = format!("Bearer {}", token(&keys, Role::Employee, &[], Some("E000001")));
+    let measures = |token: Option<String>| {
+        let mut request = client
+            .post(format!("{base}/graphql"))
+            .header("content-type", "application/json")
+            .body(MEASURES);
+        if let Some(token) = token {
+            request = request.header("authorization", token);
+        }
+        request.send()
+    };
+    let response = measures(None).await.unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["planMeasures"].as_array().map(Vec::len), Some(7), "{body}");
+
+    // The database goes away under the running server.
+    cluster.stop();
+    for (who, token) in [
+        ("PUBLIC", None),
+        ("HR", Some(hr.clone())),
+        ("an employee", Some(employee)),
+    ] {
+        let started = Instant::now();
+        let response = measures(token).await.expect("an answer, not a hang");
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(4),
+            "{who}: answered in {took:?}, not the pool's 10 s"
+        );
+        assert!(
+            response.headers().contains_key("retry-after"),
+            "{who}: says when to retry"
+        );
+        let status = response.status();
+        println!("database down: {who} answered {status} in {took:?}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            crate::helpers::error_code(&body),
+            "UNAVAILABLE",
+            "{who} ({status}): {body}"
+        );
+        assert!(
+            !body.to_string().contains("Connection refused") && !body.to_string().contains("pool"),
+            "no driver text: {body}"
+        );
+    }
+    let started = Instant::now();
+    let response = client.get(format!("{base}/ready")).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    println!("database down: /ready answered 503 in {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "/ready took {:?}",
+        started.elapsed()
+    );
+    let health = client.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200, "the process itself is alive");
+
+    // Back: requests succeed again, the server was never restarted.
+    cluster.start();
+    let recovered = || async {
+        match measures(Some(hr.clone())).await {
+            Ok(response) => response
+                .json::<Value>()
+                .await
+                .is_ok_and(|body| body["data"]["planMeasures"].as_array().is_some_and(|m| m.len() == 7)),
+            Err(_) => false,
+        }
+    };
+    assert!(
+        eventually(Duration::from_secs(15), recovered).await,
+        "requests succeed again"
+    );
+    assert!(server.try_wait().unwrap().is_none(), "the same process");
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(server.wait().unwrap().success(), "and it stops cleanly");
+}
+
+/// Waiting mends only a database that is not up yet: one that refuses the login (here, a
+/// database that does not exist) ends `serve` at once with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_exits_at_once_when_the_database_refuses_it() {
+    let Some(cluster) = Cluster::when_asked() else {
+        return;
+    };
+    cluster.start();
+    let log = cluster.dir.path().join("staffgraph.log");
+    let url = cluster.url().replace("/postgres", "/no_such_database");
+    let mut server = serve(&url, free_port(), &log);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "serve is still running");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(!status.success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("cannot connect to the database"), "{text}");
+    assert!(text.contains("no_such_database"), "{text}");
+    assert!(!text.contains("not reachable yet"), "not retried: {text}");
+}
