@@ -1,15 +1,23 @@
 //! Each measure of DESIGN.md §3 as SQL: its *subjects* — the rows it counts — each with the
-//! breakdown unit it falls in (`unit_id`, from `scope::TREE`), a `subject` key and `hit` (1
-//! when the subject counts toward the numerator). The service counts them with
-//! `COUNT(DISTINCT subject)`, so a person placed under two units counts once in the headline.
+//! breakdown unit it falls in (`unit_id`, from `scope::TREE`), a `subject` key, the day it
+//! counts from (`counted_from`) and the day it becomes a hit (`hit_from`, null when it never
+//! does). As of a day D a measure counts the subjects with `counted_from <= D`, and its
+//! numerator those with `hit_from <= D`: the as-of date is a filter on the subjects, not a
+//! part of their definition, so the same rows serve every date — the raw count of a request
+//! and the maintained counts (`maintained.rs`) alike. The service counts them with
+//! `COUNT(DISTINCT subject)`, so a person placed under two units counts once in the headline;
+//! a subject's two days are the same on each of its rows.
+//!
+//! What counts whatever the date counts from [`Dialect::always`], the earliest date there is.
 //!
 //! Parameters: `:scope` (the organization), `:year`, `:start`, `:end` (the school year and its
-//! first and last day), `:asof`, and for supervisor training `:window` and `:prior_valid`.
+//! first and last day), and for supervisor training `:window` and `:prior_valid`.
 //!
-//! As of `:asof`: what is dated counts only once it has happened — an administration by its
-//! `administered_on`, a training completion by its `completed_on`, a supervisory entry's
-//! status by its due date. Attendance summaries, survey answers, evaluations and EASE reports
-//! carry no date of their own: those figures are as of the last load.
+//! The dated facts: an administration counts from its `administered_on`, a training
+//! completion from its `completed_on`, a supervisory entry from the day its training was
+//! completed or, untrained, the day after its due date. Attendance summaries, survey answers,
+//! evaluations and EASE reports carry no date of their own: those figures are as of the last
+//! load.
 
 use crate::sql::Dialect;
 
@@ -41,17 +49,26 @@ impl MeasureCode {
 
     /// The subjects of a counted measure; EASE is not counted from rows (vendor aggregates).
     pub fn subjects(self, dialect: Dialect) -> Option<String> {
+        let always = dialect.always();
         Some(match self {
-            Self::SfsCoverage => SFS_CLASSROOMS.to_owned(),
-            Self::SupervisorTraining => format!(
-                "SELECT t.unit_id AS unit_id, x.assignment_id AS subject, \
-                 CASE WHEN x.status = 'ON_TIME' THEN 1 ELSE 0 END AS hit \
-                 FROM ({}) x JOIN tree t ON t.org_id = x.organization_id WHERE x.status <> 'PENDING'",
-                supervisory_entries(dialect)
-            ),
+            Self::SfsCoverage => sfs_classrooms(dialect),
+            Self::SupervisorTraining => {
+                let untrained = dialect.plus_days("x.due_date", "1");
+                let counted_from = dialect.least(&[
+                    &untrained,
+                    &format!("COALESCE(x.on_time_first, {untrained})"),
+                    &format!("COALESCE(x.late_first, {untrained})"),
+                ]);
+                format!(
+                    "SELECT t.unit_id AS unit_id, x.assignment_id AS subject, {counted_from} AS counted_from, \
+                     x.on_time_first AS hit_from \
+                     FROM ({}) x JOIN tree t ON t.org_id = x.organization_id",
+                    entries(dialect)
+                )
+            }
             Self::MultipleMeasures => format!(
-                "SELECT ss.unit_id AS unit_id, g.id AS subject, \
-                 CASE WHEN EXISTS ({MULTIPLE_MEASURE_PROCESS} AND pg.employee_group_id = g.id) THEN 1 ELSE 0 END AS hit \
+                "SELECT ss.unit_id AS unit_id, g.id AS subject, {always} AS counted_from, \
+                 CASE WHEN EXISTS ({MULTIPLE_MEASURE_PROCESS} AND pg.employee_group_id = g.id) THEN {always} END AS hit_from \
                  FROM staff s JOIN employee_group g ON g.id = s.employee_group_id \
                  JOIN ({SCOPED_STAFF}) ss ON ss.staff_id = s.id \
                  WHERE g.certificated AND s.active"
@@ -59,24 +76,24 @@ impl MeasureCode {
             Self::EaseUsage => return None,
             Self::ExcellentAttendance => format!(
                 // days_absent / days_expected <= 0.04, exactly: 25 × absent <= expected.
-                "SELECT ss.unit_id AS unit_id, att.staff_id AS subject, \
-                 CASE WHEN att.days_absent * 25 <= att.days_expected THEN 1 ELSE 0 END AS hit \
+                "SELECT ss.unit_id AS unit_id, att.staff_id AS subject, {always} AS counted_from, \
+                 CASE WHEN att.days_absent * 25 <= att.days_expected THEN {always} END AS hit_from \
                  FROM attendance_summary att JOIN ({SCOPED_STAFF}) ss ON ss.staff_id = att.staff_id \
                  WHERE att.school_year = :year AND att.days_expected > 0"
             ),
-            Self::SesSupportive => "SELECT t.unit_id AS unit_id, ans.id AS subject, \
-                 CASE WHEN ans.value >= q.favorable_from THEN 1 ELSE 0 END AS hit \
+            Self::SesSupportive => format!(
+                "SELECT t.unit_id AS unit_id, ans.id AS subject, {always} AS counted_from, \
+                 CASE WHEN ans.value >= q.favorable_from THEN {always} END AS hit_from \
                  FROM survey_answer ans JOIN survey_question q ON q.id = ans.question_id \
                  JOIN survey sv ON sv.id = q.survey_id JOIN survey_response r ON r.id = ans.response_id \
                  JOIN tree t ON t.org_id = r.school_id \
                  WHERE sv.kind = 'SCHOOL_EXPERIENCE' AND sv.school_year = :year AND q.code = 'SUPPORTIVE_PLACE'"
-                .to_owned(),
+            ),
             Self::WellnessPd => format!(
-                "SELECT ss.unit_id AS unit_id, s.id AS subject, \
-                 CASE WHEN EXISTS (SELECT 1 FROM training_completion c JOIN training_course k ON k.id = c.course_id \
-                   WHERE c.staff_id = s.id AND k.category = 'WELLNESS' AND c.completed_on >= :start AND c.completed_on <= :end \
-                   AND c.completed_on <= :asof) \
-                 THEN 1 ELSE 0 END AS hit \
+                "SELECT ss.unit_id AS unit_id, s.id AS subject, {always} AS counted_from, \
+                 (SELECT MIN(c.completed_on) FROM training_completion c JOIN training_course k ON k.id = c.course_id \
+                   WHERE c.staff_id = s.id AND k.category = 'WELLNESS' AND c.completed_on >= :start AND c.completed_on <= :end) \
+                 AS hit_from \
                  FROM staff s JOIN ({SCOPED_STAFF}) ss ON ss.staff_id = s.id WHERE s.active"
             ),
         })
@@ -100,47 +117,57 @@ pub const MULTIPLE_MEASURE_PROCESS: &str = "SELECT 1 FROM evaluation_process_gro
 
 /// SFS_COVERAGE's eligible classrooms: (section, teacher) pairs — a `section_teacher` row — where
 /// the teacher is teacher of record of a section of the year with students, and has a
-/// non-withdrawn evaluation of the year in a process that requires the survey. `hit`: the pair
-/// has an ADMINISTERED administration of the year's SFS with at least one response, given on
-/// or before `:asof` (one recorded without a date counts from when it was recorded).
-pub const SFS_CLASSROOMS: &str = "SELECT t.unit_id AS unit_id, st.id AS subject, \
-     CASE WHEN EXISTS (SELECT 1 FROM survey_administration sa JOIN survey sv ON sv.id = sa.survey_id \
-       WHERE sa.section_id = st.section_id AND sa.teacher_id = st.staff_id \
-       AND sv.kind = 'STAKEHOLDER_FEEDBACK' AND sv.school_year = :year \
-       AND sa.status = 'ADMINISTERED' AND sa.response_count >= 1 \
-       AND (sa.administered_on IS NULL OR sa.administered_on <= :asof)) THEN 1 ELSE 0 END AS hit, \
-     st.section_id AS section_id, st.staff_id AS teacher_id, s.school_id AS school_id \
-     FROM section_teacher st JOIN section s ON s.id = st.section_id JOIN tree t ON t.org_id = s.school_id \
-     WHERE st.role = 'TEACHER_OF_RECORD' AND s.school_year = :year AND s.enrolled_count > 0 \
-     AND EXISTS (SELECT 1 FROM evaluation e JOIN evaluation_cycle c ON c.id = e.cycle_id \
-       JOIN evaluation_process p ON p.id = c.process_id \
-       WHERE e.evaluatee_id = st.staff_id AND c.school_year = :year AND e.status <> 'WITHDRAWN' AND p.requires_sfs)";
+/// non-withdrawn evaluation of the year in a process that requires the survey. A hit from the
+/// day of the pair's first ADMINISTERED administration of the year's SFS with at least one
+/// response (one recorded without a date counts from when it was recorded: always).
+pub fn sfs_classrooms(dialect: Dialect) -> String {
+    let always = dialect.always();
+    format!(
+        "SELECT t.unit_id AS unit_id, st.id AS subject, {always} AS counted_from, \
+         (SELECT MIN(COALESCE(sa.administered_on, {always})) FROM survey_administration sa \
+           JOIN survey sv ON sv.id = sa.survey_id \
+           WHERE sa.section_id = st.section_id AND sa.teacher_id = st.staff_id \
+           AND sv.kind = 'STAKEHOLDER_FEEDBACK' AND sv.school_year = :year \
+           AND sa.status = 'ADMINISTERED' AND sa.response_count >= 1) AS hit_from, \
+         st.section_id AS section_id, st.staff_id AS teacher_id, s.school_id AS school_id \
+         FROM section_teacher st JOIN section s ON s.id = st.section_id JOIN tree t ON t.org_id = s.school_id \
+         WHERE st.role = 'TEACHER_OF_RECORD' AND s.school_year = :year AND s.enrolled_count > 0 \
+         AND EXISTS (SELECT 1 FROM evaluation e JOIN evaluation_cycle c ON c.id = e.cycle_id \
+           JOIN evaluation_process p ON p.id = c.process_id \
+           WHERE e.evaluatee_id = st.staff_id AND c.school_year = :year AND e.status <> 'WITHDRAWN' AND p.requires_sfs)"
+    )
+}
 
-/// SUPERVISOR_TRAINING's supervisory entries with their status as of `:asof`: assignments with
-/// supervisory or management true beginning from `:start` to `:end`, whose holder held no
-/// other such assignment in the 365 days before (of two beginning the same day, the first
-/// created is the entry). Due date = begin + `:window` days. ON_TIME: a performance-management
-/// completion from begin − `:prior_valid` days to the due date; LATE: the first completion
-/// after the due date; OVERDUE: none and the due date has passed; PENDING: none yet, not due.
-/// Completions after `:asof` have not happened as of then.
-pub fn supervisory_entries(dialect: Dialect) -> String {
+/// SUPERVISOR_TRAINING's supervisory entries, whatever the date: assignments with supervisory
+/// or management true beginning from `:start` to `:end`, whose holder held no other such
+/// assignment in the 365 days before (of two beginning the same day, the first created is the
+/// entry). Due date = begin + `:window` days. `on_time_first`: the first performance-management
+/// completion from begin − `:prior_valid` days to the due date; `late_first`: the first one
+/// after the due date.
+fn entries(dialect: Dialect) -> String {
     let due = dialect.plus_days("a.begin_date", ":window");
     let valid_from = dialect.plus_days("a.begin_date", "-:prior_valid");
     let year_before = dialect.plus_days("a.begin_date", "-365");
     let completion = "SELECT MIN(c.completed_on) FROM training_completion c JOIN training_course k ON k.id = c.course_id \
-         WHERE c.staff_id = a.staff_id AND k.category = 'PERFORMANCE_MANAGEMENT' AND c.completed_on <= :asof";
-    let entries = format!(
+         WHERE c.staff_id = a.staff_id AND k.category = 'PERFORMANCE_MANAGEMENT'";
+    format!(
         "SELECT a.id AS assignment_id, a.staff_id AS staff_id, a.organization_id AS organization_id, \
          a.job_title AS job_title, a.begin_date AS begin_date, {due} AS due_date, \
-         ({completion} AND c.completed_on >= {valid_from} AND c.completed_on <= {due}) AS on_time_on, \
-         ({completion} AND c.completed_on > {due}) AS late_on \
+         ({completion} AND c.completed_on >= {valid_from} AND c.completed_on <= {due}) AS on_time_first, \
+         ({completion} AND c.completed_on > {due}) AS late_first \
          FROM assignment a \
          WHERE (a.supervisory OR a.management) AND a.begin_date >= :start AND a.begin_date <= :end \
          AND NOT EXISTS (SELECT 1 FROM assignment b WHERE b.staff_id = a.staff_id AND b.id <> a.id \
            AND (b.supervisory OR b.management) \
            AND (b.begin_date < a.begin_date OR (b.begin_date = a.begin_date AND b.id < a.id)) \
            AND (b.end_date IS NULL OR b.end_date >= {year_before}))"
-    );
+    )
+}
+
+/// The supervisory entries ([`entries`]) with their status as of `:asof`: ON_TIME once the
+/// on-time completion has happened; LATE once the late one has; OVERDUE with neither and the
+/// due date passed; PENDING with neither yet, not due.
+pub fn supervisory_entries(dialect: Dialect) -> String {
     let overdue_days = dialect.days_between(":asof", "e.due_date");
     let late_days = dialect.days_between("e.late_on", "e.due_date");
     format!(
@@ -150,6 +177,9 @@ pub fn supervisory_entries(dialect: Dialect) -> String {
          COALESCE(e.on_time_on, e.late_on) AS completed_on, \
          CAST(CASE WHEN e.on_time_on IS NOT NULL THEN 0 WHEN e.late_on IS NOT NULL THEN {late_days} \
               WHEN e.due_date < :asof THEN {overdue_days} ELSE 0 END AS BIGINT) AS days_overdue \
-         FROM ({entries}) e"
+         FROM (SELECT x.*, CASE WHEN x.on_time_first <= :asof THEN x.on_time_first END AS on_time_on, \
+               CASE WHEN x.late_first <= :asof THEN x.late_first END AS late_on \
+               FROM ({}) x) e",
+        entries(dialect)
     )
 }

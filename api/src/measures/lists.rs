@@ -4,7 +4,7 @@
 //! processes, and EASE by service type. Counts are GROUP BYs; pages are `WHERE key > :after
 //! ORDER BY key LIMIT n + 1`.
 
-use super::definitions::{MULTIPLE_MEASURE_PROCESS, SFS_CLASSROOMS};
+use super::definitions::{MULTIPLE_MEASURE_PROCESS, sfs_classrooms};
 use super::service::{scoped_entries, training_window};
 use crate::calendar::SchoolYear;
 use crate::error::ApiResult;
@@ -103,7 +103,8 @@ pub async fn classrooms_not_administered(
           JOIN evaluation_process p ON p.id = cy.process_id \
           WHERE e.evaluatee_id = c.teacher_id AND cy.school_year = :year AND e.status <> 'WITHDRAWN' AND p.requires_sfs) \
          AS evaluation_id \
-         FROM ({SFS_CLASSROOMS}) c WHERE c.hit = 0 {school_filter} {only_filter}"
+         FROM ({}) c WHERE (c.hit_from IS NULL OR c.hit_from > :asof) {school_filter} {only_filter}",
+        sfs_classrooms(Dialect::of(db))
     );
     let mut params = Params::new().set("scope", scope).year(year, year.end());
     if let Some(school) = school {

@@ -249,16 +249,17 @@ impl<'a> Run<'a> {
             .subjects(self.dialect)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("{code:?} is not counted from rows")))?;
         let counts = "CAST(COUNT(DISTINCT s.subject) AS BIGINT) AS denominator, \
-             CAST(COUNT(DISTINCT CASE WHEN s.hit = 1 THEN s.subject END) AS BIGINT) AS numerator";
-        let headline = format!("SELECT NULL AS unit_id, {counts} FROM ({subjects}) s");
+             CAST(COUNT(DISTINCT CASE WHEN s.hit_from <= :asof THEN s.subject END) AS BIGINT) AS numerator";
+        let counted = format!("(SELECT * FROM ({subjects}) x WHERE x.counted_from <= :asof) s");
+        let headline = format!("SELECT NULL AS unit_id, {counts} FROM {counted}");
         let sql = match grouping {
             Grouping::Headline => format!("{TREE} {headline}"),
             Grouping::Breakdown => format!(
-                "{TREE} {headline} UNION ALL SELECT s.unit_id, {counts} FROM ({subjects}) s \
+                "{TREE} {headline} UNION ALL SELECT s.unit_id, {counts} FROM {counted} \
                  WHERE s.unit_id IS NOT NULL GROUP BY s.unit_id"
             ),
             Grouping::EveryOrganization => {
-                format!("{CLOSURE} SELECT s.unit_id AS unit_id, {counts} FROM ({subjects}) s GROUP BY s.unit_id")
+                format!("{CLOSURE} SELECT s.unit_id AS unit_id, {counts} FROM {counted} GROUP BY s.unit_id")
             }
         };
         let mut params = self.params(prior).set("scope", root);

@@ -27,4 +27,22 @@ impl Dialect {
             _ => format!("CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"),
         }
     }
+
+    /// The earliest date there is, as a literal: the day a subject that counts whatever the
+    /// date counts from (see `measures::definitions`).
+    pub fn always(self) -> &'static str {
+        match self.0 {
+            DbBackend::Postgres => "DATE '0001-01-01'",
+            _ => "'0001-01-01'",
+        }
+    }
+
+    /// The least of some non-null values (PostgreSQL's `LEAST`, SQLite's scalar `MIN`).
+    pub fn least(self, values: &[&str]) -> String {
+        let function = match self.0 {
+            DbBackend::Postgres => "LEAST",
+            _ => "MIN",
+        };
+        format!("{function}({})", values.join(", "))
+    }
 }
