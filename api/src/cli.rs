@@ -57,6 +57,13 @@ pub enum Command {
         #[arg(long, value_enum)]
         kind: Option<ImportKind>,
     },
+    /// The maintained measure counts: rebuild them from the raw rows (after a restore or a
+    /// manual SQL fix; imports and seeds rebuild them on their own), or check every figure
+    /// they give against a recount from the rows.
+    Measures {
+        #[command(subcommand)]
+        action: MeasuresAction,
+    },
     /// Write the database as the import files of DESIGN.md §5 into a directory.
     Export {
         /// Where to write the files (created when missing; files there are replaced).
@@ -79,6 +86,16 @@ pub enum Command {
         #[arg(long, default_value = "8h", value_parser = token::parse_ttl)]
         ttl: std::time::Duration,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MeasuresAction {
+    /// Recompute every count from the raw rows, in one transaction.
+    Rebuild,
+    /// Recount every figure of every built year, measure and organization, as of each month's
+    /// last day, from the raw rows, and list any that differ (exit 1 when one does). Slow at
+    /// the district's scale: minutes.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +160,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => serve(&config).await,
+        Command::Measures { action } => measures(&config, action).await,
         Command::Token {
             role,
             schools,
@@ -227,7 +245,10 @@ async fn import(config: &Config, path: &std::path::Path, kind: Option<ImportKind
             .or_else(|| ImportKind::from_file_name(&name))
             .with_context(|| format!("{name}: not an import file name; say which file it is with --kind"))?;
         match import::import_file(&db, kind, path, &actor, progress.as_mut()).await {
-            Ok(summary) => (vec![summary], None),
+            Ok(summary) => {
+                crate::measures::maintained::refresh(&db).await;
+                (vec![summary], None)
+            }
             Err(error) => (Vec::new(), Some(error)),
         }
     };
@@ -376,6 +397,52 @@ async fn prepare(
         seeded = Some(seed::seed_demo(&db, DEMO_SEED).await.map_err(seed_error)?);
     }
     Ok((db, seeded))
+}
+
+/// `staffgraph measures rebuild|check`.
+async fn measures(config: &Config, action: MeasuresAction) -> anyhow::Result<()> {
+    use crate::measures::maintained;
+    let db = db::connect(&config.database.target()).await?;
+    Migrator::up(&db, None).await.context("applying migrations")?;
+    let started = std::time::Instant::now();
+    let api = |e: crate::error::ApiError| match e {
+        crate::error::ApiError::Internal(cause) => anyhow::anyhow!("{cause:#}"),
+        other => anyhow::anyhow!("{other}"),
+    };
+    match action {
+        MeasuresAction::Rebuild => {
+            let rebuilt = maintained::rebuild(&db).await.map_err(api)?;
+            if rebuilt.skipped {
+                println!("another rebuild is running; nothing done");
+            } else {
+                println!(
+                    "rebuilt the measure counts of school years {:?}: {} rows in {:.1?}",
+                    rebuilt.years,
+                    rebuilt.rows,
+                    started.elapsed()
+                );
+            }
+            Ok(())
+        }
+        MeasuresAction::Check => {
+            let drifts = maintained::check(&db).await.map_err(api)?;
+            for d in &drifts {
+                println!(
+                    "{} {} organization {} as of {}: kept {}/{}, counted {}/{}",
+                    d.year, d.measure, d.organization_id, d.as_of, d.kept.0, d.kept.1, d.counted.0, d.counted.1
+                );
+            }
+            if drifts.is_empty() {
+                println!("every kept figure equals the recount ({:.1?})", started.elapsed());
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    "{} figure(s) differ from the recount: run `staffgraph measures rebuild`",
+                    drifts.len()
+                )
+            }
+        }
+    }
 }
 
 async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {

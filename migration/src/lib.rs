@@ -22,6 +22,7 @@ mod m20261123_000004_create_training_and_wellness_tables;
 mod m20261123_000005_create_plan_and_audit_tables;
 mod m20261123_000006_load_reference_data;
 mod m20261201_000007_index_staff_names;
+pub mod m20261202_000008_maintain_measure_counts;
 pub mod reference;
 mod spec;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_create_plan_and_audit_tables::Migration),
             Box::new(m20261123_000006_load_reference_data::Migration),
             Box::new(m20261201_000007_index_staff_names::Migration),
+            Box::new(m20261202_000008_maintain_measure_counts::Migration),
         ]
     }
 }

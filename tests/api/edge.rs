@@ -164,8 +164,10 @@ async fn bodies_batches_and_uploads_are_bounded_and_the_token_is_checked_first(b
     assert_eq!(response.status(), 413);
     let body: Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "PAYLOAD_TOO_LARGE", "{body:#}");
-    // A refused token is refused before the body is considered.
-    let response = post(Some("not-a-token"), huge.into(), "application/json")
+    // A refused token is refused before the body is considered: a body that is not even
+    // JSON gets the 401, not a 400. (With a body over the limit too, the client may see the
+    // connection closed under the rest of its body instead of the answer.)
+    let response = post(Some("not-a-token"), "not json at all".into(), "application/json")
         .await
         .unwrap();
     assert_eq!(response.status(), 401);
@@ -783,9 +785,29 @@ async fn attacks_are_refused_in_bounded_time_while_a_principal_keeps_their_laten
             }));
         }
     }
+    // Meanwhile the principal's page, and the public's lane as /metrics shows it.
+    let lane = |text: &str, state: &str| -> u64 {
+        let key = format!("staffgraph_public_requests{{state=\"{state}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&key))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map_or(0, |v| v as u64)
+    };
+    let (mut most_running, mut most_waiting) = (0, 0);
     let mut attacked = Vec::new();
     while Instant::now() < deadline {
         attacked.push(page(app.clone(), principal.clone()).await);
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        most_running = most_running.max(lane(&metrics, "running"));
+        most_waiting = most_waiting.max(lane(&metrics, "waiting"));
     }
     let mut slowest_attack = Duration::ZERO;
     for attacker in attackers {
@@ -801,12 +823,28 @@ async fn attacks_are_refused_in_bounded_time_while_a_principal_keeps_their_laten
         "principal page: median {alone:?} alone, {under_attack:?} under attack ({} requests)",
         attacked.len()
     );
+    println!("the public's lane: at most {most_running} running, {most_waiting} waiting");
+    // What is deterministic: the public ran at most its share at once while the rest of it
+    // waited, every attack got its code within a bounded time, and the principal's pages went
+    // on being answered meanwhile. The latency itself is measured (printed above) and held
+    // only to a loose bound here: the suite runs other tests on the same cores meanwhile.
+    let share = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)) as u64;
     assert!(
-        slowest_attack < Duration::from_secs(3),
-        "every refusal within 3 s: {slowest_attack:?}"
+        most_running <= share,
+        "{most_running} anonymous requests ran at once; the lane holds {share}"
+    );
+    assert!(most_waiting >= 1, "the public's requests waited in their lane");
+    assert!(
+        attacked.len() >= 5,
+        "the principal's pages were answered during the attack: {}",
+        attacked.len()
     );
     assert!(
-        under_attack < alone * 2 + Duration::from_millis(50),
+        slowest_attack < Duration::from_secs(5),
+        "every refusal within 5 s: {slowest_attack:?}"
+    );
+    assert!(
+        under_attack < alone * 5 + Duration::from_millis(300),
         "the principal's page: {alone:?} alone, {under_attack:?} under attack"
     );
 }

@@ -14,6 +14,7 @@ mod edge;
 mod faults;
 mod foundation;
 mod import;
+mod maintained;
 mod measures;
 mod pagination;
 mod privacy;

@@ -104,6 +104,7 @@ pub async fn import_dir(
     }
     if !report.loaded.is_empty() {
         crate::db::analyze(db).await?;
+        crate::measures::maintained::refresh(db).await;
     }
     Ok(report)
 }

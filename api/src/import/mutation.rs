@@ -38,10 +38,12 @@ impl ImportMutation {
         } else {
             upload.filename.clone()
         };
-        import_source(&request.db, kind, &name, Box::new(upload.content), &actor, &mut Quiet)
+        let summary = import_source(&request.db, kind, &name, Box::new(upload.content), &actor, &mut Quiet)
             .await
             .map_err(into_api_error)
-            .extend()
+            .extend()?;
+        crate::measures::maintained::refresh(&request.db).await;
+        Ok(summary)
     }
 }
 

@@ -47,6 +47,19 @@ impl MeasureCode {
         })
     }
 
+    /// The code, as `plan_measure.code` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SfsCoverage => "SFS_COVERAGE",
+            Self::SupervisorTraining => "SUPERVISOR_TRAINING",
+            Self::MultipleMeasures => "MULTIPLE_MEASURES",
+            Self::EaseUsage => "EASE_USAGE",
+            Self::ExcellentAttendance => "EXCELLENT_ATTENDANCE",
+            Self::SesSupportive => "SES_SUPPORTIVE",
+            Self::WellnessPd => "WELLNESS_PD",
+        }
+    }
+
     /// The subjects of a counted measure; EASE is not counted from rows (vendor aggregates).
     pub fn subjects(self, dialect: Dialect) -> Option<String> {
         let always = dialect.always();

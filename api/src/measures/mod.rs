@@ -9,12 +9,16 @@
 //! Layout:
 //! - `definitions.rs`: each measure's subjects as SQL — the rows it counts, the scope unit
 //!   each belongs to and whether it counts toward the numerator;
-//! - `service.rs`: running the definitions: a headline and a breakdown per measure;
+//! - `service.rs`: running the definitions: a headline and a breakdown per measure, read from
+//!   the maintained counts when they are current, else counted from the rows;
+//! - `maintained.rs`: the maintained counts — what is kept, how it stays fresh and exact, the
+//!   rebuild;
 //! - `lists.rs`: SFS classrooms not administered and supervisory entries, paginated;
 //! - `types.rs` / `query.rs`: the GraphQL surface.
 
 pub mod definitions;
 pub mod lists;
+pub mod maintained;
 pub mod query;
 pub mod service;
 pub mod types;

@@ -1,8 +1,11 @@
-//! Running the measures: for each, one statement for the headline and the breakdown (a UNION
-//! of the ungrouped count and the count grouped by unit) and one for the prior year's
-//! headline. The counting is SQL's; Rust only pairs the rows with the scope's children.
+//! Running the measures: for each, one statement for the headline and the breakdown and one
+//! for the prior year's headline — read from the maintained counts when they are current
+//! (`maintained.rs`, checked once per run), else counted from the rows (a UNION of the
+//! ungrouped count and the count grouped by unit). The counting is SQL's; Rust only pairs the
+//! rows with the scope's children.
 
 use super::definitions::{MeasureCode, supervisory_entries};
+use super::maintained;
 use crate::calendar::SchoolYear;
 use crate::error::{ApiError, ApiResult};
 use crate::privacy::{self as suppress, Rule, SuppressionReason};
@@ -56,8 +59,10 @@ impl Figure {
         let rate = self.rate()?;
         match comparator {
             TargetComparator::AtLeast => Some(rate >= target - EPSILON),
-            TargetComparator::AbovePrior => prior.map(|prior| rate > prior + EPSILON),
-            TargetComparator::PriorMultiple => prior.map(|prior| rate >= target * prior - EPSILON),
+            // A target relative to the prior year needs a prior above zero: "double last
+            // year's" of nothing is no target (0 of 0 against 0 is not met, it has no baseline).
+            TargetComparator::AbovePrior => prior.filter(|p| *p > 0.0).map(|prior| rate > prior + EPSILON),
+            TargetComparator::PriorMultiple => prior.filter(|p| *p > 0.0).map(|prior| rate >= target * prior - EPSILON),
         }
     }
 }
@@ -89,6 +94,12 @@ impl MeasureResult {
         )
     }
 
+    /// Whether the target is relative to the prior year and there is no prior rate above zero
+    /// to judge it against (then `met` is none).
+    pub fn no_baseline(&self) -> bool {
+        self.definition.comparator != TargetComparator::AtLeast && !self.prior.rate().is_some_and(|p| p > 0.0)
+    }
+
     pub fn change(&self) -> Option<f64> {
         Some(self.figure.rate()? - self.prior.rate()?)
     }
@@ -105,6 +116,12 @@ pub struct Run<'a> {
     public: bool,
     /// Every organization, read once for the run's tables.
     organizations: OnceCell<Vec<organization::Model>>,
+    /// Whether the maintained counts can be read, checked once per run.
+    readable: OnceCell<maintained::Readable>,
+    /// Set once this run found the counts out of date (and asked for a rebuild).
+    stale: OnceCell<()>,
+    /// Count from the raw rows whatever the maintained counts' state (their check).
+    from_rows: bool,
 }
 
 /// The smallest group a PUBLIC coverage or compliance figure is shown for (DESIGN.md §4: the
@@ -122,6 +139,9 @@ impl<'a> Run<'a> {
             scope,
             public: false,
             organizations: OnceCell::new(),
+            readable: OnceCell::new(),
+            stale: OnceCell::new(),
+            from_rows: false,
         }
     }
 
@@ -129,6 +149,22 @@ impl<'a> Run<'a> {
     pub fn for_public(mut self, public: bool) -> Self {
         self.public = public;
         self
+    }
+
+    /// Counts from the raw rows, never from the maintained counts (to check them).
+    pub fn from_rows(mut self) -> Self {
+        self.from_rows = true;
+        self
+    }
+
+    /// A counted measure's figure for every organization of the scope's tree, each over its
+    /// subtree, before any suppression (to check the maintained counts against).
+    pub async fn every_organization(&self, code: MeasureCode) -> ApiResult<HashMap<i32, Figure>> {
+        let extra = self.extra_params(code).await?;
+        let counted = self
+            .counted(self.scope.root(), code, &extra, false, Grouping::EveryOrganization)
+            .await?;
+        Ok(counted.into_iter().filter_map(|(unit, f)| Some((unit?, f))).collect())
     }
 
     /// The parameters of the year (or the prior year, as of its last day or today).
@@ -245,6 +281,19 @@ impl<'a> Run<'a> {
         prior: bool,
         grouping: Grouping,
     ) -> ApiResult<HashMap<Option<i32>, Figure>> {
+        let readable = self
+            .readable
+            .get_or_try_init(|| maintained::readable(self.db, self.year))
+            .await?;
+        let current = if prior { readable.prior } else { readable.year };
+        if current && !self.from_rows {
+            return self.kept(root, code, prior, grouping).await;
+        }
+        if !current {
+            self.stale
+                .get_or_init(|| async { maintained::rebuild_in_background(self.db) })
+                .await;
+        }
         let subjects = code
             .subjects(self.dialect)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("{code:?} is not counted from rows")))?;
@@ -277,6 +326,46 @@ impl<'a> Run<'a> {
             .into_iter()
             .map(|row| (row.unit_id, Figure::counted(row.numerator, row.denominator)))
             .collect())
+    }
+
+    /// [`Self::counted`] from the maintained counts: the same figures, keyed the same way.
+    async fn kept(
+        &self,
+        root: i32,
+        code: MeasureCode,
+        prior: bool,
+        grouping: Grouping,
+    ) -> ApiResult<HashMap<Option<i32>, Figure>> {
+        let (year, as_of) = if prior {
+            let year = self.year.prior();
+            (year, year.default_as_of().min(self.as_of))
+        } else {
+            (self.year, self.as_of)
+        };
+        let mut wanted = vec![root];
+        if matches!(grouping, Grouping::Breakdown) {
+            wanted.extend(self.scope.children.iter().map(|c| c.id));
+        }
+        let organizations = match grouping {
+            Grouping::EveryOrganization => maintained::Organizations::Every,
+            _ => maintained::Organizations::These(&wanted),
+        };
+        let counts = maintained::counts(self.db, code, year, as_of, organizations).await?;
+        let mut figures: HashMap<Option<i32>, Figure> = counts
+            .into_iter()
+            .map(|c| {
+                let key = match grouping {
+                    Grouping::EveryOrganization => Some(c.organization_id),
+                    _ if c.organization_id == root => None,
+                    _ => Some(c.organization_id),
+                };
+                (key, Figure::counted(c.numerator, c.denominator))
+            })
+            .collect();
+        if !matches!(grouping, Grouping::EveryOrganization) {
+            figures.entry(None).or_default();
+        }
+        Ok(figures)
     }
 
     /// A measure's figure for every organization of the district, withheld under `rule` as
@@ -377,7 +466,7 @@ impl FigureTable {
 
 /// The performance-management requirement for supervisory entries: (window days, prior-valid
 /// days), DESIGN.md's defaults (180, 365) when the reference row is missing.
-pub async fn training_window(db: &DatabaseConnection) -> ApiResult<(i32, i32)> {
+pub async fn training_window(db: &impl sea_orm::ConnectionTrait) -> ApiResult<(i32, i32)> {
     let requirement = training_requirement::Entity::find()
         .filter(training_requirement::Column::Category.eq(CourseCategory::PerformanceManagement))
         .filter(training_requirement::Column::AppliesTo.eq(RequirementTrigger::SupervisoryEntry))
@@ -393,4 +482,23 @@ pub fn scoped_entries(dialect: Dialect) -> String {
         "SELECT x.*, t.unit_id AS unit_id FROM ({}) x JOIN tree t ON t.org_id = x.organization_id",
         supervisory_entries(dialect)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_relative_to_a_prior_of_zero_has_no_baseline_and_is_not_met() {
+        let none_of_none = Figure::counted(0, 10);
+        // WELLNESS_PD's "double last year's": 0 of 10 against a prior of 0 was reported met.
+        assert_eq!(none_of_none.met(TargetComparator::PriorMultiple, 2.0, Some(0.0)), None);
+        assert_eq!(none_of_none.met(TargetComparator::AbovePrior, 0.0, Some(0.0)), None);
+        assert_eq!(none_of_none.met(TargetComparator::PriorMultiple, 2.0, None), None);
+        let some = Figure::counted(3, 10);
+        assert_eq!(some.met(TargetComparator::PriorMultiple, 2.0, Some(0.1)), Some(true));
+        assert_eq!(some.met(TargetComparator::PriorMultiple, 2.0, Some(0.2)), Some(false));
+        assert_eq!(some.met(TargetComparator::AbovePrior, 0.0, Some(0.3)), Some(false));
+        assert_eq!(some.met(TargetComparator::AtLeast, 0.3, None), Some(true));
+    }
 }

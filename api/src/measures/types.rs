@@ -110,9 +110,16 @@ impl PlanMeasure {
     async fn comparator(&self) -> TargetComparator {
         self.0.definition.comparator.into()
     }
-    /// Whether the target is met; null when there is no rate (or no prior rate to compare).
+    /// Whether the target is met; null when there is no rate, or when the target is relative
+    /// to the prior year and there is no baseline (`noBaseline`).
     async fn met(&self) -> Option<bool> {
         self.0.met()
+    }
+    /// True when the target is relative to the prior year (above it, or a multiple of it) and
+    /// the prior year has no rate above zero to judge against: `met` is then null, never true
+    /// at 0 of 0 against 0.
+    async fn no_baseline(&self) -> bool {
+        self.0.no_baseline()
     }
     /// The prior school year's rate over the same scope.
     async fn prior_rate(&self) -> Option<f64> {

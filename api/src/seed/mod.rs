@@ -100,6 +100,7 @@ pub async fn seed_shaped(db: &DatabaseConnection, seed: u64, shape: Shape) -> Re
         crate::sql::bulk::reset_postgres_sequences(db, report.rows.keys().copied()).await?;
     }
     crate::db::analyze(db).await?;
+    crate::measures::maintained::refresh(db).await;
     Ok(report)
 }
 

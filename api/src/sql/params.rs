@@ -100,6 +100,12 @@ impl Params {
         Ok(db.query_all_raw(statement).await?)
     }
 
+    /// Runs the write `sql` with these parameters; the rows it changed.
+    pub async fn execute(&self, db: &impl ConnectionTrait, sql: &str) -> ApiResult<u64> {
+        let statement = self.statement(db.get_database_backend(), sql)?;
+        Ok(db.execute_raw(statement).await?.rows_affected())
+    }
+
     /// Runs `sql` with these parameters, each row read as a `T` (its columns by name).
     pub async fn rows<T: FromQueryResult>(&self, db: &impl ConnectionTrait, sql: &str) -> ApiResult<Vec<T>> {
         let rows = self.query(db, sql).await?;

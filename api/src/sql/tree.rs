@@ -118,6 +118,21 @@ impl Scope {
     }
 
     /// The scope of organization `found`: its children and its ancestors.
+    /// The scope of every root of the tree (the district; a database of several districts has
+    /// several).
+    pub async fn roots(db: &impl ConnectionTrait) -> ApiResult<Vec<Self>> {
+        let roots = organization::Entity::find()
+            .filter(organization::Column::ParentId.is_null())
+            .order_by_asc(organization::Column::Code)
+            .all(db)
+            .await?;
+        let mut scopes = Vec::with_capacity(roots.len());
+        for root in roots {
+            scopes.push(Self::around(db, root).await?);
+        }
+        Ok(scopes)
+    }
+
     pub async fn around(db: &impl ConnectionTrait, found: organization::Model) -> ApiResult<Self> {
         let children = organization::Entity::find()
             .filter(organization::Column::ParentId.eq(found.id))
