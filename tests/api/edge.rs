@@ -197,8 +197,10 @@ async fn bodies_batches_and_uploads_are_bounded_and_the_token_is_checked_first(b
 /// Issue 14, point 1: a request has a time limit; past it the work is dropped and the client
 /// told so, with a hint to retry.
 async fn a_request_over_its_time_limit_is_stopped_with_timeout(backend: Backend) {
+    // No time at all: the request is stopped at its first wait for the database. (1 ms was
+    // enough for the measures once they were read from maintained counts.)
     let edge = api::config::EdgeArgs {
-        request_timeout: std::time::Duration::from_millis(1),
+        request_timeout: std::time::Duration::ZERO,
         ..api::config::EdgeArgs::default()
     };
     let app = TestApp::spawn_with_demo_and_edge(backend, edge).await;
