@@ -167,14 +167,20 @@ impl<'a> Run<'a> {
         Ok(counted.into_iter().filter_map(|(unit, f)| Some((unit?, f))).collect())
     }
 
-    /// The parameters of the year (or the prior year, as of its last day or today).
-    fn params(&self, prior: bool) -> Params {
-        let (year, as_of) = if prior {
+    /// The year and day figures are taken for: the run's, or the prior year as of its last day
+    /// or today (whichever is earlier, and never after the run's day).
+    fn year_as_of(&self, prior: bool) -> (SchoolYear, NaiveDate) {
+        if prior {
             let year = self.year.prior();
             (year, year.default_as_of().min(self.as_of))
         } else {
             (self.year, self.as_of)
-        };
+        }
+    }
+
+    /// The parameters of the year (or the prior year, as of its last day or today).
+    fn params(&self, prior: bool) -> Params {
+        let (year, as_of) = self.year_as_of(prior);
         Params::new().set("scope", self.scope.organization.id).year(year, as_of)
     }
 
@@ -336,12 +342,7 @@ impl<'a> Run<'a> {
         prior: bool,
         grouping: Grouping,
     ) -> ApiResult<HashMap<Option<i32>, Figure>> {
-        let (year, as_of) = if prior {
-            let year = self.year.prior();
-            (year, year.default_as_of().min(self.as_of))
-        } else {
-            (self.year, self.as_of)
-        };
+        let (year, as_of) = self.year_as_of(prior);
         let mut wanted = vec![root];
         if matches!(grouping, Grouping::Breakdown) {
             wanted.extend(self.scope.children.iter().map(|c| c.id));
