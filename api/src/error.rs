@@ -6,7 +6,7 @@
 //! Resolvers return `async_graphql::Result` and convert service errors with
 //! `ResultExt::extend()`, never with a bare `?` (which would keep only the message).
 
-use async_graphql::{Error as GraphQLError, ErrorExtensions, SimpleObject};
+use async_graphql::{Enum, Error as GraphQLError, ErrorExtensions, SimpleObject};
 use sea_orm::{DbErr, RuntimeErr};
 use std::fmt;
 use std::sync::Arc;
@@ -34,9 +34,22 @@ pub enum ApiError {
     /// The record does not exist, or the viewer may not know it exists.
     #[error("{0} not found")]
     NotFound(String),
-    /// The write conflicts with the current state (a natural key taken, a stale version).
+    /// The write conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// An update named a version of the record that is no longer current: someone else saved
+    /// it since it was read. CONFLICT, with `extensions.currentVersion`; read it again, then
+    /// retry.
+    #[error("{entity} was changed by someone else since version {expected}; it is at version {current} now")]
+    Stale {
+        entity: String,
+        expected: i32,
+        current: i32,
+    },
+    /// A mutation's input was refused, field by field: the mutation's payload lists the
+    /// problems as `userErrors` (BAD_USER_INPUT, when it reaches the errors instead).
+    #[error("the input was refused: {}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Rejected(Vec<UserError>),
     /// The request was refused before anything ran: it is larger or costlier than the server
     /// accepts (the limits are in the README).
     #[error("{message}")]
@@ -59,9 +72,9 @@ impl ApiError {
         match self {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden => "FORBIDDEN",
-            Self::BadUserInput { .. } | Self::InvalidParts { .. } => "BAD_USER_INPUT",
+            Self::BadUserInput { .. } | Self::InvalidParts { .. } | Self::Rejected(_) => "BAD_USER_INPUT",
             Self::NotFound(_) => "NOT_FOUND",
-            Self::Conflict(_) => "CONFLICT",
+            Self::Conflict(_) | Self::Stale { .. } => "CONFLICT",
             Self::Refused { refusal, .. } => refusal.into(),
             Self::Unavailable(_) => UNAVAILABLE,
             Self::Internal(_) => "INTERNAL",
@@ -85,6 +98,22 @@ impl ApiError {
             Self::Internal(cause) => tracing::error!(error = format!("{:#}", cause.as_ref()), "internal error"),
             Self::Unavailable(cause) => tracing::warn!(error = format!("{:#}", cause.as_ref()), "database unavailable"),
             _ => {}
+        }
+    }
+
+    /// A refused input with one problem: `code` on the input field at `field` (a path from the
+    /// mutation's argument, e.g. `["input", "responseCount"]`).
+    pub fn rejected(field: &[&str], code: UserErrorCode, message: impl Into<String>) -> Self {
+        Self::Rejected(vec![UserError::new(field, code, message)])
+    }
+
+    /// Whether this is a unique constraint refusing a write (a natural key taken).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            Self::Internal(cause) => cause
+                .downcast_ref::<DbErr>()
+                .is_some_and(|e| matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))),
+            _ => false,
         }
     }
 
@@ -126,6 +155,15 @@ impl ErrorExtensions for ApiError {
                         "problems",
                         async_graphql::Value::from_json(problems).unwrap_or_default(),
                     );
+                }
+                Self::Stale { current, .. } => {
+                    extensions.set("field", "expectedVersion");
+                    extensions.set("currentVersion", *current);
+                }
+                Self::Rejected(errors) => {
+                    if let Some(first) = errors.first() {
+                        extensions.set("field", first.field.join("."));
+                    }
                 }
                 _ => {}
             }
@@ -189,6 +227,47 @@ pub enum Refusal {
     MethodNotAllowed,
     /// Too many requests without a token at once: the public's lane and its line are full.
     RateLimited,
+}
+
+/// A problem with one field of a mutation's input, for the client to show beside the field
+/// (Relay-style payloads list them as `userErrors`; nothing was written).
+#[derive(SimpleObject, Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UserError {
+    /// The path to the input field from the mutation's argument, e.g. `["input",
+    /// "responseCount"]` or `["input", "completions", "2", "completedOn"]`.
+    pub field: Vec<String>,
+    /// What is wrong, in words for the person who typed it.
+    pub message: String,
+    /// What kind of problem it is.
+    pub code: UserErrorCode,
+}
+
+impl UserError {
+    pub fn new(field: &[&str], code: UserErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            field: field.iter().map(|part| (*part).to_owned()).collect(),
+            message: message.into(),
+            code,
+        }
+    }
+}
+
+/// The kinds of problem a mutation's input can have.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UserErrorCode {
+    /// Not a value the field takes: out of range, outside the allowed dates, inconsistent
+    /// with another field.
+    Invalid,
+    /// Names nothing that exists (or nothing the viewer may see).
+    Unknown,
+    /// The record's status does not allow this change (e.g. a cancelled administration
+    /// cannot be given).
+    NotAllowed,
+    /// Another record already has this natural key.
+    Taken,
+    /// The idempotency key was used before, for a different request.
+    KeyReused,
 }
 
 /// One reason a file was refused: where in the file, and why (an imported file's rows are

@@ -21,6 +21,8 @@
 //! - `calendar`: school years and as-of dates.
 //! - `error`: the one error vocabulary (`ApiError`, `extensions.code`).
 //! - `audit`: the audit trail every write appends to.
+//! - `write`: the write kit of the mutations — one transaction, optimistic versions, the
+//!   audit row, idempotency keys.
 //! - `config`, `db`, `telemetry`: settings, connections, logging.
 //!
 //! Entry points (these may import everything above):
@@ -57,3 +59,4 @@ pub mod survey;
 pub mod telemetry;
 pub mod training;
 pub mod wellness;
+pub mod write;

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// The rating of one element at an event (Ed-Fi EvaluationElementRating).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "element_rating")]
 pub struct Model {
     /// Surrogate key.

@@ -4,7 +4,7 @@ use crate::enums::EvaluationStatus;
 use sea_orm::entity::prelude::*;
 
 /// One person's evaluation in a cycle (Ed-Fi PerformanceEvaluationRating).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "evaluation")]
 pub struct Model {
     /// Surrogate key.
@@ -28,6 +28,9 @@ pub struct Model {
     pub completed_on: Option<Date>,
     /// Optimistic-concurrency version, incremented on every write.
     pub version: i32,
+    /// Why it was withdrawn, when it was.
+    #[sea_orm(column_type = "Text")]
+    pub withdrawn_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

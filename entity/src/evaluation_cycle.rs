@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One school year of an evaluation process (Ed-Fi PerformanceEvaluation).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "evaluation_cycle")]
 pub struct Model {
     /// Surrogate key.
@@ -17,6 +17,8 @@ pub struct Model {
     pub roster_cutoff: Date,
     /// Final evaluations are due.
     pub final_due_date: Date,
+    /// Optimistic-concurrency version, incremented on every write.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

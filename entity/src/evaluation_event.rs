@@ -4,7 +4,7 @@ use crate::enums::{EventKind, EventStatus};
 use sea_orm::entity::prelude::*;
 
 /// An observation, conference or self-assessment of an evaluation (Ed-Fi EvaluationRating).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "evaluation_event")]
 pub struct Model {
     /// Surrogate key.
@@ -20,6 +20,8 @@ pub struct Model {
     pub section_id: Option<i32>,
     /// SCHEDULED, COMPLETE or CANCELLED.
     pub status: EventStatus,
+    /// Optimistic-concurrency version, incremented on every write.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,7 +4,7 @@ use crate::enums::SurveyKind;
 use sea_orm::entity::prelude::*;
 
 /// A survey of a school year (Ed-Fi Survey).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "survey")]
 pub struct Model {
     /// Surrogate key.
@@ -26,6 +26,8 @@ pub struct Model {
     pub min_report_n: i32,
     /// Results are confidential aggregates.
     pub confidential: bool,
+    /// Optimistic-concurrency version, incremented on every write.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

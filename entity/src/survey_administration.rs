@@ -4,7 +4,7 @@ use crate::enums::AdministrationStatus;
 use sea_orm::entity::prelude::*;
 
 /// The Stakeholder Feedback Survey given (or not) in one section by one teacher: the unit the 75% target counts.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "survey_administration")]
 pub struct Model {
     /// Surrogate key.
@@ -24,6 +24,8 @@ pub struct Model {
     pub enrolled_count: i32,
     /// Responses received.
     pub response_count: i32,
+    /// Optimistic-concurrency version, incremented on every write.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A completed course (Ed-Fi ProfessionalDevelopmentEventAttendance).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "training_completion")]
 pub struct Model {
     /// Surrogate key.

@@ -4,7 +4,7 @@ use crate::enums::CourseCategory;
 use sea_orm::entity::prelude::*;
 
 /// A training course (Ed-Fi ProfessionalDevelopmentEvent).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "training_course")]
 pub struct Model {
     /// Surrogate key.
@@ -18,6 +18,8 @@ pub struct Model {
     pub category: CourseCategory,
     /// Length in hours.
     pub hours: f64,
+    /// Optimistic-concurrency version, incremented on every write.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,7 +4,7 @@ use crate::enums::{CourseCategory, RequirementTrigger};
 use sea_orm::entity::prelude::*;
 
 /// A training requirement: who must complete which category, and when.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "training_requirement")]
 pub struct Model {
     /// Surrogate key.
@@ -18,6 +18,8 @@ pub struct Model {
     pub window_days: i32,
     /// Days before the trigger a completion still counts.
     pub prior_valid_days: i32,
+    /// Optimistic-concurrency version, incremented on every write.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

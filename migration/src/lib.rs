@@ -9,6 +9,10 @@
 //! - `m20261123_000001_…` to `…_000005_…`: the tables, one migration per domain area.
 //! - `m20261123_000006_load_reference_data`: loads the CSV files under `migration/data/`.
 //! - `m20261201_000007_index_staff_names`: expression indexes for the staff name search.
+//! - `m20261202_000008_maintain_measure_counts`: the maintained measure counts and the triggers
+//!   that mark them out of date.
+//! - `m20261202_000009_versions_and_idempotency`: row versions and idempotency keys for the
+//!   mutations.
 //!
 //! This crate never imports `entity`: a migration describes the schema as it was on the day it
 //! was written, whatever the entities say later.
@@ -23,6 +27,7 @@ mod m20261123_000005_create_plan_and_audit_tables;
 mod m20261123_000006_load_reference_data;
 mod m20261201_000007_index_staff_names;
 pub mod m20261202_000008_maintain_measure_counts;
+mod m20261202_000009_versions_and_idempotency;
 pub mod reference;
 mod spec;
 
@@ -41,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_load_reference_data::Migration),
             Box::new(m20261201_000007_index_staff_names::Migration),
             Box::new(m20261202_000008_maintain_measure_counts::Migration),
+            Box::new(m20261202_000009_versions_and_idempotency::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ const MACROS: &[(&str, &str)] = &[
     ("children_by", "graphql"),
     ("order_by", "graphql"),
     ("api_entities", "graphql"),
+    ("payload", "graphql"),
 ];
 
 fn source_dir() -> PathBuf {

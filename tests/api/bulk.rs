@@ -71,6 +71,7 @@ pub async fn sections_with_administrations(
         .iter()
         .take(administered)
         .map(|&section| survey_administration::ActiveModel {
+            version: NotSet,
             id: NotSet,
             survey_id: Set(survey),
             section_id: Set(section),

@@ -87,6 +87,7 @@ impl District {
             .await
             .unwrap();
             let cycle = evaluation_cycle::Entity::insert(evaluation_cycle::ActiveModel {
+                version: NotSet,
                 id: NotSet,
                 process_id: Set(process),
                 school_year: Set(YEAR),
@@ -102,6 +103,7 @@ impl District {
             }
         }
         let sfs = survey::Entity::insert(survey::ActiveModel {
+            version: NotSet,
             id: NotSet,
             code: Set("SFS-2026".into()),
             title: Set("Stakeholder Feedback Survey".into()),
@@ -117,6 +119,7 @@ impl District {
         .unwrap()
         .last_insert_id;
         let pm_course = training_course::Entity::insert(training_course::ActiveModel {
+            version: NotSet,
             id: NotSet,
             code: Set("PM-101".into()),
             title: Set("Performance management".into()),
@@ -242,6 +245,7 @@ impl District {
             .unwrap()
             .unwrap();
         evaluation_cycle::Entity::insert(evaluation_cycle::ActiveModel {
+            version: NotSet,
             id: NotSet,
             process_id: Set(edst.process_id),
             school_year: Set(year),
@@ -257,6 +261,7 @@ impl District {
     /// An evaluation in `cycle` of `teacher` at `school`.
     pub async fn evaluate_in(&self, cycle: i32, teacher: i32, school: i32, status: EvaluationStatus) {
         evaluation::Entity::insert(evaluation::ActiveModel {
+            withdrawn_reason: Set(None),
             id: NotSet,
             cycle_id: Set(cycle),
             evaluatee_id: Set(teacher),
@@ -311,6 +316,7 @@ impl District {
     /// An administration of the 2026 SFS in a teacher's section; returns its id.
     pub async fn administer(&self, section: i32, teacher: i32, status: AdministrationStatus, responses: i32) -> i32 {
         survey_administration::Entity::insert(survey_administration::ActiveModel {
+            version: NotSet,
             id: NotSet,
             survey_id: Set(self.sfs),
             section_id: Set(section),
@@ -394,6 +400,7 @@ impl District {
     /// A training course of `category` (6 hours).
     pub async fn course(&self, code: &str, category: CourseCategory) -> i32 {
         training_course::Entity::insert(training_course::ActiveModel {
+            version: NotSet,
             id: NotSet,
             code: Set(code.into()),
             title: Set(format!("{code} course")),
@@ -438,6 +445,7 @@ impl District {
     /// from 3); returns (survey, question).
     pub async fn school_experience_survey(&self) -> (i32, i32) {
         let survey = survey::Entity::insert(survey::ActiveModel {
+            version: NotSet,
             id: NotSet,
             code: Set("SES-2026".into()),
             title: Set("School Experience Survey".into()),

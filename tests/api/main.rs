@@ -22,3 +22,4 @@ mod privacy_property;
 mod read_api;
 mod schema_drift;
 mod statements;
+mod writes;

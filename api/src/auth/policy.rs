@@ -288,3 +288,41 @@ pub async fn scope_for(db: &DatabaseConnection, viewer: &Viewer, organization: O
     authorize_scope(viewer, &scope)?;
     Ok(scope)
 }
+
+/// The kinds of write of DESIGN.md §4, for [`may_write`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writes {
+    /// Survey administrations in classrooms: ADMIN, and principals at their schools.
+    Administrations,
+    /// Evaluations, their events and element ratings: ADMIN, and principals — on the
+    /// evaluations at their schools and those they conduct (the evaluator of record).
+    Evaluations,
+    /// Training completions: ADMIN and HR.
+    Training,
+    /// Reference data (surveys, evaluation cycles, courses, the training requirement, which
+    /// employee groups a process serves): ADMIN only.
+    Reference,
+}
+
+/// FORBIDDEN unless the viewer's role makes writes of this kind at all. Which records: a
+/// write finds its record through the read rule of the record's entity ([`Visibility`]), and
+/// the read rule of a writing role is exactly its write rule (a principal sees, and writes,
+/// the administrations of their schools' classrooms and the evaluations at their schools or
+/// that they conduct), so a record outside it is NOT_FOUND, as on reads.
+pub fn may_write(viewer: &Viewer, writes: Writes) -> ApiResult<()> {
+    let roles: &[Role] = match writes {
+        Writes::Administrations | Writes::Evaluations => &[Role::Admin, Role::Principal],
+        Writes::Training => &[Role::Admin, Role::Hr],
+        Writes::Reference => &[Role::Admin],
+    };
+    viewer.require(roles)
+}
+
+/// For a write that creates records at `school` (named by the client as `code`): NOT_FOUND for
+/// a principal naming a school not theirs — the answer a code that names nothing gets.
+pub fn may_write_at_school(viewer: &Viewer, school: i32, code: &str) -> ApiResult<()> {
+    match viewer.role {
+        Role::Principal if !viewer.school_ids.contains(&school) => Err(ApiError::NotFound(format!("school `{code}`"))),
+        _ => Ok(()),
+    }
+}

@@ -244,7 +244,11 @@ impl Evaluation {
     async fn completed_on(&self) -> Option<Date> {
         (self.0.completed_on).map(Date)
     }
-    /// Optimistic-concurrency version: pass it back when writing.
+    /// Why it was withdrawn, when it was.
+    async fn withdrawn_reason(&self) -> Option<&str> {
+        self.0.withdrawn_reason.as_deref()
+    }
+    /// Optimistic-concurrency version: pass it back as `expectedVersion` when writing.
     async fn version(&self) -> i32 {
         self.0.version
     }
@@ -310,6 +314,11 @@ impl EvaluationEvent {
     /// Where it stands.
     async fn status(&self) -> EventStatus {
         self.0.status.into()
+    }
+    /// Optimistic-concurrency version: pass it back as `expectedVersion` when writing (rating
+    /// elements at the event moves it too).
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     /// The evaluation.
     async fn evaluation(&self, ctx: &Context<'_>) -> Result<Option<Evaluation>> {

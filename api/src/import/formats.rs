@@ -356,7 +356,8 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                     ("roster_cutoff", Col("roster_cutoff")),
                     ("final_due_date", Col("final_due_date")),
                 ],
-            ),
+            )
+            .versioned(),
             row_key: vec!["process_code", "school_year"],
             export: "SELECT p.code, c.school_year, c.roster_cutoff, c.final_due_date FROM evaluation_cycle c \
                      JOIN evaluation_process p ON p.id = c.process_id ORDER BY p.code, c.school_year",
@@ -465,7 +466,8 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                     ("section_id", Ref(1)),
                     ("status", Col("status")),
                 ],
-            ),
+            )
+            .versioned(),
             row_key: vec!["process_code", "school_year", "employee_number", "kind", "occurred_on"],
             export: concat!(
                 "SELECT p.code, c.school_year, s.employee_number, v.kind, v.occurred_on, v.status, x.section_code ",
@@ -568,7 +570,8 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                     ("min_report_n", Col("min_report_n")),
                     ("confidential", Col("confidential")),
                 ],
-            ),
+            )
+            .versioned(),
             row_key: vec!["code"],
             export: "SELECT code, title, kind, school_year, window_start, window_end, min_report_n, confidential \
                      FROM survey ORDER BY code",
@@ -649,7 +652,8 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                     ("enrolled_count", Col("enrolled_count")),
                     ("response_count", Col("response_count")),
                 ],
-            ),
+            )
+            .versioned(),
             row_key: vec!["survey_code", "school_code", "section_code", "employee_number"],
             export: "SELECT v.code, o.code, x.section_code, s.employee_number, a.status, a.administered_on, \
                      a.enrolled_count, a.response_count FROM survey_administration a \
@@ -738,7 +742,8 @@ pub fn spec(kind: ImportKind) -> FileSpec {
                     ("category", Col("category")),
                     ("hours", Col("hours")),
                 ],
-            ),
+            )
+            .versioned(),
             row_key: vec!["code"],
             export: "SELECT code, title, category, hours FROM training_course ORDER BY code",
         },

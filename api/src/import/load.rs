@@ -190,7 +190,14 @@ pub async fn import_source(
     };
     // In the file's transaction: no event without the rows.
     let after = serde_json::to_value(&summary).unwrap_or_default();
-    crate::audit::record(&txn, actor, "IMPORT", kind.stem(), Some(summary.file.clone()), after).await?;
+    let change = crate::audit::Change {
+        action: "IMPORT",
+        entity: kind.stem(),
+        entity_id: Some(summary.file.clone()),
+        before: None,
+        after: Some(after),
+    };
+    crate::audit::record(&txn, actor, change).await?;
     txn.commit().await?;
     crate::metrics::imported(kind.stem(), summary.inserted, summary.updated, summary.unchanged);
     tracing::info!(

@@ -29,10 +29,7 @@ impl ImportMutation {
             .value(ctx)
             .map_err(|_| ApiError::bad_input("file", "the upload could not be read"))
             .extend()?;
-        let actor = Actor {
-            subject: request.viewer.subject.clone().unwrap_or_default(),
-            role: "ADMIN".to_owned(),
-        };
+        let actor = Actor::of(&request.viewer);
         let name = if upload.filename.is_empty() {
             kind.file_name()
         } else {

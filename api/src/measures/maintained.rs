@@ -387,7 +387,7 @@ async fn identity(db: &impl ConnectionTrait) -> ApiResult<String> {
 
 /// Rebuilds on a task of its own, unless this process is already rebuilding the same
 /// database's counts (another node's rebuild is ruled out by the lock): called by a read that
-/// found the counts out of date, which does not wait for it.
+/// found the counts out of date, and after a mutation commits; neither waits for it.
 pub fn rebuild_in_background(db: &DatabaseConnection) {
     let mut db = db.clone();
     // The handle may be a request's, counting its statements: the rebuild is not the

@@ -6,13 +6,16 @@
 pub mod node;
 pub mod viewer;
 
+use crate::evaluation::mutation::EvaluationMutation;
 use crate::evaluation::query::EvaluationQuery;
 use crate::framework::query::FrameworkQuery;
 use crate::graphql::{BatchOnIdle, Limits, PropagateNulls, QueryCost, RefuseNul};
 use crate::import::mutation::ImportMutation;
 use crate::measures::query::MeasuresQuery;
 use crate::org::query::OrgQuery;
+use crate::survey::mutation::SurveyMutation;
 use crate::survey::query::SurveyQuery;
+use crate::training::mutation::TrainingMutation;
 use crate::training::query::TrainingQuery;
 use crate::wellness::query::WellnessQuery;
 use crate::{measures, survey, wellness};
@@ -36,7 +39,7 @@ pub struct Query(
 
 /// The mutation root: one part per area that writes.
 #[derive(MergedObject, Default)]
-pub struct Mutation(ImportMutation);
+pub struct Mutation(ImportMutation, SurveyMutation, EvaluationMutation, TrainingMutation);
 
 /// The schema type served at `/graphql`.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -50,6 +50,7 @@ impl Generator<'_> {
         for code in ["EDST", "EDSNCT", "EDSC", "EDSSL", "PSL", "CPM", "STULL"] {
             let process_id = self.reference.process(code);
             let id = add_row(&mut self.data.cycles, |id| evaluation_cycle::Model {
+                version: 1,
                 id,
                 process_id,
                 school_year: DEMO_YEAR,
@@ -147,6 +148,7 @@ impl Generator<'_> {
             self.reference.level(framework, RatingScale::Overall, label)
         });
         let id = add_row(&mut self.data.evaluations, |id| evaluation::Model {
+            withdrawn_reason: None,
             id,
             cycle_id,
             evaluatee_id: evaluatee,
@@ -213,6 +215,7 @@ impl Generator<'_> {
         status: EventStatus,
     ) -> i32 {
         add_row(&mut self.data.events, |id| evaluation_event::Model {
+            version: 1,
             id,
             evaluation_id,
             kind,

@@ -94,7 +94,14 @@ pub async fn seed_shaped(db: &DatabaseConnection, seed: u64, shape: Shape) -> Re
     let txn = db.begin().await?;
     let report = data.insert(&txn).await?;
     let after = serde_json::to_value(&report).unwrap_or_default();
-    crate::audit::record(&txn, &crate::audit::Actor::os_user(), "SEED", "demo", None, after).await?;
+    let change = crate::audit::Change {
+        action: "SEED",
+        entity: "demo",
+        entity_id: None,
+        before: None,
+        after: Some(after),
+    };
+    crate::audit::record(&txn, &crate::audit::Actor::os_user(), change).await?;
     txn.commit().await?;
     if db.get_database_backend() == DbBackend::Postgres {
         crate::sql::bulk::reset_postgres_sequences(db, report.rows.keys().copied()).await?;

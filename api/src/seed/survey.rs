@@ -19,6 +19,7 @@ impl Generator<'_> {
         questions: &[(&str, &str, i32, i32, i32)],
     ) -> (i32, Vec<i32>) {
         let id = add_row(&mut self.data.surveys, |id| survey::Model {
+            version: 1,
             id,
             code: code.to_owned(),
             title: title.to_owned(),
@@ -154,6 +155,7 @@ impl Generator<'_> {
                 0
             };
             let id = add_row(&mut self.data.administrations, |id| survey_administration::Model {
+                version: 1,
                 id,
                 survey_id: sfs,
                 section_id,

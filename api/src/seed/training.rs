@@ -104,6 +104,7 @@ impl Generator<'_> {
         ]
         .map(|(code, title, category, hours)| {
             add_row(&mut self.data.courses, |id| training_course::Model {
+                version: 1,
                 id,
                 code: code.to_owned(),
                 title: title.to_owned(),

@@ -204,6 +204,10 @@ impl SurveyAdministration {
     async fn response_count(&self) -> i32 {
         self.0.response_count
     }
+    /// Optimistic-concurrency version: pass it back as `expectedVersion` when writing.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// The survey.
     async fn survey(&self, ctx: &Context<'_>) -> Result<Option<Survey>> {
         maybe_one::<survey::Entity, _>(ctx, Some(self.0.survey_id), Survey).await

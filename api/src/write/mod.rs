@@ -1,0 +1,178 @@
+//! The write kit every mutation's service uses (STYLE.md "Services"; issue 15): one
+//! transaction per mutation ([`Write`]), the record to change found as the viewer sees it
+//! (another school's record is NOT_FOUND, as on reads), optimistic concurrency on a row's
+//! `version` (`UPDATE … WHERE id = ? AND version = ?`; no row is CONFLICT with the current
+//! version), the audit row with the real actor, `before` and `after` in the same
+//! transaction, and creates done once per idempotency key ([`idempotency`]).
+//!
+//! Which roles may write what lives beside the read rules, in `auth::policy`.
+
+pub mod idempotency;
+
+use crate::audit::{self, Actor};
+use crate::auth::{Viewer, Visibility};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::relay::encode_id;
+use crate::sql::Params;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use std::str::FromStr;
+
+/// One mutation's transaction, by one viewer. Dropped without [`commit`](Self::commit), it
+/// rolls back: nothing partial is ever kept.
+pub struct Write {
+    tx: DatabaseTransaction,
+    viewer: Viewer,
+    actor: Actor,
+}
+
+impl Write {
+    /// Begins a write by `viewer`. On SQLite the transaction takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so that a second writer waits for the first (the busy timeout)
+    /// instead of failing when its read snapshot turns out stale.
+    pub async fn begin(db: &DatabaseConnection, viewer: &Viewer) -> ApiResult<Self> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        let tx = db.begin_with_options(options).await?;
+        Ok(Self {
+            tx,
+            viewer: viewer.clone(),
+            actor: Actor::of(viewer),
+        })
+    }
+
+    /// The transaction, for the service's statements.
+    pub fn db(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+
+    /// Who is writing.
+    pub fn viewer(&self) -> &Viewer {
+        &self.viewer
+    }
+
+    /// Row `id` of `E` as the viewer sees it (the read rule of `auth::policy`); NOT_FOUND,
+    /// naming `what`, when there is none or the viewer may not see it.
+    pub async fn find<E>(&self, id: i32, what: &str) -> ApiResult<E::Model>
+    where
+        E: Visibility,
+    {
+        let id_column = column::<E>("id")?;
+        E::find()
+            .filter(id_column.eq(id))
+            .filter(E::visible_to(&self.viewer))
+            .one(&self.tx)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(what.to_owned()))
+    }
+
+    /// Updates row `id` of `E` with `changes` if it is still at version `expected`, bumping
+    /// the version; returns the row as written. A row at another version is CONFLICT with
+    /// the current version (nothing is written).
+    pub async fn update<E>(&self, id: i32, expected: i32, changes: E::ActiveModel, what: &str) -> ApiResult<E::Model>
+    where
+        E: EntityTrait,
+    {
+        let (id_column, version) = (column::<E>("id")?, column::<E>("version")?);
+        let written = E::update_many()
+            .set(changes)
+            .col_expr(version, Expr::col(version).add(1))
+            .filter(id_column.eq(id))
+            .filter(version.eq(expected))
+            .exec_with_returning(&self.tx)
+            .await?;
+        match written.into_iter().next() {
+            Some(row) => Ok(row),
+            None => Err(self.stale::<E>(id, expected, what).await),
+        }
+    }
+
+    /// CONFLICT unless `current` is the version the client read (`expected`).
+    pub fn expect_version(what: &str, expected: i32, current: i32) -> ApiResult<()> {
+        if expected == current {
+            Ok(())
+        } else {
+            Err(ApiError::Stale {
+                entity: what.to_owned(),
+                expected,
+                current,
+            })
+        }
+    }
+
+    /// The error of an update that matched no row: the row is at another version, or gone.
+    async fn stale<E: EntityTrait>(&self, id: i32, expected: i32, what: &str) -> ApiError {
+        #[derive(FromQueryResult)]
+        struct Current {
+            version: i32,
+        }
+        let sql = format!("SELECT version FROM \"{}\" WHERE id = :id", E::default().table_name());
+        match Params::new().set("id", id).rows::<Current>(&self.tx, &sql).await {
+            Ok(rows) => match rows.first() {
+                Some(row) => ApiError::Stale {
+                    entity: what.to_owned(),
+                    expected,
+                    current: row.version,
+                },
+                None => ApiError::NotFound(what.to_owned()),
+            },
+            Err(error) => error,
+        }
+    }
+
+    /// Appends the audit row of this write: `action` on the `type_name` (a GraphQL type) row
+    /// `id`, with the record before and after (absent for a create or a delete).
+    pub async fn audit<M: serde::Serialize>(
+        &self,
+        action: &str,
+        type_name: &str,
+        id: i32,
+        before: Option<&M>,
+        after: Option<&M>,
+    ) -> ApiResult<()> {
+        self.audit_all(action, type_name, [(id, before, after)]).await
+    }
+
+    /// Appends one audit row per `(id, before, after)`, as [`audit`](Self::audit) does, in as
+    /// few statements as the database's parameter limit allows.
+    pub async fn audit_all<'m, M: serde::Serialize + 'm>(
+        &self,
+        action: &str,
+        type_name: &str,
+        rows: impl IntoIterator<Item = (i32, Option<&'m M>, Option<&'m M>)>,
+    ) -> ApiResult<()> {
+        let json = |model: Option<&M>| -> ApiResult<Option<serde_json::Value>> {
+            model
+                .map(serde_json::to_value)
+                .transpose()
+                .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("audit record")))
+        };
+        let mut changes = Vec::new();
+        for (id, before, after) in rows {
+            changes.push(audit::Change {
+                action,
+                entity: type_name,
+                entity_id: Some(encode_id(type_name, id).to_string()),
+                before: json(before)?,
+                after: json(after)?,
+            });
+        }
+        audit::record_all(&self.tx, &self.actor, changes).await
+    }
+
+    /// Commits the write.
+    pub async fn commit(self) -> ApiResult<()> {
+        Ok(self.tx.commit().await?)
+    }
+}
+
+/// The column `name` of `E` (every versioned table has `id` and `version`).
+fn column<E: EntityTrait>(name: &str) -> ApiResult<E::Column> {
+    E::Column::from_str(name)
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("{} has no column {name}", E::default().table_name())))
+}
