@@ -3,7 +3,7 @@
 //! its refusals as `userErrors` on their fields, the stale write refused, the idempotent
 //! retry, the audit row, and the measure moving at once.
 
-use crate::fixtures::{District, day};
+use crate::fixtures::District;
 use crate::helpers::{Backend, TestApp, error_code, nodes};
 use crate::on_both_databases;
 use api::auth::Role;
@@ -287,9 +287,10 @@ fn nodes_len(list: &Value) -> usize {
 async fn an_evaluator_schedules_completes_rates_and_closes_an_evaluation(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let d = District::new(&app.db).await;
-    let (a, b) = (d.school("SCH-A").await, d.school("SCH-B").await);
+    let a = d.school("SCH-A").await;
+    d.school("SCH-B").await;
     let teacher = d.evaluated_teacher(a, Eval::InProgress).await;
-    let section = d.section(a, teacher, SectionRole::TeacherOfRecord, 25).await;
+    d.section(a, teacher, SectionRole::TeacherOfRecord, 25).await;
     let teacher_number = d.employee_number(teacher).await;
     let principal = app.token(Role::Principal, &["SCH-A"], None);
     let data = app
@@ -300,7 +301,6 @@ async fn an_evaluator_schedules_completes_rates_and_closes_an_evaluation(backend
         .await;
     let evaluation = nodes(&data["evaluations"])[0]["id"].as_str().unwrap().to_owned();
     let section_id = nodes(&data["sections"])[0]["id"].as_str().unwrap().to_owned();
-    let _ = (section, b);
 
     let schedule = "mutation ($input: ScheduleEvaluationEventInput!) { scheduleEvaluationEvent(input: $input) {
         evaluationEvent { id status version kind section { id } } userErrors { field code } } }";
@@ -419,5 +419,4 @@ async fn an_evaluator_schedules_completes_rates_and_closes_an_evaluation(backend
         user_errors(&late["scheduleEvaluationEvent"]),
         [("input.evaluation".to_owned(), "NOT_ALLOWED".to_owned())]
     );
-    let _ = day("2026-01-01");
 }

@@ -192,7 +192,7 @@ pub async fn complete_event(
         .update::<evaluation_event::Entity>(id, expected, changes, EVENT)
         .await
         .map_err(|error| match error {
-            ApiError::Internal(_) if error.is_unique_violation() => ApiError::rejected(
+            error if error.is_unique_violation() => ApiError::rejected(
                 &["input", "occurredOn"],
                 UserErrorCode::Taken,
                 format!("the evaluation has a {:?} event on {day} already", event.kind),
