@@ -21,6 +21,8 @@ pub struct Model {
     pub entity: String,
     /// The row affected, when one.
     pub entity_id: Option<String>,
+    /// The row id of the record (with `entity`, what an object's history reads).
+    pub row_id: Option<i32>,
     /// The row before, as JSON.
     pub before: Option<Json>,
     /// The row after, or a summary, as JSON.

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An evaluation process (EDST, EDSNCT, EDSC, EDSSL, PSL, CPM, STULL).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "evaluation_process")]
 pub struct Model {
     /// Surrogate key.
@@ -17,6 +17,7 @@ pub struct Model {
     pub framework_id: i32,
     /// Whether its evaluatees must give the Stakeholder Feedback Survey.
     pub requires_sfs: bool,
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,9 @@
 //!   that mark them out of date.
 //! - `m20261202_000009_versions_and_idempotency`: row versions and idempotency keys for the
 //!   mutations.
+//! - `m20261202_000010_process_versions_and_audit_rows`: a version on evaluation processes
+//!   (ADMIN sets their employee groups), and the row id of the record an audit row is about
+//!   (an object's history).
 //!
 //! This crate never imports `entity`: a migration describes the schema as it was on the day it
 //! was written, whatever the entities say later.
@@ -28,6 +31,7 @@ mod m20261123_000006_load_reference_data;
 mod m20261201_000007_index_staff_names;
 pub mod m20261202_000008_maintain_measure_counts;
 mod m20261202_000009_versions_and_idempotency;
+mod m20261202_000010_process_versions_and_audit_rows;
 pub mod reference;
 mod spec;
 
@@ -47,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_index_staff_names::Migration),
             Box::new(m20261202_000008_maintain_measure_counts::Migration),
             Box::new(m20261202_000009_versions_and_idempotency::Migration),
+            Box::new(m20261202_000010_process_versions_and_audit_rows::Migration),
         ]
     }
 }

@@ -313,7 +313,12 @@ impl TestApp {
     /// POSTs a query that must succeed; returns its `data` and the SQL statements it cost (the
     /// server's `x-sql-statements` header).
     pub async fn query_counted(&self, query: &str, variables: Value) -> (Value, u64) {
-        let response = self.post_as(Some(&self.admin.clone()), query, variables).await;
+        self.query_counted_as(Some(&self.admin.clone()), query, variables).await
+    }
+
+    /// [`query_counted`](Self::query_counted) with `token`.
+    pub async fn query_counted_as(&self, token: Option<&str>, query: &str, variables: Value) -> (Value, u64) {
+        let response = self.post_as(token, query, variables).await;
         let statements = response
             .headers()
             .get(api::http::STATEMENTS_HEADER)
@@ -331,6 +336,24 @@ impl TestApp {
         assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
         body["data"].clone()
     }
+}
+
+/// The user errors of a payload, as `(field path, code)`.
+pub fn user_errors(payload: &Value) -> Vec<(String, String)> {
+    payload["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let field: Vec<&str> = e["field"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap())
+                .collect();
+            (field.join("."), e["code"].as_str().unwrap().to_owned())
+        })
+        .collect()
 }
 
 /// The nodes of a connection in a response.

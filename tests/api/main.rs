@@ -20,6 +20,7 @@ mod pagination;
 mod privacy;
 mod privacy_property;
 mod read_api;
+mod reference_writes;
 mod schema_drift;
 mod statements;
 mod writes;

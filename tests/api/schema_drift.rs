@@ -62,12 +62,26 @@ async fn every_type_field_argument_and_enum_value_is_described() {
 
 /// One date scalar (`Date`, ISO 8601) for every date argument and field, and counts typed
 /// `Int`: a frontend's generated types should not have to reconcile two kinds of day or
-/// round `304.0`.
+/// round `304.0`. The only instant is an audit row's `occurredAt` (`DateTime`, RFC 3339), and
+/// the only free-form value its record before and after (`JSON`).
 #[test]
 fn dates_are_one_scalar_and_counts_are_integers() {
     let sdl = api::schema::sdl();
     let scalars: Vec<&str> = sdl.lines().filter(|l| l.starts_with("scalar ")).collect();
-    assert_eq!(scalars, ["scalar Date", "scalar Upload"], "custom scalars");
+    assert_eq!(
+        scalars,
+        ["scalar Date", "scalar DateTime", "scalar JSON", "scalar Upload"],
+        "custom scalars"
+    );
+    for line in sdl.lines().filter(|l| l.contains(": DateTime") || l.contains(": JSON")) {
+        let field = line.trim_start();
+        assert!(
+            ["occurredAt:", "before:", "after:", "from:", "to:"]
+                .iter()
+                .any(|name| field.starts_with(name)),
+            "only the audit trail has instants and free-form values: {line}"
+        );
+    }
     for count in ["numerator", "denominator", "totalCount", "sessions", "uniqueEmployees"] {
         for line in sdl.lines().filter(|l| l.trim_start().starts_with(&format!("{count}:"))) {
             assert!(line.contains(": Int"), "{count} is not an Int: {line}");

@@ -1,15 +1,19 @@
 //! What a nested query costs in SQL statements: one per relation level however many parents,
 //! read from the server's per-request counter (the `x-sql-statements` header).
 
+use crate::fixtures::District;
 use crate::helpers::{Backend, TestApp, nodes};
 use crate::on_both_databases;
-use serde_json::json;
+use api::auth::Role;
+use entity::enums::{EvaluationStatus as Eval, SectionRole};
+use serde_json::{Value, json};
 
 on_both_databases!(
     schools_teachers_evaluations_events_cost_the_same_statements_for_5_and_50_schools,
     a_batch_of_node_lookups_costs_one_statement_per_type,
     plan_measures_cost_the_same_statements_for_50_000_staff_as_for_a_handful,
     the_schema_executed_without_the_http_handler_still_batches_each_level,
+    a_mutation_costs_a_fixed_number_of_statements_whatever_it_writes,
 );
 
 const SCHOOL_PAGE: &str = r#"
@@ -159,4 +163,105 @@ async fn the_schema_executed_without_the_http_handler_still_batches_each_level(b
     assert!(first.errors.is_empty(), "{:?}", first.errors);
     assert_eq!(first.data.into_json().unwrap(), over_http);
     assert_eq!(context.statements(), http_cost);
+}
+
+/// The statements of a mutation: `(payload, statements)`, the payload without userErrors.
+async fn mutation_cost(app: &TestApp, token: Option<&str>, name: &str, query: &str, input: Value) -> (Value, u64) {
+    let (data, statements) = app.query_counted_as(token, query, json!({ "input": input })).await;
+    let payload = data[name].clone();
+    assert_eq!(payload["userErrors"], json!([]), "{name}: {payload:#}");
+    (payload, statements)
+}
+
+async fn a_mutation_costs_a_fixed_number_of_statements_whatever_it_writes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let d = District::new(&app.db).await;
+    let (small, large) = (d.school("SCH-S").await, d.school("SCH-L").await);
+    for (school, classrooms) in [(small, 1), (large, 6)] {
+        for _ in 0..classrooms {
+            let teacher = d.evaluated_teacher(school, Eval::InProgress).await;
+            d.section(school, teacher, SectionRole::TeacherOfRecord, 20).await;
+        }
+    }
+    let principal = app.token(Role::Principal, &["SCH-S", "SCH-L"], None);
+    let plan = "mutation ($input: PlanSurveyAdministrationsInput!) { planSurveyAdministrations(input: $input) {
+        surveyAdministrations { id version } userErrors { code } } }";
+    let mut costs = Vec::new();
+    let mut planned = Vec::new();
+    for school in ["SCH-S", "SCH-L"] {
+        let input = json!({ "school": school, "survey": "SFS-2026", "idempotencyKey": school });
+        let (payload, n) = mutation_cost(&app, Some(&principal), "planSurveyAdministrations", plan, input).await;
+        planned.push(payload["surveyAdministrations"].as_array().unwrap().len());
+        costs.push(n);
+    }
+    assert_eq!(planned, [1, 6]);
+    assert_eq!(costs[0], costs[1], "planning 1 or 6 classrooms: {costs:?}");
+
+    let hr = app.token(Role::Hr, &[], None);
+    let mut people = Vec::new();
+    for _ in 0..20 {
+        people.push(d.employee_number(d.person(d.adult_group, small).await).await);
+    }
+    let record = "mutation ($input: RecordTrainingCompletionsInput!) { recordTrainingCompletions(input: $input) {
+        trainingCompletions { id } userErrors { code } } }";
+    let batch = |who: &[String]| {
+        let completions: Vec<Value> = who
+            .iter()
+            .map(|n| json!({ "employeeNumber": n, "courseCode": "PM-101", "completedOn": "2026-01-05" }))
+            .collect();
+        json!({ "completions": completions })
+    };
+    let (_, one) = mutation_cost(
+        &app,
+        Some(&hr),
+        "recordTrainingCompletions",
+        record,
+        batch(&people[..1]),
+    )
+    .await;
+    let (_, many) = mutation_cost(
+        &app,
+        Some(&hr),
+        "recordTrainingCompletions",
+        record,
+        batch(&people[1..]),
+    )
+    .await;
+    assert_eq!(one, many, "a batch of 1 or 19 completions");
+
+    // Each write's own figure, pinned: a change here is a change of what a write costs.
+    let update = "mutation ($input: UpdateSurveyAdministrationInput!) { updateSurveyAdministration(input: $input) {
+        surveyAdministration { id } userErrors { code } } }";
+    let administration = {
+        let (data, _) = app
+            .query_counted(
+                "{ surveyAdministrations(first: 1) { edges { node { id } } } }",
+                json!({}),
+            )
+            .await;
+        nodes(&data["surveyAdministrations"])[0]["id"].clone()
+    };
+    let (_, updated) = mutation_cost(
+        &app,
+        Some(&principal),
+        "updateSurveyAdministration",
+        update,
+        json!({ "id": administration, "expectedVersion": 1, "status": "OPEN" }),
+    )
+    .await;
+    let course = "mutation ($input: CreateTrainingCourseInput!) { createTrainingCourse(input: $input) {
+        trainingCourse { id } userErrors { code } } }";
+    let (_, created) = mutation_cost(
+        &app,
+        Some(app.admin_token()),
+        "createTrainingCourse",
+        course,
+        json!({ "code": "W-1", "title": "Wellness", "category": "WELLNESS", "hours": 1.0, "idempotencyKey": "w-1" }),
+    )
+    .await;
+    // Planning: the key's lookup, the school, the survey, one INSERT … SELECT of every
+    // classroom, the audit rows, the key, the rows read back. Recording a batch (no key): the
+    // people, the courses, one INSERT, the audit rows, the rows read back. An update: the row as the viewer sees it, its survey, the versioned UPDATE,
+    // the audit. A create with a key: the key, the INSERT, the audit, the key, the read back.
+    assert_eq!((costs[0], one, updated, created), (7, 5, 4, 5));
 }

@@ -4,7 +4,7 @@
 //! retry, the audit row, and the measure moving at once.
 
 use crate::fixtures::District;
-use crate::helpers::{Backend, TestApp, error_code, nodes};
+use crate::helpers::{Backend, TestApp, error_code, nodes, user_errors};
 use crate::on_both_databases;
 use api::auth::Role;
 use entity::enums::{EvaluationStatus as Eval, SectionRole};
@@ -26,24 +26,6 @@ const UPDATE: &str = "mutation ($input: UpdateSurveyAdministrationInput!) {
     updateSurveyAdministration(input: $input) {
       surveyAdministration { id status version administeredOn responseCount }
       userErrors { field message code } } }";
-
-/// The user errors of a payload, as `(field path, code)`.
-fn user_errors(payload: &Value) -> Vec<(String, String)> {
-    payload["userErrors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            let field: Vec<&str> = e["field"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|p| p.as_str().unwrap())
-                .collect();
-            (field.join("."), e["code"].as_str().unwrap().to_owned())
-        })
-        .collect()
-}
 
 /// SFS coverage of `organization` in 2026 as ADMIN reads it: (numerator, denominator).
 async fn coverage(app: &TestApp, organization: &str) -> (i64, i64) {

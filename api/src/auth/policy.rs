@@ -116,6 +116,20 @@ fn visible_evaluation_ids(viewer: &Viewer) -> SelectStatement {
         .to_owned()
 }
 
+/// The audit trail: ADMIN reads all of it; anyone else only the history of the evaluations
+/// they may see (`Evaluation.history`) — never the rows about element ratings, which HR may
+/// not see, nor those of any other record.
+impl Visibility for audit_event::Entity {
+    fn visible_to(viewer: &Viewer) -> Condition {
+        match viewer.role {
+            Role::Admin => Condition::all(),
+            _ => Condition::all()
+                .add(col::<Self>(audit_event::Column::Entity).eq("Evaluation"))
+                .add(col::<Self>(audit_event::Column::RowId).in_subquery(visible_evaluation_ids(viewer))),
+        }
+    }
+}
+
 macro_rules! public {
     ($($module:ident),+ $(,)?) => {$(
         impl Visibility for $module::Entity {}
@@ -137,6 +151,7 @@ public!(
     survey,
     survey_question,
     training_course,
+    training_requirement,
 );
 
 impl Visibility for staff::Entity {

@@ -2,7 +2,9 @@
 //! completion and a withdrawal need, and which events may be scheduled, completed and rated.
 //! Pure functions, each rule with a unit test; `service.rs` applies them in its transaction.
 
+use crate::calendar::SchoolYear;
 use crate::error::{UserError, UserErrorCode};
+use crate::write::rules::Rules;
 use chrono::NaiveDate;
 use entity::enums::{EvaluationStatus, EventStatus};
 
@@ -11,6 +13,16 @@ pub const MAX_TEXT: usize = 10_000;
 
 fn field(name: &str) -> [&str; 2] {
     ["input", name]
+}
+
+/// A cycle's days, checked together: the roster cutoff and the final due date inside the
+/// cycle's school year (when it is valid), and the due date not before the cutoff.
+pub fn check_cycle(rules: &mut Rules, year: Option<SchoolYear>, roster_cutoff: NaiveDate, final_due_date: NaiveDate) {
+    if let Some(year) = year {
+        rules.in_year("rosterCutoff", roster_cutoff, year);
+        rules.in_year("finalDueDate", final_due_date, year);
+    }
+    rules.not_before(("finalDueDate", final_due_date), ("rosterCutoff", roster_cutoff));
 }
 
 /// Whether an evaluation in `from` may move to `to`: ROSTERED → IN_PROGRESS → COMPLETE;

@@ -3,8 +3,10 @@
 //! principal at the evaluation's school write; anyone else's evaluation is NOT_FOUND.
 
 use super::domain::StatusChange;
-use super::service::{self, NewEvent, Rating};
-use super::types::{ElementRating, Evaluation, EvaluationEvent, EvaluationStatus, EventKind};
+use super::service::{self, NewCycle, NewEvent, Rating};
+use super::types::{
+    ElementRating, Evaluation, EvaluationCycle, EvaluationEvent, EvaluationProcess, EvaluationStatus, EventKind,
+};
 use crate::graphql::RequestContext;
 use crate::graphql::payload::id_of;
 use crate::graphql::scalars::Date;
@@ -114,6 +116,70 @@ payload!(
     UpdateEvaluationStatusPayload { evaluation: Evaluation }
 );
 
+/// What `createEvaluationCycle` creates.
+#[derive(InputObject)]
+pub struct CreateEvaluationCycleInput {
+    /// The process's code, e.g. `EDST`.
+    pub process: String,
+    /// Ending year: 2027 is school year 2026-27. One cycle per process and year.
+    pub school_year: i32,
+    /// Last day to roster an evaluatee, inside the school year.
+    pub roster_cutoff: Date,
+    /// Final evaluations are due: inside the school year, not before the roster cutoff.
+    pub final_due_date: Date,
+    /// A key of the client's choosing (1 to 255 characters): a retry with the same key and
+    /// input answers with the first run's result and writes nothing new.
+    pub idempotency_key: Option<String>,
+}
+
+payload!(
+    /// The cycle as created.
+    CreateEvaluationCyclePayload {
+        evaluation_cycle: EvaluationCycle
+    }
+);
+
+/// What `updateEvaluationCycle` changes; a day left out stays as it is.
+#[derive(InputObject)]
+pub struct UpdateEvaluationCycleInput {
+    /// The cycle's global id.
+    pub id: ID,
+    /// The `version` the client read; the write is refused (CONFLICT, with the current version)
+    /// if someone has saved it since.
+    pub expected_version: i32,
+    /// Last day to roster an evaluatee, inside the school year.
+    pub roster_cutoff: Option<Date>,
+    /// Final evaluations are due: inside the school year, not before the roster cutoff.
+    pub final_due_date: Option<Date>,
+}
+
+payload!(
+    /// The cycle as changed.
+    UpdateEvaluationCyclePayload {
+        evaluation_cycle: EvaluationCycle
+    }
+);
+
+/// What `setEvaluationProcessGroups` sets.
+#[derive(InputObject)]
+pub struct SetEvaluationProcessGroupsInput {
+    /// The process's global id.
+    pub id: ID,
+    /// The `version` the client read; the write is refused (CONFLICT, with the current version)
+    /// if someone has changed the process's groups since.
+    pub expected_version: i32,
+    /// The codes of every employee group the process serves (at most 100): the groups not
+    /// listed stop being served by it. An empty list leaves it serving none.
+    pub employee_groups: Vec<String>,
+}
+
+payload!(
+    /// The process with the groups it now serves.
+    SetEvaluationProcessGroupsPayload {
+        evaluation_process: EvaluationProcess
+    }
+);
+
 /// Evaluation mutations.
 #[derive(Default)]
 pub struct EvaluationMutation;
@@ -220,5 +286,67 @@ impl EvaluationMutation {
         }
         .await;
         UpdateEvaluationStatusPayload::settle(result.map(Evaluation))
+    }
+
+    /// Creates the cycle of an evaluation process for a school year: evaluations can then be
+    /// rostered in it (and, for a multiple-measures process, it counts toward
+    /// MULTIPLE_MEASURES at once). ADMIN.
+    async fn create_evaluation_cycle(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: CreateEvaluationCycleInput,
+    ) -> Result<CreateEvaluationCyclePayload> {
+        let request = RequestContext::of(ctx).extend()?;
+        let new = NewCycle {
+            process: input.process,
+            school_year: input.school_year,
+            roster_cutoff: input.roster_cutoff.into(),
+            final_due_date: input.final_due_date.into(),
+        };
+        let result = service::create_cycle(&request.db, &request.viewer, new, input.idempotency_key.as_deref()).await;
+        CreateEvaluationCyclePayload::settle(result.map(EvaluationCycle))
+    }
+
+    /// Moves a cycle's roster cutoff or final due date. ADMIN.
+    async fn update_evaluation_cycle(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: UpdateEvaluationCycleInput,
+    ) -> Result<UpdateEvaluationCyclePayload> {
+        let request = RequestContext::of(ctx).extend()?;
+        let result = async {
+            let id = id_of(&input.id, "EvaluationCycle", &["input", "id"])?;
+            let days = (
+                input.roster_cutoff.map(Into::into),
+                input.final_due_date.map(Into::into),
+            );
+            service::update_cycle(
+                &request.db,
+                &request.viewer,
+                (id, input.expected_version),
+                days.0,
+                days.1,
+            )
+            .await
+        }
+        .await;
+        UpdateEvaluationCyclePayload::settle(result.map(EvaluationCycle))
+    }
+
+    /// Sets which employee groups an evaluation process serves (district data, also loaded by
+    /// `evaluation_process_groups.csv`); MULTIPLE_MEASURES follows at once. ADMIN.
+    async fn set_evaluation_process_groups(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: SetEvaluationProcessGroupsInput,
+    ) -> Result<SetEvaluationProcessGroupsPayload> {
+        let request = RequestContext::of(ctx).extend()?;
+        let result = async {
+            let id = id_of(&input.id, "EvaluationProcess", &["input", "id"])?;
+            let at = (id, input.expected_version);
+            service::set_process_groups(&request.db, &request.viewer, at, &input.employee_groups).await
+        }
+        .await;
+        SetEvaluationProcessGroupsPayload::settle(result.map(EvaluationProcess))
     }
 }

@@ -9,18 +9,19 @@ use crate::auth::Viewer;
 use crate::auth::policy::{Writes, may_write};
 use crate::calendar::SchoolYear;
 use crate::error::{ApiError, ApiResult, UserError, UserErrorCode};
-use crate::write::Write;
 use crate::write::idempotency::{Once, run_once};
+use crate::write::rules::Rules;
+use crate::write::{Write, amend, reread};
 use chrono::NaiveDate;
 use entity::enums::{EventKind, EventStatus, RatingScale};
 use entity::{
-    element_rating, evaluation, evaluation_cycle, evaluation_event, evaluation_process, framework_component,
-    framework_element, framework_standard, rating_level, section,
+    element_rating, employee_group, evaluation, evaluation_cycle, evaluation_event, evaluation_process,
+    evaluation_process_group, framework_component, framework_element, framework_standard, rating_level, section,
 };
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 const EVALUATION: &str = "evaluation";
 const EVENT: &str = "evaluation event";
@@ -38,6 +39,12 @@ struct Context {
 /// Evaluation `id` as the writer sees it (NOT_FOUND otherwise), with its year and framework.
 async fn evaluation_in(write: &Write, id: i32) -> ApiResult<Context> {
     let evaluation = write.find::<evaluation::Entity>(id, EVALUATION).await?;
+    context_of(write, evaluation).await
+}
+
+/// `evaluation` with its cycle's school year and its framework.
+async fn context_of(write: &Write, evaluation: evaluation::Model) -> ApiResult<Context> {
+    let id = evaluation.id;
     let (school_year, framework_id) = evaluation_cycle::Entity::find_by_id(evaluation.cycle_id)
         .select_only()
         .column(evaluation_cycle::Column::SchoolYear)
@@ -150,6 +157,7 @@ pub async fn schedule_event(
         Ok(created.id)
     })
     .await?;
+    crate::measures::maintained::rebuild_in_background(db);
     evaluation_event::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -203,6 +211,7 @@ pub async fn complete_event(
         .audit("UPDATE", "EvaluationEvent", id, Some(&event), Some(&after))
         .await?;
     write.commit().await?;
+    crate::measures::maintained::rebuild_in_background(db);
     Ok(after)
 }
 
@@ -359,6 +368,7 @@ pub async fn rate_elements(
         )
         .await?;
     write.commit().await?;
+    crate::measures::maintained::rebuild_in_background(db);
     Ok((event_after, written))
 }
 
@@ -375,40 +385,231 @@ pub async fn update_status(
     final_rating: Option<String>,
 ) -> ApiResult<evaluation::Model> {
     may_write(viewer, Writes::Evaluations)?;
-    let write = Write::begin(db, viewer).await?;
-    let context = evaluation_in(&write, id).await?;
-    let current = context.evaluation;
-    Write::expect_version(EVALUATION, expected, current.version)?;
-    if let Some(label) = final_rating {
-        let level = rating_level::Entity::find()
-            .filter(rating_level::Column::FrameworkId.eq(context.framework_id))
-            .filter(rating_level::Column::Scale.eq(RatingScale::Overall))
-            .filter(rating_level::Column::Label.eq(label.as_str()))
+    let written = amend::<evaluation::Entity, _>(
+        db,
+        viewer,
+        (id, expected),
+        (EVALUATION, "Evaluation"),
+        async move |write, current| {
+            let context = context_of(write, current.clone()).await?;
+            if let Some(label) = final_rating {
+                let level = rating_level::Entity::find()
+                    .filter(rating_level::Column::FrameworkId.eq(context.framework_id))
+                    .filter(rating_level::Column::Scale.eq(RatingScale::Overall))
+                    .filter(rating_level::Column::Label.eq(label.as_str()))
+                    .one(write.db())
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::rejected(
+                            &["input", "finalRating"],
+                            UserErrorCode::Unknown,
+                            format!("`{label}` is not a level of the framework's overall scale"),
+                        )
+                    })?;
+                change.final_rating = Some(level.id);
+            }
+            let today = chrono::Utc::now().date_naive();
+            let new = domain::change_status(current.status, current.rostered_on, change, today)
+                .map_err(ApiError::Rejected)?;
+            Ok(evaluation::ActiveModel {
+                status: Set(new.status),
+                final_rating_id: Set(new.final_rating),
+                completed_on: Set(new.completed_on),
+                withdrawn_reason: Set(new.withdrawn_reason),
+                ..Default::default()
+            })
+        },
+    )
+    .await?;
+    crate::measures::maintained::rebuild_in_background(db);
+    Ok(written)
+}
+
+/// A cycle as ADMIN creates it: the process (its code) and the year, with its two days.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NewCycle {
+    pub process: String,
+    pub school_year: i32,
+    pub roster_cutoff: NaiveDate,
+    pub final_due_date: NaiveDate,
+}
+
+/// Creates the cycle of a process for a school year (ADMIN): one per process and year.
+#[tracing::instrument(skip_all)]
+pub async fn create_cycle(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    new: NewCycle,
+    key: Option<&str>,
+) -> ApiResult<evaluation_cycle::Model> {
+    may_write(viewer, Writes::Reference)?;
+    let once = Once::new("createEvaluationCycle", key, &new)?;
+    let mut rules = Rules::new();
+    let year = rules.school_year("schoolYear", new.school_year);
+    domain::check_cycle(&mut rules, year, new.roster_cutoff, new.final_due_date);
+    rules.finish()?;
+    let id = run_once(db, viewer, once, async |write| {
+        let code = new.process.trim();
+        let process = evaluation_process::Entity::find()
+            .filter(evaluation_process::Column::Code.eq(code))
             .one(write.db())
             .await?
             .ok_or_else(|| {
                 ApiError::rejected(
-                    &["input", "finalRating"],
+                    &["input", "process"],
                     UserErrorCode::Unknown,
-                    format!("`{label}` is not a level of the framework's overall scale"),
+                    format!("no evaluation process has the code `{code}`"),
                 )
             })?;
-        change.final_rating = Some(level.id);
+        let row = evaluation_cycle::ActiveModel {
+            id: NotSet,
+            process_id: Set(process.id),
+            school_year: Set(new.school_year),
+            roster_cutoff: Set(new.roster_cutoff),
+            final_due_date: Set(new.final_due_date),
+            version: Set(1),
+        };
+        let taken = UserError::new(
+            &["input", "schoolYear"],
+            UserErrorCode::Taken,
+            format!("{} has a cycle for {} already", process.code, new.school_year),
+        );
+        Ok(write
+            .insert::<evaluation_cycle::Entity>(row, "EvaluationCycle", taken)
+            .await?
+            .id)
+    })
+    .await?;
+    crate::measures::maintained::rebuild_in_background(db);
+    reread::<evaluation_cycle::Entity>(db, id).await
+}
+
+/// Moves the days of cycle `id`, read at version `expected` (ADMIN); `None` leaves a day.
+#[tracing::instrument(skip_all, fields(id))]
+pub async fn update_cycle(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    (id, expected): (i32, i32),
+    roster_cutoff: Option<NaiveDate>,
+    final_due_date: Option<NaiveDate>,
+) -> ApiResult<evaluation_cycle::Model> {
+    may_write(viewer, Writes::Reference)?;
+    let what = ("evaluation cycle", "EvaluationCycle");
+    let written = amend::<evaluation_cycle::Entity, _>(db, viewer, (id, expected), what, async |_, current| {
+        let mut rules = Rules::new();
+        let year = SchoolYear::parse(current.school_year, "schoolYear")?;
+        let roster_cutoff = roster_cutoff.unwrap_or(current.roster_cutoff);
+        let final_due_date = final_due_date.unwrap_or(current.final_due_date);
+        domain::check_cycle(&mut rules, Some(year), roster_cutoff, final_due_date);
+        rules.finish()?;
+        Ok(evaluation_cycle::ActiveModel {
+            roster_cutoff: Set(roster_cutoff),
+            final_due_date: Set(final_due_date),
+            ..Default::default()
+        })
+    })
+    .await?;
+    crate::measures::maintained::rebuild_in_background(db);
+    Ok(written)
+}
+
+/// The most employee groups one process is set to serve.
+pub const MAX_GROUPS: usize = 100;
+
+/// A process with the codes of the groups it serves, as its audit rows record it.
+#[derive(serde::Serialize)]
+struct ProcessGroups<'a> {
+    #[serde(flatten)]
+    process: &'a evaluation_process::Model,
+    employee_groups: Vec<String>,
+}
+
+/// Sets which employee groups process `id`, read at version `expected`, serves (ADMIN): the
+/// groups named by `groups` (their codes) and no other. The MULTIPLE_MEASURES figures follow
+/// at once.
+#[tracing::instrument(skip_all, fields(id, groups = groups.len()))]
+pub async fn set_process_groups(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    (id, expected): (i32, i32),
+    groups: &[String],
+) -> ApiResult<evaluation_process::Model> {
+    const WHAT: &str = "evaluation process";
+    may_write(viewer, Writes::Reference)?;
+    if groups.len() > MAX_GROUPS {
+        return Err(ApiError::rejected(
+            &["input", "employeeGroups"],
+            UserErrorCode::Invalid,
+            format!("at most {MAX_GROUPS} groups"),
+        ));
     }
-    let today = chrono::Utc::now().date_naive();
-    let new = domain::change_status(current.status, current.rostered_on, change, today).map_err(ApiError::Rejected)?;
-    let changes = evaluation::ActiveModel {
-        status: Set(new.status),
-        final_rating_id: Set(new.final_rating),
-        completed_on: Set(new.completed_on),
-        withdrawn_reason: Set(new.withdrawn_reason),
-        ..Default::default()
-    };
+    let wanted: BTreeSet<&str> = groups.iter().map(|code| code.trim()).collect();
+    let write = Write::begin(db, viewer).await?;
+    let current = write.find::<evaluation_process::Entity>(id, WHAT).await?;
+    Write::expect_version(WHAT, expected, current.version)?;
+    let found: HashMap<String, i32> = employee_group::Entity::find()
+        .filter(employee_group::Column::Code.is_in(wanted.iter().copied()))
+        .all(write.db())
+        .await?
+        .into_iter()
+        .map(|group| (group.code, group.id))
+        .collect();
+    let mut rules = Rules::new();
+    for code in wanted.iter().filter(|code| !found.contains_key(**code)) {
+        rules.refuse(
+            "employeeGroups",
+            UserErrorCode::Unknown,
+            format!("no employee group has the code `{code}`"),
+        );
+    }
+    rules.finish()?;
+    let before: BTreeMap<String, i32> = evaluation_process_group::Entity::find()
+        .filter(evaluation_process_group::Column::ProcessId.eq(id))
+        .find_also_related(employee_group::Entity)
+        .all(write.db())
+        .await?
+        .into_iter()
+        .filter_map(|(link, group)| group.map(|g| (g.code, link.employee_group_id)))
+        .collect();
+    let keep: HashSet<i32> = found.values().copied().collect();
+    let dropped: Vec<i32> = before.values().copied().filter(|g| !keep.contains(g)).collect();
+    if !dropped.is_empty() {
+        evaluation_process_group::Entity::delete_many()
+            .filter(evaluation_process_group::Column::ProcessId.eq(id))
+            .filter(evaluation_process_group::Column::EmployeeGroupId.is_in(dropped))
+            .exec(write.db())
+            .await?;
+    }
+    let had: HashSet<i32> = before.values().copied().collect();
+    let added: Vec<_> = keep
+        .iter()
+        .filter(|g| !had.contains(g))
+        .map(|&group| evaluation_process_group::ActiveModel {
+            id: NotSet,
+            process_id: Set(id),
+            employee_group_id: Set(group),
+        })
+        .collect();
+    if !added.is_empty() {
+        evaluation_process_group::Entity::insert_many(added)
+            .exec_without_returning(write.db())
+            .await?;
+    }
     let after = write
-        .update::<evaluation::Entity>(id, expected, changes, EVALUATION)
+        .update::<evaluation_process::Entity>(id, expected, evaluation_process::ActiveModel::default(), WHAT)
         .await?;
+    let (was, now) = (
+        ProcessGroups {
+            process: &current,
+            employee_groups: before.into_keys().collect(),
+        },
+        ProcessGroups {
+            process: &after,
+            employee_groups: wanted.iter().map(|code| (*code).to_owned()).collect(),
+        },
+    );
     write
-        .audit("UPDATE", "Evaluation", id, Some(&current), Some(&after))
+        .audit("UPDATE", "EvaluationProcess", id, Some(&was), Some(&now))
         .await?;
     write.commit().await?;
     crate::measures::maintained::rebuild_in_background(db);

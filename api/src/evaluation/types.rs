@@ -4,6 +4,8 @@ use super::relations::{
     CyclesByProcessId, EvaluationsByCycleId, EventsByEvaluationId, GroupsByProcessId, MeasuresByProcessId,
     RatingsByEventId,
 };
+use crate::audit::relations::HistoryByRowId;
+use crate::audit::types::AuditEvent;
 use crate::framework::types::{Framework, FrameworkElement, RatingLevel};
 use crate::graphql::loader::{children, few_children, maybe_one};
 use crate::graphql::relay::{Page, PageArgs};
@@ -120,6 +122,11 @@ impl EvaluationProcess {
     async fn requires_sfs(&self) -> bool {
         self.0.requires_sfs
     }
+    /// The row's version, moved by every change of the groups it serves: send it back as
+    /// `expectedVersion` with `setEvaluationProcessGroups`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// The measure kinds it uses.
     async fn measures(&self, ctx: &Context<'_>) -> Result<Vec<MeasureKind>> {
         let rows = few_children::<MeasuresByProcessId>(ctx, self.0.id, ()).await?;
@@ -194,6 +201,10 @@ impl EvaluationCycle {
     async fn final_due_date(&self) -> Date {
         Date(self.0.final_due_date)
     }
+    /// The row's version: send it back as `expectedVersion` with `updateEvaluationCycle`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// The process.
     async fn process(&self, ctx: &Context<'_>) -> Result<Option<EvaluationProcess>> {
         maybe_one::<evaluation_process::Entity, _>(ctx, Some(self.0.process_id), EvaluationProcess).await
@@ -247,6 +258,27 @@ impl Evaluation {
     /// Why it was withdrawn, when it was.
     async fn withdrawn_reason(&self) -> Option<&str> {
         self.0.withdrawn_reason.as_deref()
+    }
+    /// Its own history, oldest first: every change of its status, final rating and dates, by
+    /// whom, with the record before and after (the ratings given at its events are not part
+    /// of it). For anyone who may see the evaluation.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size going back (with `before`, or the last rows): 0 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page: the rows just before it.")] before: Option<String>,
+    ) -> Result<Page<AuditEvent>> {
+        children::<HistoryByRowId, _>(
+            ctx,
+            self.0.id,
+            PageArgs::new(first, after, last, before),
+            Sort::BY_ID,
+            "Evaluation",
+            AuditEvent,
+        )
+        .await
     }
     /// Optimistic-concurrency version: pass it back as `expectedVersion` when writing.
     async fn version(&self) -> i32 {

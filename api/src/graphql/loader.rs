@@ -72,6 +72,8 @@ macro_rules! api_entities {
             survey_administration,
             training_course,
             training_completion,
+            training_requirement,
+            audit_event,
         );
     };
 }

@@ -194,6 +194,7 @@ pub async fn import_source(
         action: "IMPORT",
         entity: kind.stem(),
         entity_id: Some(summary.file.clone()),
+        row_id: None,
         before: None,
         after: Some(after),
     };

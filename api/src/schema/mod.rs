@@ -6,6 +6,7 @@
 pub mod node;
 pub mod viewer;
 
+use crate::audit::query::AuditQuery;
 use crate::evaluation::mutation::EvaluationMutation;
 use crate::evaluation::query::EvaluationQuery;
 use crate::framework::query::FrameworkQuery;
@@ -35,6 +36,7 @@ pub struct Query(
     MeasuresQuery,
     WellnessQuery,
     ViewerQuery,
+    AuditQuery,
 );
 
 /// The mutation root: one part per area that writes.

@@ -1,6 +1,7 @@
 //! The Relay `Node` interface: `node(id:)` and `nodes(ids:)` resolve any global id through
 //! the request's loader, so a batch of lookups costs one statement per type.
 
+use crate::audit::types::AuditEvent;
 use crate::auth::Visibility;
 use crate::error::ApiError;
 use crate::evaluation::types::{ElementRating, Evaluation, EvaluationCycle, EvaluationEvent, EvaluationProcess};
@@ -10,7 +11,7 @@ use crate::graphql::loader::{HasId, Id};
 use crate::graphql::relay::decode_id;
 use crate::org::types::{Assignment, EmployeeGroup, Organization, Section, Staff};
 use crate::survey::types::{Survey, SurveyAdministration, SurveyQuestion};
-use crate::training::types::{TrainingCompletion, TrainingCourse};
+use crate::training::types::{TrainingCompletion, TrainingCourse, TrainingRequirement};
 use async_graphql::{Context, ID, Interface, Object, Result, ResultExt};
 use entity::*;
 use sea_orm::FromQueryResult;
@@ -42,6 +43,8 @@ pub enum Node {
     SurveyAdministration(SurveyAdministration),
     TrainingCourse(TrainingCourse),
     TrainingCompletion(TrainingCompletion),
+    TrainingRequirement(TrainingRequirement),
+    AuditEvent(AuditEvent),
 }
 
 async fn load<E, T>(request: &RequestContext, id: i32, wrap: impl FnOnce(E::Model) -> T) -> Result<Option<Node>>
@@ -79,6 +82,8 @@ async fn resolve(ctx: &Context<'_>, id: &ID, field: &str) -> Result<Option<Node>
         "SurveyAdministration" => load::<survey_administration::Entity, _>(request, row, SurveyAdministration).await,
         "TrainingCourse" => load::<training_course::Entity, _>(request, row, TrainingCourse).await,
         "TrainingCompletion" => load::<training_completion::Entity, _>(request, row, TrainingCompletion).await,
+        "TrainingRequirement" => load::<training_requirement::Entity, _>(request, row, TrainingRequirement).await,
+        "AuditEvent" => load::<audit_event::Entity, _>(request, row, AuditEvent).await,
         _ => Err(ApiError::bad_input(field, "not a staffgraph id")).extend(),
     }
 }

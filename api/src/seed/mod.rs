@@ -98,6 +98,7 @@ pub async fn seed_shaped(db: &DatabaseConnection, seed: u64, shape: Shape) -> Re
         action: "SEED",
         entity: "demo",
         entity_id: None,
+        row_id: None,
         before: None,
         after: Some(after),
     };

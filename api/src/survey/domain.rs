@@ -2,13 +2,43 @@
 //! and what the counts and the day must be. Pure functions over the row and its survey, so
 //! that every rule has a unit test; the service applies them inside its transaction.
 
+use crate::calendar::SchoolYear;
 use crate::error::{UserError, UserErrorCode};
+use crate::write::rules::Rules;
 use chrono::NaiveDate;
 use entity::enums::AdministrationStatus as Status;
 use entity::{survey, survey_administration};
 
 /// The most students a classroom may report as enrolled.
 pub const MAX_ENROLLED: i32 = 1_000;
+
+/// The longest survey code (the column's width).
+pub const MAX_CODE: usize = 32;
+/// The longest title.
+pub const MAX_TITLE: usize = 200;
+/// The fewest and most respondents a survey's results may be reported for (as the import
+/// allows): below the survey's `min_report_n`, a group's result is withheld.
+pub const MIN_REPORT_N: (i32, i32) = (1, 1_000_000);
+
+/// A survey's fields as ADMIN sets them, checked together: a title, a window of days inside
+/// the school year (first day not after the last), and a reporting floor. Returns the
+/// trimmed title.
+pub fn check_survey(
+    rules: &mut Rules,
+    title: &str,
+    year: Option<SchoolYear>,
+    (window_start, window_end): (NaiveDate, NaiveDate),
+    min_report_n: i32,
+) -> String {
+    let title = rules.text("title", title, MAX_TITLE);
+    if let Some(year) = year {
+        rules.in_year("windowStart", window_start, year);
+        rules.in_year("windowEnd", window_end, year);
+    }
+    rules.not_before(("windowEnd", window_end), ("windowStart", window_start));
+    rules.within("minReportN", min_report_n, MIN_REPORT_N.0, MIN_REPORT_N.1);
+    title
+}
 
 /// What a principal changes on an administration; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]

@@ -6,19 +6,154 @@
 use super::domain::{self, AdministrationChange};
 use crate::auth::Viewer;
 use crate::auth::policy::{Writes, may_write, may_write_at_school};
-use crate::error::{ApiError, ApiResult, UserErrorCode};
+use crate::calendar::SchoolYear;
+use crate::error::{ApiError, ApiResult, UserError, UserErrorCode};
 use crate::measures::definitions::sfs_classrooms;
 use crate::sql::tree::by_code;
 use crate::sql::{Dialect, Params};
-use crate::write::Write;
 use crate::write::idempotency::{Once, run_once};
-use entity::enums::{OrganizationKind, SurveyKind};
+use crate::write::rules::Rules;
+use crate::write::{amend, reread};
+use chrono::NaiveDate;
+use entity::enums::{AdministrationStatus, OrganizationKind, SurveyKind};
 use entity::{survey, survey_administration};
-use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-/// The GraphQL type the audit names.
+/// The GraphQL types the audit names.
 const ADMINISTRATION: &str = "SurveyAdministration";
+const SURVEY: &str = "Survey";
+
+/// A survey as ADMIN creates it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NewSurvey {
+    pub code: String,
+    pub title: String,
+    pub kind: SurveyKind,
+    pub school_year: i32,
+    pub window_start: NaiveDate,
+    pub window_end: NaiveDate,
+    pub min_report_n: i32,
+    pub confidential: bool,
+}
+
+/// What ADMIN changes on a survey; `None` leaves a field as it is. Its code, kind and school
+/// year stay: they say which measure counts its rows (a new survey is created instead).
+#[derive(Debug, Clone, Default)]
+pub struct SurveyChange {
+    pub title: Option<String>,
+    pub window_start: Option<NaiveDate>,
+    pub window_end: Option<NaiveDate>,
+    pub min_report_n: Option<i32>,
+    pub confidential: Option<bool>,
+}
+
+/// Creates a survey (ADMIN): a code not used by another survey, a title, its kind and
+/// school year, its window inside that year and the fewest respondents reported.
+#[tracing::instrument(skip_all)]
+pub async fn create_survey(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    new: NewSurvey,
+    key: Option<&str>,
+) -> ApiResult<survey::Model> {
+    may_write(viewer, Writes::Reference)?;
+    let once = Once::new("createSurvey", key, &new)?;
+    let mut rules = Rules::new();
+    let code = rules.text("code", &new.code, domain::MAX_CODE);
+    let year = rules.school_year("schoolYear", new.school_year);
+    let window = (new.window_start, new.window_end);
+    let title = domain::check_survey(&mut rules, &new.title, year, window, new.min_report_n);
+    rules.finish()?;
+    let id = run_once(db, viewer, once, async |write| {
+        let row = survey::ActiveModel {
+            id: NotSet,
+            code: Set(code.clone()),
+            title: Set(title),
+            kind: Set(new.kind),
+            school_year: Set(new.school_year),
+            window_start: Set(new.window_start),
+            window_end: Set(new.window_end),
+            min_report_n: Set(new.min_report_n),
+            confidential: Set(new.confidential),
+            version: Set(1),
+        };
+        let taken = UserError::new(
+            &["input", "code"],
+            UserErrorCode::Taken,
+            format!("a survey has the code `{code}` already"),
+        );
+        Ok(write.insert::<survey::Entity>(row, SURVEY, taken).await?.id)
+    })
+    .await?;
+    crate::measures::maintained::rebuild_in_background(db);
+    reread::<survey::Entity>(db, id).await
+}
+
+/// Changes survey `id`, read at version `expected` (ADMIN): its title, window, reporting
+/// floor or confidentiality. A window that would leave a given administration outside it is
+/// refused (the administrations count only inside the window).
+#[tracing::instrument(skip_all, fields(id))]
+pub async fn update_survey(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i32,
+    expected: i32,
+    change: SurveyChange,
+) -> ApiResult<survey::Model> {
+    may_write(viewer, Writes::Reference)?;
+    let written = amend::<survey::Entity, _>(
+        db,
+        viewer,
+        (id, expected),
+        ("survey", SURVEY),
+        async |write, current| {
+            let mut rules = Rules::new();
+            let year = SchoolYear::parse(current.school_year, "schoolYear")?;
+            let start = change.window_start.unwrap_or(current.window_start);
+            let end = change.window_end.unwrap_or(current.window_end);
+            let min_report_n = change.min_report_n.unwrap_or(current.min_report_n);
+            let title = change.title.as_deref().unwrap_or(&current.title);
+            let title = domain::check_survey(&mut rules, title, Some(year), (start, end), min_report_n);
+            if !rules.failed() && (start, end) != (current.window_start, current.window_end) {
+                use survey_administration::Column as A;
+                let outside = survey_administration::Entity::find()
+                    .filter(A::SurveyId.eq(id))
+                    .filter(A::Status.eq(AdministrationStatus::Administered))
+                    .filter(
+                        Condition::any()
+                            .add(A::AdministeredOn.lt(start))
+                            .add(A::AdministeredOn.gt(end)),
+                    )
+                    .count(write.db())
+                    .await?;
+                if outside > 0 {
+                    rules.refuse(
+                        if change.window_start.is_some() {
+                            "windowStart"
+                        } else {
+                            "windowEnd"
+                        },
+                        UserErrorCode::NotAllowed,
+                        format!("{outside} administrations of the survey were given outside {start} to {end}"),
+                    );
+                }
+            }
+            rules.finish()?;
+            Ok(survey::ActiveModel {
+                title: Set(title),
+                window_start: Set(start),
+                window_end: Set(end),
+                min_report_n: Set(min_report_n),
+                confidential: Set(change.confidential.unwrap_or(current.confidential)),
+                ..Default::default()
+            })
+        },
+    )
+    .await?;
+    crate::measures::maintained::rebuild_in_background(db);
+    Ok(written)
+}
 
 /// Plans `survey` (a code) at `school` (a code): one PLANNED administration for every
 /// classroom of the school that the SFS coverage measure counts (a teacher of record with
@@ -111,29 +246,28 @@ pub async fn update_administration(
 ) -> ApiResult<survey_administration::Model> {
     const WHAT: &str = "survey administration";
     may_write(viewer, Writes::Administrations)?;
-    let write = Write::begin(db, viewer).await?;
-    let current = write.find::<survey_administration::Entity>(id, WHAT).await?;
-    Write::expect_version(WHAT, expected, current.version)?;
-    let survey = survey::Entity::find_by_id(current.survey_id)
-        .one(write.db())
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("administration {id} has no survey")))?;
-    let today = chrono::Utc::now().date_naive();
-    let recorded = domain::apply(&current, &survey, &change, today).map_err(ApiError::Rejected)?;
-    let changes = survey_administration::ActiveModel {
-        status: Set(recorded.status),
-        administered_on: Set(recorded.administered_on),
-        enrolled_count: Set(recorded.enrolled_count),
-        response_count: Set(recorded.response_count),
-        ..Default::default()
-    };
-    let after = write
-        .update::<survey_administration::Entity>(id, expected, changes, WHAT)
-        .await?;
-    write
-        .audit("UPDATE", ADMINISTRATION, id, Some(&current), Some(&after))
-        .await?;
-    write.commit().await?;
+    let written = amend::<survey_administration::Entity, _>(
+        db,
+        viewer,
+        (id, expected),
+        (WHAT, ADMINISTRATION),
+        async |write, current| {
+            let survey = survey::Entity::find_by_id(current.survey_id)
+                .one(write.db())
+                .await?
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("administration {id} has no survey")))?;
+            let today = chrono::Utc::now().date_naive();
+            let recorded = domain::apply(current, &survey, &change, today).map_err(ApiError::Rejected)?;
+            Ok(survey_administration::ActiveModel {
+                status: Set(recorded.status),
+                administered_on: Set(recorded.administered_on),
+                enrolled_count: Set(recorded.enrolled_count),
+                response_count: Set(recorded.response_count),
+                ..Default::default()
+            })
+        },
+    )
+    .await?;
     crate::measures::maintained::rebuild_in_background(db);
-    Ok(after)
+    Ok(written)
 }

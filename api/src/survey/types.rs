@@ -99,6 +99,10 @@ impl Survey {
     async fn confidential(&self) -> bool {
         self.0.confidential
     }
+    /// The row's version: send it back as `expectedVersion` with `updateSurvey`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// Its questions, in order.
     async fn questions(
         &self,

@@ -1,15 +1,19 @@
 //! Queries of the training area.
 
 use super::relations::filter_completions;
-use super::types::{CompletionFilter, CompletionOrder, CourseCategory, TrainingCompletion, TrainingCourse};
+use super::types::{
+    CompletionFilter, CompletionOrder, CourseCategory, TrainingCompletion, TrainingCourse, TrainingRequirement,
+};
+use crate::error::ApiError;
+use crate::graphql::RequestContext;
 use crate::graphql::loader::{by_key, list};
 use crate::graphql::relay::Sort;
 use crate::graphql::relay::{Page, PageArgs};
 use crate::sql::ids_where;
-use async_graphql::{Context, Object, Result};
-use entity::{staff, training_completion, training_course};
+use async_graphql::{Context, Object, Result, ResultExt};
+use entity::{staff, training_completion, training_course, training_requirement};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait};
 
 /// Training queries.
 #[derive(Default)]
@@ -48,6 +52,19 @@ impl TrainingQuery {
         #[graphql(desc = "Natural key.")] code: String,
     ) -> Result<Option<TrainingCourse>> {
         by_key::<training_course::Entity, _>(ctx, training_course::Column::Code, &code, TrainingCourse).await
+    }
+
+    /// The training requirements, e.g. new supervisors' performance-management course within
+    /// 180 days.
+    async fn training_requirements(&self, ctx: &Context<'_>) -> Result<Vec<TrainingRequirement>> {
+        let request = RequestContext::of(ctx).extend()?;
+        let rows = training_requirement::Entity::find()
+            .order_by_asc(training_requirement::Column::Id)
+            .all(&request.db)
+            .await
+            .map_err(ApiError::from)
+            .extend()?;
+        Ok(rows.into_iter().map(TrainingRequirement).collect())
     }
 
     /// Training completions across the district, filtered.

@@ -6,8 +6,11 @@ use crate::auth::Viewer;
 use crate::auth::policy::{Writes, may_write};
 use crate::error::{ApiError, ApiResult, UserError, UserErrorCode};
 use crate::write::idempotency::{Once, run_once};
+use crate::write::rules::Rules;
+use crate::write::{amend, reread};
 use chrono::NaiveDate;
-use entity::{staff, training_completion, training_course};
+use entity::enums::CourseCategory;
+use entity::{staff, training_completion, training_course, training_requirement};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TryInsertResult};
 use std::collections::{HashMap, HashSet};
@@ -17,6 +20,9 @@ pub const MAX_BATCH: usize = 500;
 
 /// The longest `source` (the column's width).
 const MAX_SOURCE: usize = 32;
+
+/// The GraphQL type the audit names for a course.
+const COURSE: &str = "TrainingCourse";
 
 /// Where a completion was recorded when the client does not say.
 pub const DEFAULT_SOURCE: &str = "STAFFGRAPH";
@@ -199,4 +205,145 @@ pub async fn record_completions(
         .order_by_asc(training_completion::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The longest course code (the column's width) and title.
+const MAX_CODE: usize = 32;
+const MAX_TITLE: usize = 200;
+/// The longest course, in hours.
+pub const MAX_HOURS: f64 = 1_000.0;
+/// The longest window to complete a requirement, and how long before its start a completion
+/// may lie: two and three years.
+pub const MAX_WINDOW_DAYS: i32 = 730;
+pub const MAX_PRIOR_VALID_DAYS: i32 = 1_095;
+
+/// A course as ADMIN creates it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NewCourse {
+    pub code: String,
+    pub title: String,
+    pub category: CourseCategory,
+    pub hours: f64,
+}
+
+/// The title and hours of a course, checked; the trimmed title.
+fn check_course(rules: &mut Rules, title: &str, hours: f64) -> String {
+    let title = rules.text("title", title, MAX_TITLE);
+    if !(hours > 0.0 && hours <= MAX_HOURS) {
+        rules.refuse(
+            "hours",
+            UserErrorCode::Invalid,
+            format!("is more than 0 and at most {MAX_HOURS}"),
+        );
+    }
+    title
+}
+
+/// Creates a training course (ADMIN): a code no other course has, its title, category and
+/// length.
+#[tracing::instrument(skip_all)]
+pub async fn create_course(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    new: NewCourse,
+    key: Option<&str>,
+) -> ApiResult<training_course::Model> {
+    may_write(viewer, Writes::Reference)?;
+    let once = Once::new("createTrainingCourse", key, &new)?;
+    let mut rules = Rules::new();
+    let code = rules.text("code", &new.code, MAX_CODE);
+    let title = check_course(&mut rules, &new.title, new.hours);
+    rules.finish()?;
+    let id = run_once(db, viewer, once, async |write| {
+        let row = training_course::ActiveModel {
+            id: NotSet,
+            code: Set(code.clone()),
+            title: Set(title),
+            category: Set(new.category),
+            hours: Set(new.hours),
+            version: Set(1),
+        };
+        let taken = UserError::new(
+            &["input", "code"],
+            UserErrorCode::Taken,
+            format!("a training course has the code `{code}` already"),
+        );
+        Ok(write.insert::<training_course::Entity>(row, COURSE, taken).await?.id)
+    })
+    .await?;
+    crate::measures::maintained::rebuild_in_background(db);
+    reread::<training_course::Entity>(db, id).await
+}
+
+/// What ADMIN changes on a course; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CourseChange {
+    pub title: Option<String>,
+    pub category: Option<CourseCategory>,
+    pub hours: Option<f64>,
+}
+
+/// Changes course `id`, read at version `expected` (ADMIN). A new category moves its
+/// completions between the measures at once (PERFORMANCE_MANAGEMENT counts toward
+/// SUPERVISOR_TRAINING, WELLNESS toward WELLNESS_PD).
+#[tracing::instrument(skip_all, fields(id))]
+pub async fn update_course(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    (id, expected): (i32, i32),
+    change: CourseChange,
+) -> ApiResult<training_course::Model> {
+    may_write(viewer, Writes::Reference)?;
+    let written = amend::<training_course::Entity, _>(
+        db,
+        viewer,
+        (id, expected),
+        ("training course", COURSE),
+        async |_, current| {
+            let mut rules = Rules::new();
+            let hours = change.hours.unwrap_or(current.hours);
+            let title = check_course(&mut rules, change.title.as_deref().unwrap_or(&current.title), hours);
+            rules.finish()?;
+            Ok(training_course::ActiveModel {
+                title: Set(title),
+                category: Set(change.category.unwrap_or(current.category)),
+                hours: Set(hours),
+                ..Default::default()
+            })
+        },
+    )
+    .await?;
+    crate::measures::maintained::rebuild_in_background(db);
+    Ok(written)
+}
+
+/// Changes the windows of requirement `id`, read at version `expected` (ADMIN): the days to
+/// complete it (1 to 730) and how long before the start a completion counts (0 to 1,095).
+/// SUPERVISOR_TRAINING's statuses follow at once.
+#[tracing::instrument(skip_all, fields(id))]
+pub async fn update_requirement(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    (id, expected): (i32, i32),
+    window_days: Option<i32>,
+    prior_valid_days: Option<i32>,
+) -> ApiResult<training_requirement::Model> {
+    may_write(viewer, Writes::Reference)?;
+    let what = ("training requirement", "TrainingRequirement");
+    let written = amend::<training_requirement::Entity, _>(db, viewer, (id, expected), what, async |_, current| {
+        let mut rules = Rules::new();
+        let window_days = window_days.unwrap_or(current.window_days);
+        let prior_valid_days = prior_valid_days.unwrap_or(current.prior_valid_days);
+        rules.within("windowDays", window_days, 1, MAX_WINDOW_DAYS);
+        rules.within("priorValidDays", prior_valid_days, 0, MAX_PRIOR_VALID_DAYS);
+        rules.finish()?;
+        Ok(training_requirement::ActiveModel {
+            window_days: Set(window_days),
+            prior_valid_days: Set(prior_valid_days),
+            ..Default::default()
+        })
+    })
+    .await?;
+    crate::measures::maintained::rebuild_in_background(db);
+    Ok(written)
 }

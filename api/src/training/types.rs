@@ -8,7 +8,7 @@ use crate::graphql::scalars::Date;
 use crate::order_by;
 use crate::org::types::Staff;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
-use entity::{staff, training_completion, training_course};
+use entity::{staff, training_completion, training_course, training_requirement};
 
 /// What a course is about.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -22,6 +22,15 @@ pub enum CourseCategory {
     EvaluatorCertification,
     /// Anything else.
     Other,
+}
+
+/// What starts a training requirement's clock.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[graphql(remote = "entity::enums::RequirementTrigger")]
+pub enum RequirementTrigger {
+    /// Entering a supervisory or management assignment after a year without one (DESIGN.md §3
+    /// SUPERVISOR_TRAINING).
+    SupervisoryEntry,
 }
 
 /// Filters of training completions.
@@ -69,6 +78,10 @@ impl TrainingCourse {
     async fn hours(&self) -> f64 {
         self.0.hours
     }
+    /// The row's version: send it back as `expectedVersion` with `updateTrainingCourse`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// Who completed it, and when.
     async fn completions(
         &self,
@@ -90,6 +103,39 @@ impl TrainingCourse {
             TrainingCompletion,
         )
         .await
+    }
+}
+
+/// A training requirement: who must complete a course of which category, within how long.
+pub struct TrainingRequirement(pub training_requirement::Model);
+
+/// A training requirement: who must complete a course of which category, within how long
+/// (DESIGN.md §3 SUPERVISOR_TRAINING).
+#[Object]
+impl TrainingRequirement {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        encode_id("TrainingRequirement", self.0.id)
+    }
+    /// The category of course it asks for.
+    async fn category(&self) -> CourseCategory {
+        self.0.category.into()
+    }
+    /// What starts its clock.
+    async fn applies_to(&self) -> RequirementTrigger {
+        self.0.applies_to.into()
+    }
+    /// Days from the start (an entry's begin date) to the due date.
+    async fn window_days(&self) -> i32 {
+        self.0.window_days
+    }
+    /// How many days before the start a completion still counts.
+    async fn prior_valid_days(&self) -> i32 {
+        self.0.prior_valid_days
+    }
+    /// The row's version: send it back as `expectedVersion` with `updateTrainingRequirement`.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
 }
 

@@ -8,15 +8,16 @@
 //! Which roles may write what lives beside the read rules, in `auth::policy`.
 
 pub mod idempotency;
+pub mod rules;
 
 use crate::audit::{self, Actor};
 use crate::auth::{Viewer, Visibility};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, UserError};
 use crate::graphql::relay::encode_id;
 use crate::sql::Params;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult, ModelTrait, QueryFilter,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::str::FromStr;
@@ -92,6 +93,30 @@ impl Write {
         }
     }
 
+    /// Inserts `row` into `E` and appends its CREATE audit row (`type_name`, a GraphQL type);
+    /// returns the row as written. A row that breaks a unique constraint is the input's
+    /// problem `taken` (a code already used), not an error.
+    pub async fn insert<E>(&self, row: E::ActiveModel, type_name: &str, taken: UserError) -> ApiResult<E::Model>
+    where
+        E: EntityTrait,
+        E::Model: serde::Serialize + sea_orm::IntoActiveModel<E::ActiveModel>,
+    {
+        let created = E::insert(row)
+            .exec_with_returning(&self.tx)
+            .await
+            .map_err(ApiError::from)
+            .map_err(|error| {
+                if error.is_unique_violation() {
+                    ApiError::Rejected(vec![taken])
+                } else {
+                    error
+                }
+            })?;
+        self.audit("CREATE", type_name, id_of::<E>(&created)?, None, Some(&created))
+            .await?;
+        Ok(created)
+    }
+
     /// CONFLICT unless `current` is the version the client read (`expected`).
     pub fn expect_version(what: &str, expected: i32, current: i32) -> ApiResult<()> {
         if expected == current {
@@ -158,6 +183,7 @@ impl Write {
                 action,
                 entity: type_name,
                 entity_id: Some(encode_id(type_name, id).to_string()),
+                row_id: Some(id),
                 before: json(before)?,
                 after: json(after)?,
             });
@@ -169,6 +195,60 @@ impl Write {
     pub async fn commit(self) -> ApiResult<()> {
         Ok(self.tx.commit().await?)
     }
+}
+
+/// The whole of an update by `viewer` in one transaction: row `id` of `E` found as the viewer
+/// sees it (NOT_FOUND naming `what` otherwise), refused with CONFLICT unless it is still at
+/// version `expected`, changed by what `change` makes of it (its refusal is the input's
+/// problems), written with the version bumped, and audited as an UPDATE of the `type_name`
+/// with the row before and after.
+pub async fn amend<E, F>(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    (id, expected): (i32, i32),
+    (what, type_name): (&str, &str),
+    change: F,
+) -> ApiResult<E::Model>
+where
+    E: Visibility,
+    E::Model: serde::Serialize + Sync,
+    F: AsyncFnOnce(&Write, &E::Model) -> ApiResult<E::ActiveModel>,
+{
+    let write = Write::begin(db, viewer).await?;
+    let current = write.find::<E>(id, what).await?;
+    Write::expect_version(what, expected, int_of::<E>(&current, "version")?)?;
+    let changes = change(&write, &current).await?;
+    let after = write.update::<E>(id, expected, changes, what).await?;
+    write
+        .audit("UPDATE", type_name, id, Some(&current), Some(&after))
+        .await?;
+    write.commit().await?;
+    Ok(after)
+}
+
+/// Row `id` of `E` as it is now, read after the write that created it committed.
+pub async fn reread<E: EntityTrait>(db: &DatabaseConnection, id: i32) -> ApiResult<E::Model> {
+    E::find()
+        .filter(column::<E>("id")?.eq(id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("{} {id} is gone", E::default().table_name())))
+}
+
+/// The row id of `model`.
+fn id_of<E: EntityTrait>(model: &E::Model) -> ApiResult<i32> {
+    int_of::<E>(model, "id")
+}
+
+/// The integer column `name` of `model`.
+fn int_of<E: EntityTrait>(model: &E::Model, name: &str) -> ApiResult<i32> {
+    let value = model.get(column::<E>(name)?);
+    <i32 as sea_orm::sea_query::ValueType>::try_from(value).map_err(|_| {
+        ApiError::internal(anyhow::anyhow!(
+            "{}.{name} is not an integer",
+            E::default().table_name()
+        ))
+    })
 }
 
 /// The column `name` of `E` (every versioned table has `id` and `version`).

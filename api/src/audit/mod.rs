@@ -1,6 +1,14 @@
 //! The append-only audit trail (DESIGN.md §2 "Strategic plan and audit"): who did what to
 //! which records, written in the same transaction as the change it records. Nothing updates
 //! or deletes an audit row.
+//!
+//! Read by ADMIN as a whole (`auditEvents`, [`query`]) and, for anyone who may see an
+//! evaluation, as that evaluation's own history (`Evaluation.history`): the rule of which audit
+//! rows a viewer may read is beside the others, in `auth::policy`.
+
+pub mod query;
+pub mod relations;
+pub mod types;
 
 use crate::auth::Viewer;
 use crate::error::ApiResult;
@@ -50,6 +58,8 @@ pub struct Change<'a> {
     pub entity: &'a str,
     /// Which record: its global id (or the imported file's name).
     pub entity_id: Option<String>,
+    /// Its row id, when it is one record of the entity's table.
+    pub row_id: Option<i32>,
     /// The record before the change; none for a create.
     pub before: Option<serde_json::Value>,
     /// The record after the change (or a summary of it).
@@ -78,6 +88,7 @@ pub async fn record_all<C: ConnectionTrait>(db: &C, actor: &Actor, changes: Vec<
         action: Set(change.action.to_owned()),
         entity: Set(change.entity.to_owned()),
         entity_id: Set(change.entity_id),
+        row_id: Set(change.row_id),
         before: Set(change.before),
         after: Set(change.after),
     });
