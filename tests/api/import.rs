@@ -30,6 +30,7 @@ on_both_databases!(
     an_import_killed_mid_file_leaves_nothing_of_that_file,
     the_command_line_refuses_a_bad_file_with_a_non_zero_exit_and_each_error,
     graphql_import_is_for_admin_only_and_reports_like_the_command_line,
+    a_clerks_file_with_crlf_padded_keys_and_a_nul_is_reported_line_by_line,
 );
 
 /// The hand-written district: every import file, a few rows each.
@@ -233,7 +234,7 @@ fn cases() -> Vec<Case> {
                     E999,NORTH-ES,Teacher,2201,false,false,2025-09-01,\n",
             line: Some(3),
             column: Some("employee_number"),
-            reason: "no staff member with employee_number E999",
+            reason: "no staff member with employee_number 'E999'",
         },
         Case {
             kind: ImportKind::Sections,
@@ -242,7 +243,7 @@ fn cases() -> Vec<Case> {
                     WEST-MS,6A,2026,Grade 6,MIDDLE,20\n",
             line: Some(3),
             column: Some("school_code"),
-            reason: "no school with school_code WEST-MS",
+            reason: "no school with school_code 'WEST-MS'",
         },
         Case {
             kind: ImportKind::Staff,
@@ -358,7 +359,7 @@ fn cases() -> Vec<Case> {
                     EDST,2026,E001,FORMAL_OBSERVATION,2026-02-10,9z9,Effective,\n",
             line: Some(3),
             column: Some("element_code"),
-            reason: "no element of the process's framework with process_code EDST, element_code 9z9",
+            reason: "no element of the process's framework with process_code 'EDST', element_code '9z9'",
         },
         Case {
             kind: ImportKind::EaseReports,
@@ -613,7 +614,8 @@ async fn the_command_line_refuses_a_bad_file_with_a_non_zero_exit_and_each_error
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("new-hires.csv:3: column employee_group_code: no employee group with employee_group_code XYZ"),
+        stderr
+            .contains("new-hires.csv:3: column employee_group_code: no employee group with employee_group_code 'XYZ'"),
         "{stderr}"
     );
     assert!(
@@ -686,4 +688,42 @@ async fn graphql_import_is_for_admin_only_and_reports_like_the_command_line(back
                 "reason": "'2025-02-30' is not a date (YYYY-MM-DD)" })
     );
     assert_eq!(count(&app.db, "staff").await, 8, "nothing of the refused file");
+}
+
+async fn a_clerks_file_with_crlf_padded_keys_and_a_nul_is_reported_line_by_line(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.migrated().await;
+    load_fixture(&db).await;
+    let crlf = |text: &str| text.replace("\r\n", "\n").replace('\n', "\r\n");
+    // A padded key is the key: the export's own staff, padded and in CRLF, changes nothing.
+    let staff = std::fs::read_to_string(fixture_dir().join("staff.csv")).unwrap();
+    let padded = crlf(&staff.replace("E002,", " E002 ,"));
+    let summary = import_text(&db, ImportKind::Staff, padded.as_bytes()).await.unwrap();
+    assert_eq!((summary.inserted, summary.unchanged), (0, 7), "{summary:?}");
+    assert_eq!(count(&db, "staff").await, 7);
+    // Bad rows on lines 3 and 6 of a CRLF file, the second after a quoted cell across lines 4
+    // and 5: reported on those lines, in order, the same on both databases.
+    let long = "9".repeat(5_000);
+    let text = crlf(&format!(
+        "{STAFF_HEADER}\n\
+         E400,Ann,Lee,,TCH,2025-08-01,true\n\
+         E401,Bo,Ng,,TCH,{long},true\n\
+         E402,\"Cy\nMarie\",Ho,,TCH,2025-08-01,true\n\
+         E403,D\0a,Ma,,TCH,2025-08-01,true\n"
+    ));
+    let (errors, total) = refused(import_text(&db, ImportKind::Staff, text.as_bytes()).await);
+    let found: Vec<_> = errors.iter().map(|e| (e.line, e.column.as_deref())).collect();
+    assert_eq!(
+        found,
+        [(Some(3), Some("hire_date")), (Some(6), Some("first_name"))],
+        "{errors:#?}"
+    );
+    assert_eq!(total, 2);
+    assert!(
+        errors[0].reason.len() < 200 && errors[0].reason.contains("5000 characters"),
+        "{}",
+        errors[0].reason
+    );
+    assert!(errors[1].reason.contains("NUL"), "{}", errors[1].reason);
+    assert_eq!(count(&db, "staff").await, 7, "nothing of the refused file");
 }

@@ -6,6 +6,21 @@ use super::spec::{Column, Type};
 use chrono::NaiveDate;
 use sea_orm::{QueryResult, Value};
 
+/// The most characters of a value a reason quotes.
+pub const SHOWN: usize = 80;
+
+/// `text` quoted for a reason: in full up to [`SHOWN`] characters, else its start and its
+/// length.
+pub fn shown(text: &str) -> String {
+    let length = text.chars().count();
+    if length <= SHOWN {
+        format!("'{text}'")
+    } else {
+        let start: String = text.chars().take(SHOWN).collect();
+        format!("'{start}…' ({length} characters)")
+    }
+}
+
 /// A parsed cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -18,9 +33,17 @@ pub enum Cell {
 }
 
 impl Cell {
-    /// Parses the text of a cell of `column`. Empty text is NULL, refused where the column
-    /// needs a value. The error is the reason, for the file's error list.
+    /// Parses the text of a cell of `column`, without its surrounding spaces (a padded
+    /// `" E100298 "` is the key `E100298`, never a second record). Empty text is NULL,
+    /// refused where the column needs a value; a NUL character is refused in every column
+    /// (neither a key nor a text column can hold one on PostgreSQL, so neither does on
+    /// SQLite). The error is the reason, for the file's error list; it quotes at most
+    /// [`SHOWN`] characters of the value.
     pub fn parse(text: &str, column: &Column) -> Result<Self, String> {
+        let text = text.trim();
+        if text.contains('\0') {
+            return Err("holds a NUL character (byte 0), which no column can store".to_owned());
+        }
         if text.is_empty() {
             return if column.nullable {
                 Ok(Self::Null)
@@ -37,27 +60,27 @@ impl Cell {
                 Ok(n) if n < i64::from(*min) => Err(format!("{n} is below {min}")),
                 Ok(n) if n > i64::from(*max) => Err(format!("{n} is above {max}")),
                 Ok(n) => Ok(Self::Int(n as i32)),
-                Err(_) => Err(format!("'{text}' is not a whole number")),
+                Err(_) => Err(format!("{} is not a whole number", shown(text))),
             },
             Type::Float { min } => match text.parse::<f64>() {
-                Ok(x) if !x.is_finite() => Err(format!("'{text}' is not a number")),
-                Ok(x) if x < *min => Err(format!("{text} is below {min}")),
+                Ok(x) if !x.is_finite() => Err(format!("{} is not a number", shown(text))),
+                Ok(x) if x < *min => Err(format!("{} is below {min}", shown(text))),
                 Ok(x) => Ok(Self::Float(x)),
-                Err(_) => Err(format!("'{text}' is not a number")),
+                Err(_) => Err(format!("{} is not a number", shown(text))),
             },
             Type::Bool => match text {
                 "true" => Ok(Self::Bool(true)),
                 "false" => Ok(Self::Bool(false)),
-                _ => Err(format!("'{text}' is not true or false")),
+                _ => Err(format!("{} is not true or false", shown(text))),
             },
             Type::Date => parse_date(text)
                 .map(Self::Date)
-                .ok_or_else(|| format!("'{text}' is not a date (YYYY-MM-DD)")),
+                .ok_or_else(|| format!("{} is not a date (YYYY-MM-DD)", shown(text))),
             Type::Enum(values) => {
                 if values.iter().any(|v| v == text) {
                     Ok(Self::Text(text.to_owned()))
                 } else {
-                    Err(format!("'{text}' is not one of {}", values.join(", ")))
+                    Err(format!("{} is not one of {}", shown(text), values.join(", ")))
                 }
             }
         }
@@ -145,6 +168,28 @@ mod tests {
             ty,
             nullable,
         }
+    }
+
+    #[test]
+    fn a_padded_value_is_the_value_and_a_nul_is_refused() {
+        let text = column(Type::Text { max: Some(8) }, false);
+        assert_eq!(Cell::parse(" E100298 ", &text), Ok(Cell::Text("E100298".into())));
+        assert_eq!(Cell::parse("  ", &column(Type::Date, true)), Ok(Cell::Null));
+        assert_eq!(
+            Cell::parse(" 12 ", &column(Type::Int { min: 0, max: 20 }, false)),
+            Ok(Cell::Int(12))
+        );
+        let nul = Cell::parse("E1\0", &text).unwrap_err();
+        assert!(nul.contains("NUL"), "{nul}");
+    }
+
+    #[test]
+    fn a_reason_quotes_at_most_80_characters_of_the_value() {
+        let long = "x".repeat(5_000);
+        let reason = Cell::parse(&long, &column(Type::Date, false)).unwrap_err();
+        assert!(reason.len() < 200, "{reason}");
+        assert!(reason.contains("(5000 characters)"), "{reason}");
+        assert_eq!(shown("2026-13-01"), "'2026-13-01'");
     }
 
     #[test]

@@ -172,6 +172,10 @@ pub async fn import_source(
         Some(done) if total_errors == 0 => done,
         _ => {
             txn.rollback().await?;
+            // Reasons come from the reader and from the checks of each chunk: listed in line
+            // order (a file's own problems, without a line, first).
+            let mut errors = errors;
+            errors.sort_by_key(|error| error.line);
             return Err(ImportError::Refused {
                 file: file.to_owned(),
                 total: total_errors.max(1),
@@ -498,7 +502,7 @@ impl<'a> Loader<'a> {
             .keys
             .iter()
             .zip(cells)
-            .map(|(k, c)| format!("{k} {}", c.text()))
+            .map(|(k, c)| format!("{k} {}", super::cell::shown(&c.text())))
             .collect();
         format!("no {} with {}", lookup.what, named.join(", "))
     }

@@ -7,6 +7,7 @@ use super::cell::Cell;
 use super::spec::Column;
 use super::{CHUNK_ROWS, RowError};
 use sha2::{Digest, Sha256};
+use std::collections::VecDeque;
 use std::io::Read;
 use tokio::sync::mpsc;
 
@@ -34,16 +35,74 @@ pub enum Message {
     Done { sha256: String, rows: u64 },
 }
 
-/// A reader that hashes what passes through it.
-struct Hashing<R> {
+/// A reader that hashes what passes through it and notes where its physical lines start, so
+/// that a record is named by the line it starts on whatever the line endings — LF, CRLF (what
+/// Excel and Python's csv module write) or CR alone — and however many line breaks its
+/// quoted cells hold. Only the line ends not yet passed by a record are kept: memory stays
+/// within the CSV reader's buffer, whatever the file's size.
+struct Tracked<R> {
     inner: R,
     hasher: Sha256,
+    /// Bytes read so far.
+    offset: u64,
+    /// The last byte read was a CR: the next decides whether it ended a line (CR) or is half
+    /// of a CRLF.
+    pending_cr: bool,
+    /// Offsets of the line ends not yet passed: each LF, and each CR not followed by an LF
+    /// (a CRLF ends at its LF).
+    ends: VecDeque<u64>,
+    /// Line ends passed.
+    passed: u64,
+    /// The inner reader has reported its end.
+    at_end: bool,
 }
 
-impl<R: Read> Read for Hashing<R> {
+impl<R> Tracked<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            offset: 0,
+            pending_cr: false,
+            ends: VecDeque::new(),
+            passed: 0,
+            at_end: false,
+        }
+    }
+
+    fn note_lines(&mut self, bytes: &[u8]) {
+        for (i, &byte) in bytes.iter().enumerate() {
+            let at = self.offset + i as u64;
+            if std::mem::take(&mut self.pending_cr) && byte != b'\n' {
+                self.ends.push_back(at - 1);
+            }
+            match byte {
+                b'\n' => self.ends.push_back(at),
+                b'\r' => self.pending_cr = true,
+                _ => {}
+            }
+        }
+        self.offset += bytes.len() as u64;
+    }
+
+    /// The physical line (from 1) of a record the CSV reader says starts at byte `at`: one
+    /// more than the line ends at or before it. (After a CRLF the reader places the next
+    /// record at the LF, not after it, hence "at or before".) Asked in increasing order.
+    fn line_of(&mut self, at: u64) -> u64 {
+        while self.ends.front().is_some_and(|&end| end <= at) {
+            self.ends.pop_front();
+            self.passed += 1;
+        }
+        self.passed + 1
+    }
+}
+
+impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
+        self.note_lines(&buf[..n]);
+        self.at_end |= n == 0 && !buf.is_empty();
         Ok(n)
     }
 }
@@ -60,10 +119,7 @@ pub fn read(file: &str, source: Box<dyn Read + Send>, columns: &[Column], tx: &m
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(Hashing {
-            inner: source,
-            hasher: Sha256::new(),
-        });
+        .from_reader(Tracked::new(source));
     let mut record = csv::ByteRecord::new();
     let header = match reader.read_byte_record(&mut record) {
         Ok(true) => record.clone(),
@@ -104,13 +160,22 @@ pub fn read(file: &str, source: Box<dyn Read + Send>, columns: &[Column], tx: &m
             }
         }
         total += 1;
-        let line = record.position().map_or(total + 1, |p| p.line());
+        let start = record.position().map_or(0, |p| p.byte());
+        let line = reader.get_mut().line_of(start);
         if record.len() != header.len() {
-            errors.push(error(
-                Some(line),
-                None,
-                format!("has {} fields where the header has {}", record.len(), header.len()),
-            ));
+            // A quote never closed swallows the rest of the file into one record that ends
+            // at the file's end with line breaks inside a cell: name it as such.
+            let consumed = reader.position().byte();
+            let tracked = reader.get_ref();
+            let unclosed = tracked.at_end
+                && consumed == tracked.offset
+                && record.iter().any(|cell| cell.contains(&b'\n') || cell.contains(&b'\r'));
+            let reason = if unclosed {
+                "opens a quote that is never closed: the rest of the file is inside it".to_owned()
+            } else {
+                format!("has {} fields where the header has {}", record.len(), header.len())
+            };
+            errors.push(error(Some(line), None, reason));
         } else {
             let mut cells = Vec::with_capacity(columns.len());
             let mut ok = true;
@@ -265,6 +330,46 @@ mod tests {
         let found: Vec<_> = errors.iter().map(|e| (e.line, e.column.as_deref())).collect();
         assert_eq!(found, vec![(Some(3), None), (Some(4), None), (Some(5), Some("code"))]);
         assert!(errors[0].reason.contains("1 fields where the header has 2"));
+    }
+
+    /// The lines of the rows and errors of `text`, a file whose rows 2 and 4 are bad.
+    fn lines(text: &[u8]) -> (Vec<u64>, Vec<u64>) {
+        let messages = read_all(text);
+        let Message::Chunk { rows, errors, .. } = &messages[0] else {
+            panic!("{messages:?}")
+        };
+        (
+            rows.iter().map(|r| r.line).collect(),
+            errors.iter().map(|e| e.line.unwrap()).collect(),
+        )
+    }
+
+    #[test]
+    fn a_record_is_named_by_its_physical_line_whatever_the_line_endings() {
+        let lf = b"code,hours\nA,1\nB,x\nC,2\nD,y\n".to_vec();
+        let expected = (vec![2, 4], vec![3, 5]);
+        assert_eq!(lines(&lf), expected, "LF");
+        let crlf: Vec<u8> = String::from_utf8(lf.clone())
+            .unwrap()
+            .replace('\n', "\r\n")
+            .into_bytes();
+        assert_eq!(lines(&crlf), expected, "CRLF");
+        let cr: Vec<u8> = String::from_utf8(lf).unwrap().replace('\n', "\r").into_bytes();
+        assert_eq!(lines(&cr), expected, "CR");
+        // A quoted cell across two lines (CRLF inside it) moves every later record down one.
+        let quoted = b"code,hours\r\n\"A\r\nwide\",1\r\nB,x\r\nC,2\r\n";
+        assert_eq!(lines(quoted), (vec![2, 5], vec![4]));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_named_as_such() {
+        let messages = read_all(b"code,hours\nA,1\n\"B,2\nC,3\n");
+        let Message::Chunk { errors, .. } = &messages[0] else {
+            panic!("{messages:?}")
+        };
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].line, Some(3));
+        assert!(errors[0].reason.contains("never closed"), "{}", errors[0].reason);
     }
 
     #[test]
