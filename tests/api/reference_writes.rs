@@ -84,10 +84,15 @@ async fn admin_creates_and_changes_surveys_with_every_refusal_on_its_field(backe
     assert_eq!(rows[0]["after"]["code"], "SFS-2027");
 
     // The code taken; then every problem of one input at once, and nothing written.
-    let taken = json!({ "input": { "code": "SFS-2027", "title": "Again", "kind": "STAKEHOLDER_FEEDBACK",
+    let taken = json!({ "input": { "code": "SFS-2027", "title": "Again", "kind": "OTHER",
         "schoolYear": 2027, "windowStart": "2027-02-01", "windowEnd": "2027-04-30" } });
     let taken = app.query_ok(CREATE_SURVEY, taken).await;
     assert_eq!(user_errors(&taken["createSurvey"]), pairs(&[("input.code", "TAKEN")]));
+    // A second SFS of 2027 would leave the measures to pick one: refused.
+    let second = json!({ "input": { "code": "SFS-2027-B", "title": "Again", "kind": "STAKEHOLDER_FEEDBACK",
+        "schoolYear": 2027, "windowStart": "2027-02-01", "windowEnd": "2027-04-30" } });
+    let second = app.query_ok(CREATE_SURVEY, second).await;
+    assert_eq!(user_errors(&second["createSurvey"]), pairs(&[("input.kind", "TAKEN")]));
     let bad = json!({ "input": { "code": "SES-2027", "title": "  ", "kind": "SCHOOL_EXPERIENCE",
         "schoolYear": 2027, "windowStart": "2027-05-01", "windowEnd": "2026-04-01", "minReportN": 0 } });
     let bad = app.query_ok(CREATE_SURVEY, bad).await;
@@ -354,9 +359,20 @@ async fn an_evaluations_history_is_read_by_exactly_those_who_see_the_evaluation(
     // HR and the evaluatee see the evaluation, so its history; ADMIN too.
     let hr = app.token(Role::Hr, &[], None);
     let employee = app.token(Role::Employee, &[], Some(&teacher_number));
-    for token in [hr.clone(), employee, app.admin_token().to_owned()] {
+    for token in [hr.clone(), app.admin_token().to_owned()] {
         assert_eq!(nodes(&read(Some(token)).await["history"]), rows);
     }
+    // The evaluatee reads what changed, but not who changed it nor who evaluates them: the
+    // evaluation itself hides its evaluator from them.
+    let own = nodes(&read(Some(employee)).await["history"]);
+    assert_eq!(own.len(), 1);
+    assert_eq!(
+        (&own[0]["action"], &own[0]["actorSubject"]),
+        (&json!("UPDATE"), &Value::Null)
+    );
+    assert_eq!(own[0]["after"]["status"], "WITHDRAWN");
+    assert!(own[0]["after"].get("evaluator_id").is_none(), "{:#}", own[0]);
+    assert!(rows[0]["after"].get("evaluator_id").is_some());
     // Another school's principal, an analyst and the public see no evaluation and no history,
     // not even by the audit row's own id.
     let elsewhere = app.token(Role::Principal, &["SCH-B"], None);

@@ -259,9 +259,10 @@ async fn a_mutation_costs_a_fixed_number_of_statements_whatever_it_writes(backen
         json!({ "code": "W-1", "title": "Wellness", "category": "WELLNESS", "hours": 1.0, "idempotencyKey": "w-1" }),
     )
     .await;
-    // Planning: the key's lookup, the school, the survey, one INSERT … SELECT of every
-    // classroom, the audit rows, the key, the rows read back. Recording a batch (no key): the
+    // Planning: the key's lookup, its claim, the school, the survey, one INSERT … SELECT of
+    // every classroom, the audit rows, the key's result, the rows read back. Recording a batch (no key): the
     // people, the courses, one INSERT, the audit rows, the rows read back. An update: the row as the viewer sees it, its survey, the versioned UPDATE,
-    // the audit. A create with a key: the key, the INSERT, the audit, the key, the read back.
-    assert_eq!((costs[0], one, updated, created), (7, 5, 4, 5));
+    // the audit. A create with a key: the key's lookup, its claim, the
+    // INSERT, the audit, the key's result, the read back.
+    assert_eq!((costs[0], one, updated, created), (8, 5, 4, 6));
 }

@@ -1,7 +1,9 @@
 //! GraphQL types of the audit trail.
 
+use crate::auth::Role;
+use crate::graphql::RequestContext;
 use crate::graphql::relay::encode_id;
-use async_graphql::{ID, InputObject, Json, Object};
+use async_graphql::{Context, ID, InputObject, Json, Object, Result, ResultExt};
 use chrono::{DateTime, Utc};
 use entity::audit_event;
 
@@ -22,9 +24,12 @@ impl AuditEvent {
         self.0.occurred_at
     }
     /// Who made it: the token's subject (an employee number), or the operating-system user of
-    /// a command-line import or seed.
-    async fn actor_subject(&self) -> &str {
-        &self.0.actor_subject
+    /// a command-line import or seed. Null to an employee reading their own evaluation's
+    /// history when it was someone else (they do not see their evaluator either).
+    async fn actor_subject(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let viewer = &RequestContext::of(ctx).extend()?.viewer;
+        let own = viewer.subject.as_deref() == Some(self.0.actor_subject.as_str());
+        Ok((viewer.role != Role::Employee || own).then_some(self.0.actor_subject.as_str()))
     }
     /// The role it was made with, e.g. `PRINCIPAL`.
     async fn actor_role(&self) -> &str {
@@ -42,14 +47,35 @@ impl AuditEvent {
     async fn entity_id(&self) -> Option<&str> {
         self.0.entity_id.as_deref()
     }
-    /// The record before the change, as stored; null for a create.
-    async fn before(&self) -> Option<Json<serde_json::Value>> {
-        self.0.before.clone().map(Json)
+    /// The record before the change, as stored; null for a create. (To an employee, without
+    /// who evaluates them.)
+    async fn before(&self, ctx: &Context<'_>) -> Result<Option<Json<serde_json::Value>>> {
+        shown(ctx, self.0.before.as_ref())
     }
     /// The record after the change (an import's summary); null for a delete.
-    async fn after(&self) -> Option<Json<serde_json::Value>> {
-        self.0.after.clone().map(Json)
+    async fn after(&self, ctx: &Context<'_>) -> Result<Option<Json<serde_json::Value>>> {
+        shown(ctx, self.0.after.as_ref())
     }
+}
+
+/// The fields an employee does not see on their own evaluation (the `Evaluation` type hides
+/// its evaluator from them), kept out of its history too.
+const HIDDEN_FROM_EMPLOYEES: [&str; 1] = ["evaluator_id"];
+
+/// A record of an audit row as the viewer may read it.
+fn shown(ctx: &Context<'_>, record: Option<&serde_json::Value>) -> Result<Option<Json<serde_json::Value>>> {
+    let viewer = &RequestContext::of(ctx).extend()?.viewer;
+    Ok(record.map(|value| {
+        let mut value = value.clone();
+        if viewer.role == Role::Employee
+            && let Some(fields) = value.as_object_mut()
+        {
+            for field in HIDDEN_FROM_EMPLOYEES {
+                fields.remove(field);
+            }
+        }
+        Json(value)
+    }))
 }
 
 /// Filters of the audit trail; every filter given must match.

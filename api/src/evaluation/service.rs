@@ -563,6 +563,11 @@ pub async fn set_process_groups(
         );
     }
     rules.finish()?;
+    // The versioned update first: it locks the process's row, so a concurrent change of its
+    // groups waits here and then meets CONFLICT, never the link table's unique index.
+    let after = write
+        .update::<evaluation_process::Entity>(id, expected, evaluation_process::ActiveModel::default(), WHAT)
+        .await?;
     let before: BTreeMap<String, i32> = evaluation_process_group::Entity::find()
         .filter(evaluation_process_group::Column::ProcessId.eq(id))
         .find_also_related(employee_group::Entity)
@@ -595,9 +600,6 @@ pub async fn set_process_groups(
             .exec_without_returning(write.db())
             .await?;
     }
-    let after = write
-        .update::<evaluation_process::Entity>(id, expected, evaluation_process::ActiveModel::default(), WHAT)
-        .await?;
     let (was, now) = (
         ProcessGroups {
             process: &current,

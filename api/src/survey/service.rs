@@ -66,6 +66,25 @@ pub async fn create_survey(
     let title = domain::check_survey(&mut rules, &new.title, year, window, new.min_report_n);
     rules.finish()?;
     let id = run_once(db, viewer, once, async |write| {
+        // The year's SFS and School Experience Survey are each the one the measures and their
+        // suppression read: a second of either kind in a year is refused.
+        if new.kind != SurveyKind::Other {
+            let existing = survey::Entity::find()
+                .filter(survey::Column::Kind.eq(new.kind))
+                .filter(survey::Column::SchoolYear.eq(new.school_year))
+                .one(write.db())
+                .await?;
+            if let Some(existing) = existing {
+                return Err(ApiError::rejected(
+                    &["input", "kind"],
+                    UserErrorCode::Taken,
+                    format!(
+                        "{} is the {:?} survey of {} already",
+                        existing.code, new.kind, new.school_year
+                    ),
+                ));
+            }
+        }
         let row = survey::ActiveModel {
             id: NotSet,
             code: Set(code.clone()),

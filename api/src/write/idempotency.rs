@@ -6,10 +6,10 @@
 //! (KEY_REUSED on `idempotencyKey`). What is remembered is the result's ids; the objects are
 //! read again, so a retry shows them as they are now.
 //!
-//! The key's row is written in the create's own transaction: a create that fails remembers
-//! nothing. Two requests with one key at once: the second's insert of the key waits for the
-//! first to commit (the unique constraint), then fails; the second then answers with what the
-//! first remembered.
+//! The key's row is claimed first in the create's own transaction, and its result written
+//! when the work is done: a create that fails remembers nothing. Two requests with one key at
+//! once: the second's claim waits for the first to commit (the unique constraint), then
+//! fails; the second then answers with what the first remembered.
 
 use super::Write;
 use crate::auth::Viewer;
@@ -92,36 +92,46 @@ where
         return Ok(result);
     }
     let write = Write::begin(db, viewer).await?;
-    let result = work(&write).await?;
-    let text = serde_json::to_string(&result)
-        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("remembering a result")))?;
-    let remember = Params::new()
+    // Claim the key before the work: a twin request's claim waits here for this one to commit
+    // (the unique constraint; on SQLite, the write lock) and then fails, and the twin answers
+    // with what this one remembered — never with the refusal its own create would meet (a
+    // code TAKEN by this very request).
+    let claim = Params::new()
         .set("owner", owner.as_str())
         .set("key", key)
         .set("operation", once.operation)
         .set("hash", once.hash.as_str())
-        .set("result", text)
         .set("at", Utc::now())
         .execute(
             write.db(),
             "INSERT INTO idempotency_key (actor_subject, key, operation, request_hash, result, created_at) \
-             VALUES (:owner, :key, :operation, :hash, :result, :at)",
+             VALUES (:owner, :key, :operation, :hash, '', :at)",
         )
         .await;
-    match remember {
-        Ok(_) => {
-            write.commit().await?;
-            Ok(result)
-        }
+    match claim {
+        Ok(_) => {}
         Err(error) if error.is_unique_violation() => {
-            // The same key was committed by a twin request meanwhile: answer with its result.
             drop(write);
-            remembered(db, &owner, key, &once)
+            return remembered(db, &owner, key, &once)
                 .await?
-                .ok_or_else(|| ApiError::Conflict("a request with this idempotency key is in progress".into()))
+                .ok_or_else(|| ApiError::Conflict("a request with this idempotency key is in progress".into()));
         }
-        Err(error) => Err(error),
+        Err(error) => return Err(error),
     }
+    let result = work(&write).await?;
+    let text = serde_json::to_string(&result)
+        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("remembering a result")))?;
+    Params::new()
+        .set("owner", owner.as_str())
+        .set("key", key)
+        .set("result", text)
+        .execute(
+            write.db(),
+            "UPDATE idempotency_key SET result = :result WHERE actor_subject = :owner AND key = :key",
+        )
+        .await?;
+    write.commit().await?;
+    Ok(result)
 }
 
 /// The result remembered for `key`, if it was used for this very request.
