@@ -89,7 +89,10 @@ impl ApiError {
     /// Whether an error with `code` passes with time (the database unreachable, a request's
     /// time limit), so that the client is told when to try again.
     pub fn passes_with_time(code: &str) -> bool {
-        code == UNAVAILABLE || code == <&str>::from(Refusal::Timeout) || code == <&str>::from(Refusal::RateLimited)
+        code == UNAVAILABLE
+            || [Refusal::Timeout, Refusal::RateLimited, Refusal::Busy]
+                .into_iter()
+                .any(|refusal| code == <&str>::from(refusal))
     }
 
     /// Logs the cause of an error whose cause is not sent (INTERNAL, UNAVAILABLE).
@@ -134,6 +137,11 @@ impl From<DbErr> for ApiError {
             Self::Refused {
                 refusal: Refusal::Timeout,
                 message: "a statement of the request took longer than the request may".into(),
+            }
+        } else if is_busy(&error) {
+            Self::Refused {
+                refusal: Refusal::Busy,
+                message: "the database is busy with another write (an import?); retry in a moment".into(),
             }
         } else {
             Self::internal(anyhow::Error::new(error).context("database"))
@@ -194,6 +202,19 @@ pub fn is_unreachable(error: &DbErr) -> bool {
     }
 }
 
+/// Whether an error is SQLite's busy or locked (`SQLITE_BUSY`, `SQLITE_BUSY_SNAPSHOT`,
+/// `SQLITE_LOCKED`): another connection held the write lock past the busy timeout.
+pub fn is_busy(error: &DbErr) -> bool {
+    let sqlx = match error {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    matches!(sqlx.as_ref(), sea_orm::sqlx::Error::Database(db)
+        if matches!(db.code().as_deref(), Some("5" | "517" | "6" | "262")))
+}
+
 /// Whether an error is PostgreSQL stopping a statement at `statement_timeout` (the request's
 /// time limit, so TIMEOUT to a client).
 pub fn is_statement_timeout(error: &DbErr) -> bool {
@@ -227,6 +248,9 @@ pub enum Refusal {
     MethodNotAllowed,
     /// Too many requests without a token at once: the public's lane and its line are full.
     RateLimited,
+    /// Another write (an import, on SQLite's one writer) held the database for longer than
+    /// this one could wait: worth retrying.
+    Busy,
 }
 
 /// A problem with one field of a mutation's input, for the client to show beside the field

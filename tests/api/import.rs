@@ -31,6 +31,7 @@ on_both_databases!(
     the_command_line_refuses_a_bad_file_with_a_non_zero_exit_and_each_error,
     graphql_import_is_for_admin_only_and_reports_like_the_command_line,
     a_clerks_file_with_crlf_padded_keys_and_a_nul_is_reported_line_by_line,
+    two_imports_at_once_wait_for_each_other_and_both_load,
 );
 
 /// The hand-written district: every import file, a few rows each.
@@ -468,9 +469,10 @@ async fn a_chunk_costs_a_few_statements_not_one_per_row(backend: Backend) {
         .unwrap();
     assert_eq!(summary.inserted, 2_500);
     // 3 chunks of (at most) 1,000 rows: one lookup of the employee group, one comparison and
-    // one upsert each; then the audit event. (PostgreSQL's plan-mode setting is sent
-    // unprepared and not counted.)
-    assert_eq!(statements.load(Ordering::Relaxed), 3 * 3 + 1);
+    // one upsert each; then the audit event; on PostgreSQL first the kind's advisory lock.
+    // (PostgreSQL's plan-mode setting is sent unprepared and not counted.)
+    let lock = u64::from(backend == Backend::Postgres);
+    assert_eq!(statements.load(Ordering::Relaxed), lock + 3 * 3 + 1);
 
     // Again: every row unchanged, nothing written.
     statements.store(0, Ordering::Relaxed);
@@ -478,7 +480,7 @@ async fn a_chunk_costs_a_few_statements_not_one_per_row(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(summary.unchanged, 2_500);
-    assert_eq!(statements.load(Ordering::Relaxed), 3 * 2 + 1);
+    assert_eq!(statements.load(Ordering::Relaxed), lock + 3 * 2 + 1);
 }
 
 async fn importing_an_export_reproduces_the_demo_district(backend: Backend) {
@@ -701,24 +703,32 @@ async fn a_clerks_file_with_crlf_padded_keys_and_a_nul_is_reported_line_by_line(
     let summary = import_text(&db, ImportKind::Staff, padded.as_bytes()).await.unwrap();
     assert_eq!((summary.inserted, summary.unchanged), (0, 7), "{summary:?}");
     assert_eq!(count(&db, "staff").await, 7);
-    // Bad rows on lines 3 and 6 of a CRLF file, the second after a quoted cell across lines 4
-    // and 5: reported on those lines, in order, the same on both databases.
+    // Bad rows on lines 3, 6 and 7 of a CRLF file, the second after a quoted cell across lines
+    // 4 and 5 (a date of 5,000 characters, a NUL, a key PostgreSQL could not index): reported
+    // on those lines, in order, the same on both databases.
     let long = "9".repeat(5_000);
     let text = crlf(&format!(
         "{STAFF_HEADER}\n\
          E400,Ann,Lee,,TCH,2025-08-01,true\n\
          E401,Bo,Ng,,TCH,{long},true\n\
          E402,\"Cy\nMarie\",Ho,,TCH,2025-08-01,true\n\
-         E403,D\0a,Ma,,TCH,2025-08-01,true\n"
+         E403,D\0a,Ma,,TCH,2025-08-01,true\n\
+         {key},Ed,Ko,,TCH,2025-08-01,true\n",
+        key = "E".repeat(3_000)
     ));
     let (errors, total) = refused(import_text(&db, ImportKind::Staff, text.as_bytes()).await);
     let found: Vec<_> = errors.iter().map(|e| (e.line, e.column.as_deref())).collect();
     assert_eq!(
         found,
-        [(Some(3), Some("hire_date")), (Some(6), Some("first_name"))],
+        [
+            (Some(3), Some("hire_date")),
+            (Some(6), Some("first_name")),
+            (Some(7), Some("employee_number"))
+        ],
         "{errors:#?}"
     );
-    assert_eq!(total, 2);
+    assert_eq!(total, 3);
+    assert!(errors[2].reason.contains("longer than 255"), "{}", errors[2].reason);
     assert!(
         errors[0].reason.len() < 200 && errors[0].reason.contains("5000 characters"),
         "{}",
@@ -726,4 +736,22 @@ async fn a_clerks_file_with_crlf_padded_keys_and_a_nul_is_reported_line_by_line(
     );
     assert!(errors[1].reason.contains("NUL"), "{}", errors[1].reason);
     assert_eq!(count(&db, "staff").await, 7, "nothing of the refused file");
+}
+
+async fn two_imports_at_once_wait_for_each_other_and_both_load(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.migrated().await;
+    load_fixture(&db).await;
+    // Two staff files of 5,000 new people each, sent at once on two connections of the pool:
+    // the second waits for the first's write lock (SQLite) or its kind's turn (PostgreSQL)
+    // instead of failing with "database is locked".
+    let first = many_staff(5_000);
+    let second = first.replace("\nE1", "\nE2");
+    let (a, b) = tokio::join!(
+        import_text(&db, ImportKind::Staff, first.as_bytes()),
+        import_text(&db, ImportKind::Staff, second.as_bytes())
+    );
+    let (a, b) = (a.expect("the first import"), b.expect("the second import"));
+    assert_eq!((a.inserted, b.inserted), (5_000, 5_000));
+    assert_eq!(count(&db, "staff").await, 10_007);
 }

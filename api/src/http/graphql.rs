@@ -51,7 +51,7 @@ fn error_response(error: ApiError, id: &RequestId) -> poem::Response {
         ApiError::Forbidden => StatusCode::FORBIDDEN,
         ApiError::Refused { refusal, .. } => match refusal {
             Refusal::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Refusal::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::Timeout | Refusal::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Refusal::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Refusal::RateLimited => StatusCode::TOO_MANY_REQUESTS,

@@ -112,8 +112,13 @@ macro_rules! evaluation_names {
 
 use Source::{Column as Col, Lookup as Ref};
 
-/// The format of `kind`'s file.
+/// The format of `kind`'s file, its key columns bounded ([`FileSpec::bounded_keys`]).
 pub fn spec(kind: ImportKind) -> FileSpec {
+    unbounded(kind).bounded_keys()
+}
+
+/// The format of `kind`'s file as written.
+fn unbounded(kind: ImportKind) -> FileSpec {
     match kind {
         ImportKind::Organizations => FileSpec {
             columns: vec![

@@ -8,11 +8,10 @@ use super::read::{self, Message, Row};
 use super::spec::{FileSpec, Lookup, Skip, Source, Type, WriteTarget};
 use super::{Actor, FileSummary, ImportError, ImportKind, MAX_ERRORS, RowError};
 use crate::error::ApiError;
+use crate::sql::Params;
 use crate::sql::bulk::Sql;
 use roaring::RoaringBitmap;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionTrait, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, Value};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
@@ -125,8 +124,14 @@ pub async fn import_source(
     let name = file.to_owned();
     let reader = tokio::task::spawn_blocking(move || read::read(&name, source, &columns, &tx));
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
+        // Two imports of one kind take turns (the second waits for the first's commit rather
+        // than racing it to the same rows); imports of different kinds run side by side.
+        Params::new()
+            .set("kind", kind as i32)
+            .execute(&txn, "SELECT pg_advisory_xact_lock(1397180749, CAST(:kind AS INTEGER))")
+            .await?;
         // The driver prepares each statement once; after five runs PostgreSQL may keep a
         // generic plan made while the table being filled was nearly empty (a scan), and use
         // it as the table grows to millions of rows in this transaction: quadratic. Plan

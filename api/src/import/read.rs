@@ -46,15 +46,29 @@ struct Tracked<R> {
     /// Bytes read so far.
     offset: u64,
     /// The last byte read was a CR: the next decides whether it ended a line (CR) or is half
-    /// of a CRLF.
-    pending_cr: bool,
-    /// Offsets of the line ends not yet passed: each LF, and each CR not followed by an LF
+    /// of a CRLF. With whether that line was empty.
+    pending_cr: Option<bool>,
+    /// A byte other than a line break since the last line end.
+    content: bool,
+    /// Double quotes read so far.
+    quotes: u64,
+    /// The line ends not yet passed by a record: each LF, and each CR not followed by an LF
     /// (a CRLF ends at its LF).
-    ends: VecDeque<u64>,
+    ends: VecDeque<LineEnd>,
     /// Line ends passed.
     passed: u64,
+    /// Double quotes before the last line end passed: where the current record starts.
+    quotes_passed: u64,
     /// The inner reader has reported its end.
     at_end: bool,
+}
+
+/// Where a line ends, whether it was empty, and the double quotes read before it.
+#[derive(Debug, Clone, Copy)]
+struct LineEnd {
+    at: u64,
+    empty: bool,
+    quotes: u64,
 }
 
 impl<R> Tracked<R> {
@@ -63,37 +77,71 @@ impl<R> Tracked<R> {
             inner,
             hasher: Sha256::new(),
             offset: 0,
-            pending_cr: false,
+            pending_cr: None,
+            content: false,
+            quotes: 0,
             ends: VecDeque::new(),
             passed: 0,
+            quotes_passed: 0,
             at_end: false,
         }
+    }
+
+    fn end_line(&mut self, at: u64, empty: bool) {
+        let quotes = self.quotes;
+        self.ends.push_back(LineEnd { at, empty, quotes });
+        self.content = false;
     }
 
     fn note_lines(&mut self, bytes: &[u8]) {
         for (i, &byte) in bytes.iter().enumerate() {
             let at = self.offset + i as u64;
-            if std::mem::take(&mut self.pending_cr) && byte != b'\n' {
-                self.ends.push_back(at - 1);
+            if let Some(empty) = self.pending_cr.take() {
+                if byte == b'\n' {
+                    self.end_line(at, empty);
+                    continue;
+                }
+                self.end_line(at - 1, empty);
             }
             match byte {
-                b'\n' => self.ends.push_back(at),
-                b'\r' => self.pending_cr = true,
-                _ => {}
+                b'\n' => self.end_line(at, !self.content),
+                b'\r' => self.pending_cr = Some(!self.content),
+                b'"' => {
+                    self.quotes += 1;
+                    self.content = true;
+                }
+                _ => self.content = true,
             }
         }
         self.offset += bytes.len() as u64;
     }
 
-    /// The physical line (from 1) of a record the CSV reader says starts at byte `at`: one
-    /// more than the line ends at or before it. (After a CRLF the reader places the next
-    /// record at the LF, not after it, hence "at or before".) Asked in increasing order.
-    fn line_of(&mut self, at: u64) -> u64 {
-        while self.ends.front().is_some_and(|&end| end <= at) {
-            self.ends.pop_front();
+    fn pass(&mut self) {
+        if let Some(end) = self.ends.pop_front() {
             self.passed += 1;
+            self.quotes_passed = end.quotes;
+        }
+    }
+
+    /// The physical line (from 1) of a record the CSV reader says starts at byte `at`: one
+    /// more than the line ends at or before it (after a CRLF the reader places the next record
+    /// at the LF, not after it, hence "at or before"), and past the empty lines that follow
+    /// (the reader skips them, but places the record before them). Asked in increasing order.
+    fn line_of(&mut self, at: u64) -> u64 {
+        while self.ends.front().is_some_and(|end| end.at <= at) {
+            self.pass();
+        }
+        while self.ends.front().is_some_and(|end| end.empty) {
+            self.pass();
         }
         self.passed + 1
+    }
+
+    /// Whether the record whose line was just asked ([`line_of`](Self::line_of)) and that
+    /// ends at byte `end` runs to the end of the file inside a quote: it holds an odd number
+    /// of double quotes (a closed quoted cell holds an even number, its inner quotes doubled).
+    fn unclosed(&self, end: u64) -> bool {
+        self.at_end && end == self.offset && (self.quotes - self.quotes_passed) % 2 == 1
     }
 }
 
@@ -162,20 +210,19 @@ pub fn read(file: &str, source: Box<dyn Read + Send>, columns: &[Column], tx: &m
         total += 1;
         let start = record.position().map_or(0, |p| p.byte());
         let line = reader.get_mut().line_of(start);
-        if record.len() != header.len() {
-            // A quote never closed swallows the rest of the file into one record that ends
-            // at the file's end with line breaks inside a cell: name it as such.
-            let consumed = reader.position().byte();
-            let tracked = reader.get_ref();
-            let unclosed = tracked.at_end
-                && consumed == tracked.offset
-                && record.iter().any(|cell| cell.contains(&b'\n') || cell.contains(&b'\r'));
-            let reason = if unclosed {
-                "opens a quote that is never closed: the rest of the file is inside it".to_owned()
-            } else {
-                format!("has {} fields where the header has {}", record.len(), header.len())
-            };
-            errors.push(error(Some(line), None, reason));
+        if reader.get_ref().unclosed(reader.position().byte()) {
+            // A quote never closed swallows the rest of the file into this record: name it.
+            errors.push(error(
+                Some(line),
+                None,
+                "opens a quote that is never closed: the rest of the file is inside it".to_owned(),
+            ));
+        } else if record.len() != header.len() {
+            errors.push(error(
+                Some(line),
+                None,
+                format!("has {} fields where the header has {}", record.len(), header.len()),
+            ));
         } else {
             let mut cells = Vec::with_capacity(columns.len());
             let mut ok = true;
@@ -359,6 +406,36 @@ mod tests {
         // A quoted cell across two lines (CRLF inside it) moves every later record down one.
         let quoted = b"code,hours\r\n\"A\r\nwide\",1\r\nB,x\r\nC,2\r\n";
         assert_eq!(lines(quoted), (vec![2, 5], vec![4]));
+    }
+
+    #[test]
+    fn blank_lines_are_counted_as_lines() {
+        let expected = (vec![2, 6], vec![3, 8]);
+        assert_eq!(lines(b"code,hours\nA,1\nB,x\n\n\nC,2\n\nD,y\n"), expected, "LF");
+        assert_eq!(
+            lines(b"code,hours\r\nA,1\r\nB,x\r\n\r\n\r\nC,2\r\n\r\nD,y\r\n"),
+            expected,
+            "CRLF"
+        );
+        assert_eq!(lines(b"code,hours\rA,1\rB,x\r\r\rC,2\r\rD,y\r"), expected, "CR");
+    }
+
+    #[test]
+    fn an_unclosed_quote_in_the_last_column_is_named_too() {
+        let messages = read_all(b"code,hours\nA,1\nB,\"2\nC,3\n");
+        let Message::Chunk { rows, errors, .. } = &messages[0] else {
+            panic!("{messages:?}")
+        };
+        assert_eq!(rows.len(), 1);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].line, Some(3));
+        assert!(errors[0].reason.contains("never closed"), "{}", errors[0].reason);
+        // A closed quoted cell at the end of the file, with a doubled quote inside, is fine.
+        let messages = read_all(b"code,hours\n\"A \"\"x\"\"\ny\",1");
+        let Message::Chunk { rows, errors, .. } = &messages[0] else {
+            panic!("{messages:?}")
+        };
+        assert_eq!((rows.len(), errors.len()), (1, 0), "{errors:?}");
     }
 
     #[test]

@@ -196,7 +196,31 @@ pub struct FileSpec {
     pub export: &'static str,
 }
 
+/// The longest key or reference a file may give, in characters: a natural key is indexed, and
+/// PostgreSQL refuses an index row beyond about 2,700 bytes (SQLite would store it), so a
+/// longer one is refused on both databases alike, with its line and column.
+pub const MAX_KEY: usize = 255;
+
 impl FileSpec {
+    /// This format with every text column that names a row — its own key, or a reference
+    /// to another file's — bounded at [`MAX_KEY`] characters where it had no bound.
+    pub fn bounded_keys(mut self) -> Self {
+        let keys: Vec<&str> = self
+            .row_key
+            .iter()
+            .copied()
+            .chain(self.lookups.iter().flat_map(|lookup| lookup.keys.iter().copied()))
+            .collect();
+        for column in &mut self.columns {
+            if let Type::Text { max: max @ None } = &mut column.ty
+                && keys.contains(&column.name)
+            {
+                *max = Some(MAX_KEY);
+            }
+        }
+        self
+    }
+
     /// The position of a column in `columns` (and so in every parsed row).
     pub fn position(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)

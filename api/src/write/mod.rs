@@ -18,7 +18,6 @@ use crate::sql::Params;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult, ModelTrait, QueryFilter,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::str::FromStr;
 
@@ -35,11 +34,7 @@ impl Write {
     /// (`BEGIN IMMEDIATE`), so that a second writer waits for the first (the busy timeout)
     /// instead of failing when its read snapshot turns out stale.
     pub async fn begin(db: &DatabaseConnection, viewer: &Viewer) -> ApiResult<Self> {
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        };
-        let tx = db.begin_with_options(options).await?;
+        let tx = crate::db::begin_write(db).await?;
         Ok(Self {
             tx,
             viewer: viewer.clone(),
