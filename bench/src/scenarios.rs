@@ -99,7 +99,7 @@ pub fn overdue_supervisors(targets: &Targets, dialect: Dialect) -> Scenario {
     Scenario {
         name: "HR overdue supervisors",
         role: Role::Hr,
-        query: "query ($asOf: Date!) { supervisorTraining(asOf: $asOf) {
+        query: "query ($asOf: Date!) { supervisorTraining(schoolYear: 2026, asOf: $asOf) {
                   entries(status: OVERDUE, first: 50) { totalCount nodes { position entryDate dueDate daysOverdue
                     staff { employeeNumber firstName lastName } organization { code name } } } } }",
         variables: json!({ "asOf": targets.as_of }),

@@ -182,7 +182,7 @@ async fn public_sees_district_and_region_measures_with_small_groups_withheld_and
     let staff = ids(&app, "staff", "", 5).await;
     assert_eq!(visible_nodes(&app, None, &staff).await, 0);
     for query in [
-        "{ supervisorTraining { rate } }",
+        "{ supervisorTraining(schoolYear: 2026) { rate } }",
         r#"{ sfsCoverage(schoolYear: 2026) { notAdministered { totalCount } } }"#,
     ] {
         let body = app.graphql_as(None, query, json!({})).await;
@@ -234,14 +234,18 @@ async fn analyst_sees_every_aggregate_and_no_person_level_rows(backend: Backend)
         .query_ok_as(
             analyst,
             r#"{ planMeasures(schoolYear: 2026, organization: "SCH-101") { code rate suppressed }
-                supervisorTraining(asOf: "2026-03-01") { rate counts { count } } }"#,
+                supervisorTraining(schoolYear: 2026, asOf: "2026-03-01") { rate counts { count } } }"#,
             json!({}),
         )
         .await;
     assert_eq!(data["planMeasures"].as_array().unwrap().len(), 7);
     assert!(data["supervisorTraining"]["rate"].is_number());
     let body = app
-        .graphql_as(analyst, "{ supervisorTraining { entries { totalCount } } }", json!({}))
+        .graphql_as(
+            analyst,
+            "{ supervisorTraining(schoolYear: 2026) { entries { totalCount } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&body), "FORBIDDEN", "the entries name people");
 }
@@ -289,7 +293,7 @@ async fn hr_sees_staff_evaluation_status_and_training_but_no_element_ratings(bac
     let data = app
         .query_ok_as(
             hr,
-            r#"{ supervisorTraining(asOf: "2026-03-01") { entries { totalCount } } }"#,
+            r#"{ supervisorTraining(schoolYear: 2026, asOf: "2026-03-01") { entries { totalCount } } }"#,
             json!({}),
         )
         .await;

@@ -187,7 +187,7 @@ async fn entry_status(app: &TestApp, d: &District, entry: &str, completions: &[&
     }
     let data = app
         .query_ok(
-            "query ($asOf: Date!, $from: Date!, $to: Date!) { supervisorTraining(asOf: $asOf, from: $from, to: $to) {
+            "query ($asOf: Date!, $from: Date!, $to: Date!) { supervisorTraining(schoolYear: 2026, asOf: $asOf, from: $from, to: $to) {
                entries(first: 5) { edges { node { entryDate dueDate completedOn status daysOverdue } } } } }",
             json!({ "asOf": as_of, "from": entry, "to": entry }),
         )
@@ -248,7 +248,7 @@ async fn a_second_supervisory_assignment_within_365_days_is_not_a_new_entry(back
     d.assign(returned, other, true, day("2025-09-01"), None).await;
     let data = app
         .query_ok(
-            r#"{ supervisorTraining(asOf: "2026-06-30", from: "2025-07-01", to: "2026-06-30") {
+            r#"{ supervisorTraining(schoolYear: 2026, asOf: "2026-06-30", from: "2025-07-01", to: "2026-06-30") {
                   counts { status count } entries { totalCount edges { node { staff { id } entryDate } } } } }"#,
             json!({}),
         )
@@ -428,6 +428,14 @@ async fn the_demo_district_reports_all_seven_measures_with_breakdowns(backend: B
         .await;
     assert_eq!(headline["planMeasures"][0]["denominator"].as_f64().unwrap(), sum);
     assert!(statements <= 25, "planMeasures costs {statements} statements");
+    // HR's list answers with the plan measure's defaults: the same year, as of its last day
+    // (today being after it), the same rate.
+    let training = app
+        .query_ok("{ supervisorTraining(schoolYear: 2026) { asOf rate } }", json!({}))
+        .await;
+    assert_eq!(training["supervisorTraining"]["asOf"], "2026-06-30");
+    assert_eq!(training["supervisorTraining"]["rate"], measures[1]["rate"]);
+    assert!(measures[1]["rate"].is_number());
     let _ = YEAR;
 }
 
@@ -461,7 +469,7 @@ async fn the_measure_lists_page_forward_and_filter(backend: Backend) {
     // Supervisory entries by status add up to the counts.
     let data = app
         .query_ok(
-            r#"{ supervisorTraining(asOf: "2026-03-01") { counts { status count }
+            r#"{ supervisorTraining(schoolYear: 2026, asOf: "2026-03-01") { counts { status count }
                   onTime: entries(status: ON_TIME, first: 100) { totalCount edges { node { status daysOverdue } } }
                   overdue: entries(status: OVERDUE, first: 100) { totalCount edges { node { status daysOverdue dueDate } } }
                   all: entries(first: 100) { totalCount } } }"#,
@@ -494,7 +502,7 @@ async fn the_measure_lists_page_forward_and_filter(backend: Backend) {
         && e["dueDate"].as_str().unwrap() < "2026-03-01"));
     let body = app
         .graphql(
-            r#"{ supervisorTraining(from: "2026-01-01", to: "2025-01-01") { rate } }"#,
+            r#"{ supervisorTraining(schoolYear: 2026, from: "2026-01-01", to: "2025-01-01") { rate } }"#,
             json!({}),
         )
         .await;

@@ -17,7 +17,7 @@ use crate::graphql::scalars::Date;
 use crate::privacy::Audience;
 use crate::sql::tree::Scope;
 use async_graphql::{Context, Object, Result, ResultExt};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
@@ -165,16 +165,19 @@ impl MeasuresQuery {
 
     /// Supervisory entries (people hired or promoted into supervisory or management positions)
     /// and their performance-management training: counts by status and the entries, for HR
-    /// to chase.
+    /// to chase. Its defaults are every measure field's: the school year asked, as of its last
+    /// day or today when that is earlier — so its rate is SUPERVISOR_TRAINING's in
+    /// `planMeasures` of the same year and scope.
     async fn supervisor_training(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Statuses as of this day; today when omitted.")] as_of: Option<Date>,
-        #[graphql(
-            desc = "Entries beginning on or after this day; the start of the as-of date's school year when omitted."
-        )]
+        #[graphql(desc = "School year of the entries, by its ending year (2026 is 2025-26).")] school_year: i32,
+        #[graphql(desc = "Statuses as of this day; today, or the year's last day when that is earlier.")] as_of: Option<
+            Date,
+        >,
+        #[graphql(desc = "Entries beginning on or after this day; the first day of the school year when omitted.")]
         from: Option<Date>,
-        #[graphql(desc = "Entries beginning on or before this day; the end of that school year when omitted.")]
+        #[graphql(desc = "Entries beginning on or before this day; the last day of the school year when omitted.")]
         to: Option<Date>,
         #[graphql(desc = "Code of an organization; the district when omitted.")] organization: Option<String>,
     ) -> Result<SupervisorTraining> {
@@ -183,8 +186,8 @@ impl MeasuresQuery {
             .viewer
             .require(&[Role::Admin, Role::Hr, Role::Analyst])
             .extend()?;
-        let as_of = as_of.map_or_else(|| Utc::now().date_naive(), NaiveDate::from);
-        let year = SchoolYear::of(as_of);
+        let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
+        let as_of = as_of.map_or_else(|| year.default_as_of(), NaiveDate::from);
         let from = from.map_or_else(|| year.start(), NaiveDate::from);
         let to = to.map_or_else(|| year.end(), NaiveDate::from);
         if from > to {
