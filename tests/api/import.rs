@@ -32,6 +32,7 @@ on_both_databases!(
     graphql_import_is_for_admin_only_and_reports_like_the_command_line,
     a_clerks_file_with_crlf_padded_keys_and_a_nul_is_reported_line_by_line,
     two_imports_at_once_wait_for_each_other_and_both_load,
+    importing_which_groups_a_process_serves_moves_the_processes_versions,
 );
 
 /// The hand-written district: every import file, a few rows each.
@@ -754,4 +755,39 @@ async fn two_imports_at_once_wait_for_each_other_and_both_load(backend: Backend)
     let (a, b) = (a.expect("the first import"), b.expect("the second import"));
     assert_eq!((a.inserted, b.inserted), (5_000, 5_000));
     assert_eq!(count(&db, "staff").await, 10_007);
+}
+
+/// The versions of the evaluation processes, by code.
+async fn process_versions(db: &DatabaseConnection) -> BTreeMap<String, i32> {
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT code, version FROM evaluation_process ORDER BY code",
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap()))
+    .collect()
+}
+
+async fn importing_which_groups_a_process_serves_moves_the_processes_versions(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.migrated().await;
+    load_fixture(&db).await;
+    // The fixture linked groups to processes: every process moved once from the migration's 1,
+    // so an ADMIN edit read before the import is a CONFLICT (setEvaluationProcessGroups).
+    let loaded = process_versions(&db).await;
+    assert!(loaded.values().all(|v| *v == 2), "{loaded:?}");
+    // The same file again changes no link and no version; a new link moves them again.
+    let groups = std::fs::read_to_string(fixture_dir().join("evaluation_process_groups.csv")).unwrap();
+    import_text(&db, ImportKind::EvaluationProcessGroups, groups.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(process_versions(&db).await, loaded);
+    let more = format!("{groups}STULL,CLS\n");
+    let summary = import_text(&db, ImportKind::EvaluationProcessGroups, more.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(summary.inserted, 1);
+    assert!(process_versions(&db).await.values().all(|v| *v == 3));
 }

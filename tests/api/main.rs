@@ -10,6 +10,7 @@ mod helpers;
 
 mod architecture;
 mod auth;
+mod dashboard;
 mod edge;
 mod faults;
 mod foundation;

@@ -496,7 +496,10 @@ pub async fn update_cycle(
     may_write(viewer, Writes::Reference)?;
     let what = ("evaluation cycle", "EvaluationCycle");
     let written = amend::<evaluation_cycle::Entity, _>(db, viewer, (id, expected), what, async |_, current| {
-        let mut rules = Rules::new();
+        let mut rules = Rules::sent([
+            ("rosterCutoff", roster_cutoff.is_some()),
+            ("finalDueDate", final_due_date.is_some()),
+        ]);
         let year = SchoolYear::parse(current.school_year, "schoolYear")?;
         let roster_cutoff = roster_cutoff.unwrap_or(current.roster_cutoff);
         let final_due_date = final_due_date.unwrap_or(current.final_due_date);

@@ -167,6 +167,7 @@ fn routes(
         .at("/health", get(health))
         .at("/ready", get(ready))
         .at("/metrics", get(metrics))
+        .nest("/dashboard", crate::dashboard::routes(db.clone()))
         .data(AppState {
             schema,
             db,

@@ -164,6 +164,13 @@ pub async fn import_source(
         .map_err(|e| ApiError::internal(anyhow::anyhow!("the reader of {file} stopped: {e}")))?;
     if loader.total_errors == 0 {
         loader.finish().await?;
+        if kind == ImportKind::EvaluationProcessGroups && loader.inserted + loader.updated > 0 {
+            // Which groups a process serves is versioned on the process (ADMIN's
+            // setEvaluationProcessGroups): an import that changes them moves every process's
+            // version, so that an edit made from the groups read before is a CONFLICT.
+            txn.execute_unprepared("UPDATE evaluation_process SET version = version + 1")
+                .await?;
+        }
     }
     let Loader {
         errors,

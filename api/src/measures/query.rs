@@ -6,8 +6,8 @@ use super::types::{
     EligibleClassroom, GroupCoverageObject, PlanMeasure, StatusCount, SupervisoryEntry, TrainingStatus,
     classroom_connection, entry_connection,
 };
-use crate::auth::Role;
 use crate::auth::policy::scope_for;
+use crate::auth::{Role, Viewer};
 use crate::calendar::SchoolYear;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::RequestContext;
@@ -18,6 +18,7 @@ use crate::privacy::Audience;
 use crate::sql::tree::Scope;
 use async_graphql::{Context, Object, Result, ResultExt};
 use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
@@ -95,6 +96,33 @@ async fn run_in_turn(run: Run<'_>, codes: &[String], anonymous: bool) -> ApiResu
     run.plan_measures(codes).await
 }
 
+/// What a `planMeasures` asks for.
+pub struct Asked<'a> {
+    pub year: SchoolYear,
+    /// An organization's code; the district when none.
+    pub organization: Option<&'a str>,
+    /// The day; the year's last day, or today when that is earlier, when none.
+    pub as_of: Option<NaiveDate>,
+    /// Measure codes; all seven when empty.
+    pub codes: &'a [String],
+}
+
+/// The plan measures as `viewer` may see them — the scope authorized, the as-of date and the
+/// suppression of the viewer's audience — computed in the viewer's turn: `planMeasures`, and
+/// the public dashboard with the PUBLIC viewer (so the page shows what PUBLIC's GraphQL does).
+pub async fn plan_measures_for(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    asked: Asked<'_>,
+) -> ApiResult<Vec<MeasureResult>> {
+    let year = asked.year;
+    let scope = scope_for(db, viewer, asked.organization).await?;
+    let audience = Audience::of(viewer, &scope);
+    let as_of = audience.as_of(asked.as_of.unwrap_or_else(|| year.default_as_of()));
+    let run = Run::new(db, year, as_of, &scope).for_public(audience.is_public());
+    run_in_turn(run, asked.codes, viewer.role == Role::Public).await
+}
+
 /// The one measure `code` over a scope.
 pub async fn measure(
     ctx: &Context<'_>,
@@ -139,14 +167,13 @@ impl MeasuresQuery {
     ) -> Result<Vec<PlanMeasure>> {
         let request = RequestContext::of(ctx).extend()?;
         let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
-        let scope = scope_for(&request.db, &request.viewer, organization.as_deref())
-            .await
-            .extend()?;
-        let audience = Audience::of(&request.viewer, &scope);
-        let as_of = audience.as_of(as_of.map_or_else(|| year.default_as_of(), NaiveDate::from));
-        let run = Run::new(&request.db, year, as_of, &scope).for_public(audience.is_public());
-        let anonymous = request.viewer.role == Role::Public;
-        let results = run_in_turn(run, &codes.unwrap_or_default(), anonymous).await.extend()?;
+        let asked = Asked {
+            year,
+            organization: organization.as_deref(),
+            as_of: as_of.map(NaiveDate::from),
+            codes: &codes.unwrap_or_default(),
+        };
+        let results = plan_measures_for(&request.db, &request.viewer, asked).await.extend()?;
         Ok(results.into_iter().map(|r| PlanMeasure(Arc::new(r))).collect())
     }
 

@@ -127,14 +127,19 @@ pub async fn update_survey(
         (id, expected),
         ("survey", SURVEY),
         async |write, current| {
-            let mut rules = Rules::new();
+            let mut rules = Rules::sent([
+                ("title", change.title.is_some()),
+                ("windowStart", change.window_start.is_some()),
+                ("windowEnd", change.window_end.is_some()),
+                ("minReportN", change.min_report_n.is_some()),
+            ]);
             let year = SchoolYear::parse(current.school_year, "schoolYear")?;
             let start = change.window_start.unwrap_or(current.window_start);
             let end = change.window_end.unwrap_or(current.window_end);
             let min_report_n = change.min_report_n.unwrap_or(current.min_report_n);
             let title = change.title.as_deref().unwrap_or(&current.title);
             let title = domain::check_survey(&mut rules, title, Some(year), (start, end), min_report_n);
-            if !rules.failed() && (start, end) != (current.window_start, current.window_end) {
+            if (start, end) != (current.window_start, current.window_end) {
                 use survey_administration::Column as A;
                 let outside = survey_administration::Entity::find()
                     .filter(A::SurveyId.eq(id))

@@ -300,7 +300,7 @@ pub async fn update_course(
         (id, expected),
         ("training course", COURSE),
         async |_, current| {
-            let mut rules = Rules::new();
+            let mut rules = Rules::sent([("title", change.title.is_some()), ("hours", change.hours.is_some())]);
             let hours = change.hours.unwrap_or(current.hours);
             let title = check_course(&mut rules, change.title.as_deref().unwrap_or(&current.title), hours);
             rules.finish()?;
@@ -331,7 +331,10 @@ pub async fn update_requirement(
     may_write(viewer, Writes::Reference)?;
     let what = ("training requirement", "TrainingRequirement");
     let written = amend::<training_requirement::Entity, _>(db, viewer, (id, expected), what, async |_, current| {
-        let mut rules = Rules::new();
+        let mut rules = Rules::sent([
+            ("windowDays", window_days.is_some()),
+            ("priorValidDays", prior_valid_days.is_some()),
+        ]);
         let window_days = window_days.unwrap_or(current.window_days);
         let prior_valid_days = prior_valid_days.unwrap_or(current.prior_valid_days);
         rules.within("windowDays", window_days, 1, MAX_WINDOW_DAYS);

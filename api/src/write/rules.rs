@@ -12,17 +12,42 @@ use std::fmt::Display;
 #[derive(Debug, Default)]
 pub struct Rules {
     errors: Vec<UserError>,
+    /// For an update, the fields the client sent: only they are judged (a stored value was
+    /// accepted by whatever wrote it — an import's rules may be wider — and a change of one
+    /// field must not be refused for another it leaves alone).
+    sent: Option<Vec<&'static str>>,
 }
 
 impl Rules {
-    /// No problem yet.
+    /// No problem yet: a create, every field judged.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Refuses `field` with `code` and `message`.
+    /// No problem yet: an update of the fields `sent` (those the client gave), the only ones
+    /// judged.
+    pub fn sent(fields: impl IntoIterator<Item = (&'static str, bool)>) -> Self {
+        let sent = fields
+            .into_iter()
+            .filter(|(_, given)| *given)
+            .map(|(name, _)| name)
+            .collect();
+        Self {
+            errors: Vec::new(),
+            sent: Some(sent),
+        }
+    }
+
+    /// Whether `field` is judged.
+    fn judged(&self, field: &str) -> bool {
+        self.sent.as_ref().is_none_or(|sent| sent.contains(&field))
+    }
+
+    /// Refuses `field` with `code` and `message` (unless the update leaves the field alone).
     pub fn refuse(&mut self, field: &str, code: UserErrorCode, message: impl Into<String>) {
-        self.errors.push(UserError::new(&["input", field], code, message));
+        if self.judged(field) {
+            self.errors.push(UserError::new(&["input", field], code, message));
+        }
     }
 
     /// `value` without its surrounding spaces, which must leave 1 to `max` characters: a code
@@ -77,14 +102,23 @@ impl Rules {
         }
     }
 
-    /// `later` (the field `later_field`) is on or after `earlier` (`earlier_field`).
+    /// `later` (the field `later_field`) is on or after `earlier` (`earlier_field`); when an
+    /// update sends only the earlier day, the problem is the earlier day's.
     pub fn not_before(&mut self, (later_field, later): (&str, NaiveDate), (earlier_field, earlier): (&str, NaiveDate)) {
         if later < earlier {
-            self.refuse(
-                later_field,
-                UserErrorCode::Invalid,
-                format!("{later} is before {earlier_field}, {earlier}"),
-            );
+            if self.judged(later_field) {
+                self.refuse(
+                    later_field,
+                    UserErrorCode::Invalid,
+                    format!("{later} is before {earlier_field}, {earlier}"),
+                );
+            } else {
+                self.refuse(
+                    earlier_field,
+                    UserErrorCode::Invalid,
+                    format!("{earlier} is after {later_field}, {later}"),
+                );
+            }
         }
     }
 
@@ -124,6 +158,21 @@ mod tests {
         rules.text("title", &"x".repeat(33), 32);
         rules.text("other", "a\u{0}b", 32);
         assert_eq!(fields(rules), ["input.code", "input.title", "input.other"]);
+    }
+
+    #[test]
+    fn an_update_is_judged_on_the_fields_it_sends() {
+        let year = SchoolYear::parse(2027, "schoolYear").unwrap();
+        let day = |m, d| NaiveDate::from_ymd_opt(2027, m, d).unwrap();
+        // A stored window outside the year (an import allowed it) does not refuse a new floor.
+        let mut rules = Rules::sent([("minReportN", true), ("windowStart", false), ("windowEnd", false)]);
+        rules.in_year("windowStart", day(7, 5), year);
+        rules.within("minReportN", 12, 1, 1_000_000);
+        assert_eq!(fields(rules), Vec::<String>::new());
+        // A first day sent after the stored last day is the first day's problem.
+        let mut rules = Rules::sent([("windowStart", true), ("windowEnd", false)]);
+        rules.not_before(("windowEnd", day(3, 1)), ("windowStart", day(4, 1)));
+        assert_eq!(fields(rules), ["input.windowStart"]);
     }
 
     #[test]
