@@ -48,10 +48,14 @@ struct Rendered {
     at: Instant,
 }
 
-/// The dashboard's pages, rendered, per (school year, organization code).
+/// A page's key: the school year as asked (none: the default) and the region's code (empty:
+/// the district).
+type PageKey = (Option<i32>, String);
+
+/// The dashboard's pages, rendered, per [`PageKey`].
 #[derive(Default)]
 pub struct Pages {
-    kept: Mutex<HashMap<(i32, String), Arc<Rendered>>>,
+    kept: Mutex<HashMap<PageKey, Arc<Rendered>>>,
 }
 
 /// The dashboard's routes, to nest under `/dashboard`.
@@ -189,17 +193,16 @@ async fn page(
     year: Option<i32>,
     region: Option<&str>,
 ) -> ApiResult<Arc<Rendered>> {
-    let years = years_with_data(db).await?;
-    let year = match year {
-        Some(asked) => SchoolYear::parse(asked, "year")?,
-        None => default_year(&years),
-    };
-    let key = (year.value(), region.unwrap_or_default().to_owned());
+    let asked = year.map(|asked| SchoolYear::parse(asked, "year")).transpose()?;
+    // Kept by the year as asked (none: the default), so that a fresh page costs no statement.
+    let key = (asked.map(SchoolYear::value), region.unwrap_or_default().to_owned());
     if let Some(kept) = pages.kept.lock().ok().and_then(|kept| kept.get(&key).cloned())
         && kept.at.elapsed() < FRESH_FOR
     {
         return Ok(kept);
     }
+    let years = years_with_data(db).await?;
+    let year = asked.unwrap_or_else(|| default_year(&years));
     let rendered = Arc::new(render(db, year, region, &years).await?);
     if let Ok(mut kept) = pages.kept.lock() {
         kept.insert(key, rendered.clone());

@@ -122,11 +122,6 @@ impl Rules {
         }
     }
 
-    /// Whether a problem was found so far.
-    pub fn failed(&self) -> bool {
-        !self.errors.is_empty()
-    }
-
     /// Every problem found, as the input's refusal; nothing when it passed.
     pub fn finish(self) -> ApiResult<()> {
         if self.errors.is_empty() {
@@ -153,7 +148,7 @@ mod tests {
     fn a_code_is_trimmed_and_an_empty_or_long_one_refused() {
         let mut rules = Rules::new();
         assert_eq!(rules.text("code", "  SFS-2027 ", 32), "SFS-2027");
-        assert!(!rules.failed());
+        assert!(rules.errors.is_empty());
         rules.text("code", "   ", 32);
         rules.text("title", &"x".repeat(33), 32);
         rules.text("other", "a\u{0}b", 32);
