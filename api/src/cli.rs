@@ -186,7 +186,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { action } => migrate(&config, action).await,
         Command::Import { path, kind } => import(&config, &path, kind).await,
         Command::Export { dir } => {
-            let db = db::connect(&config.database.target()).await?;
+            let db = db::connect_bounded(&config.database.target(), batch_bounds(&config)).await?;
             Migrator::up(&db, None).await.context("applying migrations")?;
             let written = import::export_dir(&db, &dir).await.map_err(import_error)?;
             println!("wrote {} files to {}", written.len(), dir.display());
@@ -196,7 +196,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { profile, seed } => {
-            let db = db::connect(&config.database.target()).await?;
+            let db = db::connect_bounded(&config.database.target(), batch_bounds(&config)).await?;
             Migrator::up(&db, None).await.context("applying migrations")?;
             let started = std::time::Instant::now();
             let (name, shape) = match profile {
@@ -220,7 +220,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// `staffgraph import`: a directory or one file; prints a summary per file, every error of a
 /// refused file, and fails (non-zero exit) when a file was refused.
 async fn import(config: &Config, path: &std::path::Path, kind: Option<ImportKind>) -> anyhow::Result<()> {
-    let db = db::connect(&config.database.target()).await?;
+    let db = db::connect_bounded(&config.database.target(), batch_bounds(config)).await?;
     Migrator::up(&db, None).await.context("applying migrations")?;
     let actor = import::Actor::os_user();
     let mut progress = import::progress::for_stderr();
@@ -273,6 +273,11 @@ async fn import(config: &Config, path: &std::path::Path, kind: Option<ImportKind
 }
 
 /// An import failure for the terminal: every listed error on its own line.
+/// The limits of the batch commands, with the configured wait for SQLite's write lock.
+fn batch_bounds(config: &Config) -> db::Bounds {
+    db::Bounds::batch(config.database.database_busy_timeout)
+}
+
 fn import_error(error: import::ImportError) -> anyhow::Error {
     match error {
         import::ImportError::Refused { file, errors, total } => {
@@ -285,6 +290,11 @@ fn import_error(error: import::ImportError) -> anyhow::Error {
             anyhow::anyhow!("{file} was refused with {total} error(s); nothing of it was loaded")
         }
         import::ImportError::Api(crate::error::ApiError::Internal(cause)) => anyhow::anyhow!("{cause:#}"),
+        // The driver's words ("expected to read 5 bytes, got 0 bytes at EOF") go to the log.
+        import::ImportError::Api(crate::error::ApiError::Unavailable(_)) => anyhow::anyhow!(
+            "the database could not be reached or was lost during the import; nothing of the file being \
+             loaded was kept (files loaded before it stay loaded): run the import again once the database is back"
+        ),
         other => anyhow::anyhow!(other.to_string()),
     }
 }
@@ -312,6 +322,7 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     let bounds = db::Bounds {
         statement_timeout: Some(config.edge.request_timeout),
         acquire_timeout: config.edge.database_wait,
+        busy_timeout: config.database.database_busy_timeout,
     };
     // A database that is not up yet (starting beside the server, restarting) is waited for;
     // a signal meanwhile ends the wait, and the server, cleanly.
@@ -402,7 +413,7 @@ async fn prepare(
 /// `staffgraph measures rebuild|check`.
 async fn measures(config: &Config, action: MeasuresAction) -> anyhow::Result<()> {
     use crate::measures::maintained;
-    let db = db::connect(&config.database.target()).await?;
+    let db = db::connect_bounded(&config.database.target(), batch_bounds(config)).await?;
     Migrator::up(&db, None).await.context("applying migrations")?;
     let started = std::time::Instant::now();
     let api = |e: crate::error::ApiError| match e {

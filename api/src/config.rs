@@ -161,6 +161,12 @@ pub struct DatabaseArgs {
     /// `postgres://USER@HOST:PORT/DB`. Default: the embedded `sqlite://staffgraph.db`.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+
+    /// On SQLite, how long a write waits for another writer (an import, a mutation) to finish
+    /// before it fails with BUSY ("the database is busy … retry"); PostgreSQL writers wait on
+    /// row locks instead.
+    #[arg(long, env = "STAFFGRAPH_DATABASE_BUSY_TIMEOUT", default_value = "10s", value_parser = crate::auth::token::parse_ttl, global = true)]
+    pub database_busy_timeout: std::time::Duration,
 }
 
 /// The logging settings (read by `telemetry::init`), apart so that `staffgraph-bench` takes

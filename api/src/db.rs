@@ -20,14 +20,27 @@ pub struct Bounds {
     /// How long a statement waits for a connection — to be free, or to be made — before it
     /// fails. With the database down, every use of it fails within this time.
     pub acquire_timeout: Duration,
+    /// On SQLite, how long a statement waits for another connection's write lock before it
+    /// fails with BUSY.
+    pub busy_timeout: Duration,
 }
 
 impl Bounds {
-    /// What the batch commands use: no statement limit, 10 s for a connection.
+    /// What the batch commands use: no statement limit, 10 s for a connection, 10 s for
+    /// SQLite's write lock.
     pub const BATCH: Bounds = Bounds {
         statement_timeout: None,
         acquire_timeout: BATCH_ACQUIRE_TIMEOUT,
+        busy_timeout: BATCH_ACQUIRE_TIMEOUT,
     };
+
+    /// [`Bounds::BATCH`] waiting `busy_timeout` for SQLite's write lock.
+    pub fn batch(busy_timeout: Duration) -> Self {
+        Self {
+            busy_timeout,
+            ..Self::BATCH
+        }
+    }
 }
 
 /// Opens a connection pool. Fails with a clear message when the database cannot be reached.
@@ -88,6 +101,7 @@ pub async fn connect_for_rebuild(target: &DatabaseTarget) -> anyhow::Result<Data
 
 async fn open(target: &DatabaseTarget, bounds: Bounds, rebuild: bool) -> Result<DatabaseConnection, DbErr> {
     let statement_timeout = bounds.statement_timeout;
+    let busy_timeout = bounds.busy_timeout;
     let mut options = ConnectOptions::new(target.url.clone());
     options
         .sqlx_logging(false)
@@ -100,7 +114,7 @@ async fn open(target: &DatabaseTarget, bounds: Bounds, rebuild: bool) -> Result<
                 opts.create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     .foreign_keys(!rebuild)
-                    .busy_timeout(Duration::from_secs(10))
+                    .busy_timeout(busy_timeout)
             });
     } else {
         let tcp_port = postgres_tcp_port(&target.url);

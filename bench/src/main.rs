@@ -55,6 +55,11 @@ struct Cli {
     #[arg(long)]
     import_dir: Option<PathBuf>,
 
+    /// With `--import-dir`: only the import beside COPY (the database named needs no data;
+    /// the import goes to a scratch database beside it).
+    #[arg(long, requires = "import_dir")]
+    import_only: bool,
+
     /// Append the report (Markdown) to this file as well.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -100,7 +105,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         clients: cli.clients.into_iter().filter(|c| *c > 0).collect(),
         import_dir: cli.import_dir,
     };
-    let (report, statements_constant) = harness::run(&cli.database.target(), &options).await?;
+    let (report, statements_constant) = match (&options.import_dir, cli.import_only) {
+        (Some(dir), true) => (copy::compare(&cli.database.target(), dir).await?, true),
+        _ => harness::run(&cli.database.target(), &options).await?,
+    };
     print!("{report}");
     if let Some(out) = cli.out {
         let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&out)?;

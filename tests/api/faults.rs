@@ -330,3 +330,97 @@ async fn serve_exits_at_once_when_the_database_refuses_it() {
     assert!(text.contains("no_such_database"), "{text}");
     assert!(!text.contains("not reachable yet"), "not retried: {text}");
 }
+
+/// Issue 16, point 5: PostgreSQL stopped in the middle of an import printed the driver's words
+/// ("expected to read 5 bytes, got 0 bytes at EOF"). Now the command line ends with one line
+/// saying the database was lost and nothing of the file was kept — and nothing was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_lost_during_an_import_is_one_clear_line_and_keeps_nothing() {
+    use sea_orm::ConnectionTrait;
+    let Some(cluster) = Cluster::when_asked() else {
+        return;
+    };
+    cluster.start();
+    let target = api::config::DatabaseTarget {
+        url: cluster.url(),
+        embedded_default: false,
+    };
+    let db = api::db::connect(&target).await.unwrap();
+    {
+        use migration::MigratorTrait;
+        migration::Migrator::up(&db, None).await.unwrap();
+    }
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+    let actor = api::import::Actor::os_user();
+    let report = api::import::import_dir(&db, &fixtures, &actor, &mut api::import::progress::Quiet)
+        .await
+        .unwrap();
+    assert!(report.failed.is_none(), "{:?}", report.failed);
+    let staff = |db: sea_orm::DatabaseConnection| async move {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM staff",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    let before = staff(db.clone()).await;
+
+    // A staff file big enough to be caught in the middle of its transaction.
+    let file = cluster.dir.path().join("staff.csv");
+    let mut text = String::from("employee_number,first_name,last_name,email,employee_group_code,hire_date,active\n");
+    for n in 0..300_000 {
+        text.push_str(&format!("X{n:07},First{n},Last{n},,TCH,2020-08-01,true\n"));
+    }
+    std::fs::write(&file, text).unwrap();
+    let import = Command::new(env!("CARGO_BIN_EXE_staffgraph"))
+        .args(["import", &file.display().to_string()])
+        .env("DATABASE_URL", cluster.url())
+        .env("STAFFGRAPH_LOG", "off")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The import holds its kind's advisory lock from its first statement to its commit.
+    let in_transaction = eventually(Duration::from_secs(60), || {
+        let db = db.clone();
+        async move {
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'",
+                ))
+                .await
+                .ok()
+                .flatten();
+            row.is_some_and(|row| row.try_get_by_index::<i64>(0).unwrap_or_default() > 0)
+        }
+    })
+    .await;
+    assert!(in_transaction, "the import never started its transaction");
+    db.close().await.unwrap();
+    cluster.stop();
+    let output = import.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("lost during the import") && last.contains("nothing of the file being loaded was kept"),
+        "{stderr}"
+    );
+    for raw in [
+        "bytes at EOF",
+        "expected to read",
+        "Connection reset",
+        "terminating connection",
+    ] {
+        assert!(!stderr.contains(raw), "the driver's words: {stderr}");
+    }
+
+    cluster.start();
+    let db = api::db::connect(&target).await.unwrap();
+    assert_eq!(staff(db.clone()).await, before, "nothing of the file is kept");
+}

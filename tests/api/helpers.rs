@@ -115,6 +115,14 @@ impl TestDb {
             .expect("connect to the test database")
     }
 
+    /// A connection pool to this database held to `bounds` (e.g. a short wait for SQLite's
+    /// write lock).
+    pub async fn connect_bounded(&self, bounds: api::db::Bounds) -> DatabaseConnection {
+        api::db::connect_bounded(&self.target, bounds)
+            .await
+            .expect("connect to the test database")
+    }
+
     /// A connection to this database with every migration applied.
     pub async fn migrated(&self) -> DatabaseConnection {
         let db = self.connect().await;
@@ -211,7 +219,8 @@ impl TestApp {
         Self::serve(test_db, db).await
     }
 
-    async fn serve(test_db: TestDb, db: DatabaseConnection) -> Self {
+    /// A server over `db`, a pool of `test_db` made by the test.
+    pub async fn serve(test_db: TestDb, db: DatabaseConnection) -> Self {
         Self::serve_with(test_db, db, Self::edge()).await
     }
 

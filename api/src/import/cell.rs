@@ -152,7 +152,8 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
             .iter()
             .enumerate()
             .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
-    if !shaped {
+    // Year 0000 does not exist (PostgreSQL refuses it; chrono would take it as 1 BC).
+    if !shaped || text.starts_with("0000") {
         return None;
     }
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
@@ -208,7 +209,13 @@ mod tests {
             Cell::parse("2026-02-28", &date),
             Ok(Cell::Date(NaiveDate::from_ymd_opt(2026, 2, 28).unwrap()))
         );
-        for bad in ["2026-02-30", "2026-2-28", "28/02/2026", "2026-02-28T00:00"] {
+        for bad in [
+            "2026-02-30",
+            "2026-2-28",
+            "28/02/2026",
+            "2026-02-28T00:00",
+            "0000-01-01",
+        ] {
             assert!(Cell::parse(bad, &date).is_err(), "{bad} accepted");
         }
     }

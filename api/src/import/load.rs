@@ -10,8 +10,11 @@ use super::{Actor, FileSummary, ImportError, ImportKind, MAX_ERRORS, RowError};
 use crate::error::ApiError;
 use crate::sql::Params;
 use crate::sql::bulk::Sql;
+use crate::sql::copy::{CopyTransaction, Counted};
 use roaring::RoaringBitmap;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionSession, Value,
+};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
@@ -109,7 +112,8 @@ pub async fn import_dir(
 }
 
 /// Imports `source`, the content of a file of `kind` named `file`, in one transaction: every
-/// row is written or none is.
+/// row is written or none is. On PostgreSQL the rows are copied into a staging table and
+/// loaded set-based (`staged.rs`); on SQLite they are loaded chunk by chunk.
 pub async fn import_source(
     db: &DatabaseConnection,
     kind: ImportKind,
@@ -123,71 +127,155 @@ pub async fn import_source(
     let columns = spec.columns.clone();
     let name = file.to_owned();
     let reader = tokio::task::spawn_blocking(move || read::read(&name, source, &columns, &tx));
-
-    let txn = crate::db::begin_write(db).await?;
-    if txn.get_database_backend() == DbBackend::Postgres {
-        // Two imports of one kind take turns (the second waits for the first's commit rather
-        // than racing it to the same rows); imports of different kinds run side by side.
-        Params::new()
-            .set("kind", kind as i32)
-            .execute(&txn, "SELECT pg_advisory_xact_lock(1397180749, CAST(:kind AS INTEGER))")
-            .await?;
-        // The driver prepares each statement once; after five runs PostgreSQL may keep a
-        // generic plan made while the table being filled was nearly empty (a scan), and use
-        // it as the table grows to millions of rows in this transaction: quadratic. Plan
-        // each run for the table as it is now.
-        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
-            .await?;
-    }
-    let mut loader = Loader::new(&txn, &spec, file);
-    let mut done = None;
-    while let Some(message) = rx.recv().await {
-        match message {
-            Message::Chunk { rows, errors, bytes } => {
-                let read = (rows.len() + errors.len()) as u64;
-                for error in errors {
-                    loader.refuse(error);
-                }
-                loader.chunk(rows).await?;
-                progress.advance(read, bytes);
-            }
-            Message::Refused(errors) => {
-                for error in errors {
-                    loader.refuse(error);
-                }
-            }
-            Message::Done { sha256, rows } => done = Some((sha256, rows)),
-        }
-    }
+    let result = if db.get_database_backend() == DbBackend::Postgres {
+        staged_file(db, kind, &spec, file, &mut rx, actor, progress).await
+    } else {
+        chunked_file(db, kind, &spec, file, &mut rx, actor, progress).await
+    };
+    // A load that stopped early leaves the reader nobody to send to: it stops too.
+    drop(rx);
     reader
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("the reader of {file} stopped: {e}")))?;
-    if loader.total_errors == 0 {
-        loader.finish().await?;
-        if kind == ImportKind::EvaluationProcessGroups && loader.inserted + loader.updated > 0 {
-            // Which groups a process serves is versioned on the process (ADMIN's
-            // setEvaluationProcessGroups): an import that changes them moves every process's
-            // version, so that an edit made from the groups read before is a CONFLICT.
-            txn.execute_unprepared("UPDATE evaluation_process SET version = version + 1")
-                .await?;
+    let summary = result?;
+    crate::metrics::imported(kind.stem(), summary.inserted, summary.updated, summary.unchanged);
+    tracing::info!(
+        file,
+        rows = summary.rows,
+        inserted = summary.inserted,
+        updated = summary.updated,
+        unchanged = summary.unchanged,
+        "imported"
+    );
+    Ok(summary)
+}
+
+/// The file through PostgreSQL's COPY and set-based statements, in one transaction.
+async fn staged_file(
+    db: &DatabaseConnection,
+    kind: ImportKind,
+    spec: &FileSpec,
+    file: &str,
+    rx: &mut mpsc::Receiver<Message>,
+    actor: &Actor,
+    progress: &mut dyn Progress,
+) -> Result<FileSummary, ImportError> {
+    let txn = Counted::new(CopyTransaction::begin(db).await?);
+    let mut tally = Tally::default();
+    let outcome = async {
+        take_turns(&txn, kind).await?;
+        let read = super::staged::load(&txn, spec, file, rx, &mut tally, progress).await?;
+        conclude(&txn, kind, file, read, std::mem::take(&mut tally), actor).await
+    }
+    .await;
+    settle(txn, file, outcome).await
+}
+
+/// The file chunk by chunk (SQLite), in one transaction.
+async fn chunked_file(
+    db: &DatabaseConnection,
+    kind: ImportKind,
+    spec: &FileSpec,
+    file: &str,
+    rx: &mut mpsc::Receiver<Message>,
+    actor: &Actor,
+    progress: &mut dyn Progress,
+) -> Result<FileSummary, ImportError> {
+    let txn = Counted::new(crate::db::begin_write(db).await?);
+    let outcome = async {
+        take_turns(&txn, kind).await?;
+        let mut loader = Loader::new(&txn, spec, file);
+        let mut done = None;
+        while let Some(message) = rx.recv().await {
+            match message {
+                Message::Chunk { rows, errors, bytes } => {
+                    let read = (rows.len() + errors.len()) as u64;
+                    for error in errors {
+                        loader.tally.refuse(error);
+                    }
+                    loader.chunk(rows).await?;
+                    progress.advance(read, bytes);
+                }
+                Message::Refused(errors) => {
+                    for error in errors {
+                        loader.tally.refuse(error);
+                    }
+                }
+                Message::Done { sha256, rows } => done = Some((sha256, rows)),
+            }
+        }
+        if loader.tally.total_errors == 0 {
+            loader.finish().await?;
+        }
+        conclude(&txn, kind, file, done, loader.tally, actor).await
+    }
+    .await;
+    settle(txn, file, outcome).await
+}
+
+/// Commits the file's transaction when it loaded (the summary then says how many statements
+/// it took), else rolls it back.
+async fn settle<T: TransactionSession>(
+    txn: Counted<T>,
+    file: &str,
+    outcome: Result<FileSummary, ImportError>,
+) -> Result<FileSummary, ImportError> {
+    let statements = txn.statements();
+    let txn = txn.into_inner();
+    match outcome {
+        Ok(summary) => {
+            txn.commit().await?;
+            Ok(FileSummary { statements, ..summary })
+        }
+        Err(error) => {
+            // A lost connection fails the rollback too; the database has rolled back anyway.
+            if let Err(rollback) = txn.rollback().await {
+                tracing::debug!(file, error = %rollback, "the refused file's rollback failed");
+            }
+            Err(error)
         }
     }
-    let Loader {
-        errors,
+}
+
+/// Two imports of one kind take turns on PostgreSQL (the second waits for the first's commit
+/// rather than racing it to the same rows); imports of different kinds run side by side. (On
+/// SQLite a write transaction holds the write lock from its start.)
+async fn take_turns(conn: &impl ConnectionTrait, kind: ImportKind) -> Result<(), ImportError> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        Params::new()
+            .set("kind", kind as i32)
+            .execute(conn, "SELECT pg_advisory_xact_lock(1397180749, CAST(:kind AS INTEGER))")
+            .await?;
+    }
+    Ok(())
+}
+
+/// The end of a file, however its rows went in: refused with its errors in line order, or
+/// the process versions moved (an import of process groups), the audit event appended (in
+/// the file's transaction: no event without the rows) and the summary returned for the
+/// caller to commit.
+async fn conclude(
+    conn: &impl ConnectionTrait,
+    kind: ImportKind,
+    file: &str,
+    read: Option<(String, u64)>,
+    tally: Tally,
+    actor: &Actor,
+) -> Result<FileSummary, ImportError> {
+    let Tally {
+        mut errors,
         total_errors,
         inserted,
         updated,
         unchanged,
-        ..
-    } = loader;
-    let (sha256, rows) = match done {
+    } = tally;
+    let (sha256, rows) = match read {
         Some(done) if total_errors == 0 => done,
         _ => {
-            txn.rollback().await?;
-            // Reasons come from the reader and from the checks of each chunk: listed in line
-            // order (a file's own problems, without a line, first).
-            let mut errors = errors;
+            // Reasons come from the reader and from the checks in the database: listed in
+            // line order (a file's own problems, without a line, first).
             errors.sort_by_key(|error| error.line);
+            errors.truncate(MAX_ERRORS);
             return Err(ImportError::Refused {
                 file: file.to_owned(),
                 total: total_errors.max(1),
@@ -195,6 +283,13 @@ pub async fn import_source(
             });
         }
     };
+    if kind == ImportKind::EvaluationProcessGroups && inserted + updated > 0 {
+        // Which groups a process serves is versioned on the process (ADMIN's
+        // setEvaluationProcessGroups): an import that changes them moves every process's
+        // version, so that an edit made from the groups read before is a CONFLICT.
+        conn.execute_unprepared("UPDATE evaluation_process SET version = version + 1")
+            .await?;
+    }
     let summary = FileSummary {
         kind,
         file: file.to_owned(),
@@ -203,8 +298,8 @@ pub async fn import_source(
         updated,
         unchanged,
         sha256,
+        statements: 0,
     };
-    // In the file's transaction: no event without the rows.
     let after = serde_json::to_value(&summary).unwrap_or_default();
     let change = crate::audit::Change {
         action: "IMPORT",
@@ -214,18 +309,56 @@ pub async fn import_source(
         before: None,
         after: Some(after),
     };
-    crate::audit::record(&txn, actor, change).await?;
-    txn.commit().await?;
-    crate::metrics::imported(kind.stem(), summary.inserted, summary.updated, summary.unchanged);
-    tracing::info!(
-        file,
-        rows,
-        inserted = summary.inserted,
-        updated = summary.updated,
-        unchanged = summary.unchanged,
-        "imported"
-    );
+    crate::audit::record(conn, actor, change).await?;
     Ok(summary)
+}
+
+/// A file's errors and counts so far.
+#[derive(Debug, Default)]
+pub(super) struct Tally {
+    /// The first errors by line ([`MAX_ERRORS`] once the file is refused).
+    pub errors: Vec<RowError>,
+    pub total_errors: usize,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl Tally {
+    pub fn refuse(&mut self, error: RowError) {
+        self.total_errors += 1;
+        self.errors.push(error);
+        if self.errors.len() >= 2 * MAX_ERRORS {
+            // Keep the first by line, whichever check found them.
+            self.errors.sort_by_key(|error| error.line);
+            self.errors.truncate(MAX_ERRORS);
+        }
+    }
+
+    pub fn error(&mut self, file: &str, line: Option<u64>, column: Option<&str>, reason: String) {
+        self.refuse(RowError {
+            file: file.to_owned(),
+            line,
+            column: column.map(str::to_owned),
+            reason,
+        });
+    }
+
+    /// Errors counted but not listed (beyond the first of a check).
+    pub fn uncounted(&mut self, more: usize) {
+        self.total_errors += more;
+    }
+}
+
+/// The reason for a reference that names no row: `no school with school_code 'X'`.
+pub(super) fn unknown(lookup: &Lookup, cells: &[Cell]) -> String {
+    let named: Vec<String> = lookup
+        .keys
+        .iter()
+        .zip(cells)
+        .map(|(k, c)| format!("{k} {}", super::cell::shown(&c.text())))
+        .collect();
+    format!("no {} with {}", lookup.what, named.join(", "))
 }
 
 /// Starts `sql` with `WITH k(i, c0, c1, …) AS (…) ` over `tuples`, `i` being each tuple's
@@ -288,15 +421,11 @@ enum Stored {
 }
 
 struct Loader<'a> {
-    txn: &'a DatabaseTransaction,
+    txn: &'a Counted<DatabaseTransaction>,
     backend: DbBackend,
     spec: &'a FileSpec,
     file: String,
-    errors: Vec<RowError>,
-    total_errors: usize,
-    inserted: u64,
-    updated: u64,
-    unchanged: u64,
+    tally: Tally,
     /// Ids of the table's rows this file has named so far: a second mention is a repeat.
     named: RoaringBitmap,
     /// Ids of parent rows this file has named so far.
@@ -305,37 +434,21 @@ struct Loader<'a> {
 }
 
 impl<'a> Loader<'a> {
-    fn new(txn: &'a DatabaseTransaction, spec: &'a FileSpec, file: &str) -> Self {
+    fn new(txn: &'a Counted<DatabaseTransaction>, spec: &'a FileSpec, file: &str) -> Self {
         Self {
             txn,
             backend: txn.get_database_backend(),
             spec,
             file: file.to_owned(),
-            errors: Vec::new(),
-            total_errors: 0,
-            inserted: 0,
-            updated: 0,
-            unchanged: 0,
+            tally: Tally::default(),
             named: RoaringBitmap::new(),
             named_parents: RoaringBitmap::new(),
             pending: Vec::new(),
         }
     }
 
-    fn refuse(&mut self, error: RowError) {
-        self.total_errors += 1;
-        if self.errors.len() < MAX_ERRORS {
-            self.errors.push(error);
-        }
-    }
-
     fn error(&mut self, line: Option<u64>, column: Option<&str>, reason: String) {
-        self.refuse(RowError {
-            file: self.file.clone(),
-            line,
-            column: column.map(str::to_owned),
-            reason,
-        });
+        self.tally.error(&self.file, line, column, reason);
     }
 
     fn fail(&mut self, row: &mut Live, column: Option<&str>, reason: String) {
@@ -435,10 +548,10 @@ impl<'a> Loader<'a> {
                 row.also_changed = true;
             }
             match stored {
-                Stored::New => self.inserted += 1,
-                Stored::Changed(_) => self.updated += 1,
-                Stored::Same(_) if row.also_changed => self.updated += 1,
-                Stored::Same(_) => self.unchanged += 1,
+                Stored::New => self.tally.inserted += 1,
+                Stored::Changed(_) => self.tally.updated += 1,
+                Stored::Same(_) if row.also_changed => self.tally.updated += 1,
+                Stored::Same(_) => self.tally.unchanged += 1,
             }
             if matches!(stored, Stored::New | Stored::Changed(_)) {
                 write.push(cells);
@@ -501,22 +614,12 @@ impl<'a> Loader<'a> {
                 Some((id, None)) => row.refs[index] = *id,
                 None if lookup.deferrable => row.deferred = Some((index, cells)),
                 None => {
-                    let reason = self.unknown(lookup, &cells);
+                    let reason = unknown(lookup, &cells);
                     self.fail(row, lookup.keys.last().copied(), reason);
                 }
             }
         }
         Ok(())
-    }
-
-    fn unknown(&self, lookup: &Lookup, cells: &[Cell]) -> String {
-        let named: Vec<String> = lookup
-            .keys
-            .iter()
-            .zip(cells)
-            .map(|(k, c)| format!("{k} {}", super::cell::shown(&c.text())))
-            .collect();
-        format!("no {} with {}", lookup.what, named.join(", "))
     }
 
     /// For each key tuple found: its id (NULL allowed) and the problem with it, if any.
@@ -728,10 +831,7 @@ impl<'a> Loader<'a> {
                         self.error(Some(item.line), column, problem.clone());
                     }
                     _ => {
-                        let reason = format!(
-                            "{} (neither stored nor in this file)",
-                            self.unknown(lookup, &item.reference)
-                        );
+                        let reason = format!("{} (neither stored nor in this file)", unknown(lookup, &item.reference));
                         self.error(Some(item.line), lookup.keys.last().copied(), reason);
                     }
                 }
@@ -739,7 +839,7 @@ impl<'a> Loader<'a> {
             self.set_references(lookup_index, &resolved).await?;
         }
         if let Some(index) = spec.lookups.iter().position(|l| l.deferrable) {
-            self.check_acyclic(index).await?;
+            check_acyclic(self.txn, spec, index, &self.file, &mut self.tally).await?;
         }
         Ok(())
     }
@@ -785,56 +885,62 @@ impl<'a> Loader<'a> {
         self.txn.execute_raw(sql.statement()).await?;
         Ok(())
     }
+}
 
-    /// A table referencing itself (organizations and their parents) must stay a tree.
-    async fn check_acyclic(&mut self, index: usize) -> Result<(), ImportError> {
-        let table = &self.spec.table;
-        let Some(column) = table.fed_by(index) else {
-            return Ok(());
-        };
-        let Some(label) = table.key.first() else { return Ok(()) };
-        let sql = format!(
-            "SELECT id, {}, {} FROM {}",
-            quoted(column),
-            quoted(label),
-            quoted(table.name)
-        );
-        let rows = self
-            .txn
-            .query_all_raw(Statement::from_string(self.backend, sql))
-            .await?;
-        let mut parent: HashMap<i32, Option<i32>> = HashMap::new();
-        let mut labels: HashMap<i32, String> = HashMap::new();
-        for row in rows {
-            let id: i32 = row.try_get_by_index(0)?;
-            parent.insert(id, row.try_get_by_index(1)?);
-            labels.insert(id, row.try_get_by_index(2)?);
-        }
-        let mut in_cycle: Vec<&String> = Vec::new();
-        for &start in parent.keys() {
-            let mut at = parent.get(&start).copied().flatten();
-            let mut steps = 0;
-            while let Some(node) = at {
-                if node == start {
-                    in_cycle.extend(labels.get(&start));
-                    break;
-                }
-                steps += 1;
-                if steps > parent.len() {
-                    break;
-                }
-                at = parent.get(&node).copied().flatten();
-            }
-        }
-        in_cycle.sort();
-        let column_name = self.spec.lookups[index].keys.last().copied();
-        let reasons: Vec<String> = in_cycle
-            .into_iter()
-            .map(|label| format!("{label} would be its own ancestor"))
-            .collect();
-        for reason in reasons {
-            self.error(None, column_name, reason);
-        }
-        Ok(())
+/// A table referencing itself (organizations and their parents) must stay a tree: each row
+/// that would be its own ancestor is refused.
+pub(super) async fn check_acyclic(
+    conn: &impl ConnectionTrait,
+    spec: &FileSpec,
+    index: usize,
+    file: &str,
+    tally: &mut Tally,
+) -> Result<(), ImportError> {
+    let table = &spec.table;
+    let Some(column) = table.fed_by(index) else {
+        return Ok(());
+    };
+    let Some(label) = table.key.first() else { return Ok(()) };
+    let sql = format!(
+        "SELECT id, {}, {} FROM {}",
+        quoted(column),
+        quoted(label),
+        quoted(table.name)
+    );
+    let rows = conn
+        .query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await?;
+    let mut parent: HashMap<i32, Option<i32>> = HashMap::new();
+    let mut labels: HashMap<i32, String> = HashMap::new();
+    for row in rows {
+        let id: i32 = row.try_get_by_index(0)?;
+        parent.insert(id, row.try_get_by_index(1)?);
+        labels.insert(id, row.try_get_by_index(2)?);
     }
+    let mut in_cycle: Vec<&String> = Vec::new();
+    for &start in parent.keys() {
+        let mut at = parent.get(&start).copied().flatten();
+        let mut steps = 0;
+        while let Some(node) = at {
+            if node == start {
+                in_cycle.extend(labels.get(&start));
+                break;
+            }
+            steps += 1;
+            if steps > parent.len() {
+                break;
+            }
+            at = parent.get(&node).copied().flatten();
+        }
+    }
+    in_cycle.sort();
+    let column_name = spec.lookups[index].keys.last().copied();
+    let reasons: Vec<String> = in_cycle
+        .into_iter()
+        .map(|label| format!("{label} would be its own ancestor"))
+        .collect();
+    for reason in reasons {
+        tally.error(file, None, column_name, reason);
+    }
+    Ok(())
 }

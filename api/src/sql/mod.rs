@@ -7,10 +7,12 @@
 //! - `params`: `:name` parameters, always bound.
 //! - `tree`: the organization tree — by code, subtrees, scopes with their ancestors.
 //! - `bulk`: many rows a statement, the one write path of the seed and the import.
+//! - `copy`: a PostgreSQL transaction that can also COPY (the import's set-based path).
 //!
 //! It depends on `error` and `calendar` only.
 
 pub mod bulk;
+pub mod copy;
 mod dialect;
 mod params;
 pub mod tree;
