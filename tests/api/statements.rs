@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 on_both_databases!(
     schools_teachers_evaluations_events_cost_the_same_statements_for_5_and_50_schools,
+    a_list_counts_its_rows_only_when_total_count_is_asked_for,
     a_batch_of_node_lookups_costs_one_statement_per_type,
     plan_measures_cost_the_same_statements_for_50_000_staff_as_for_a_handful,
     the_schema_executed_without_the_http_handler_still_batches_each_level,
@@ -265,4 +266,35 @@ async fn a_mutation_costs_a_fixed_number_of_statements_whatever_it_writes(backen
     // the audit. A create with a key: the key's lookup, its claim, the
     // INSERT, the audit, the key's result, the read back.
     assert_eq!((costs[0], one, updated, created), (8, 5, 4, 6));
+}
+
+/// A top-level list runs its COUNT only when the query selects `totalCount` — directly, under
+/// an alias or in a fragment — and the count is then every visible row, not the page's.
+async fn a_list_counts_its_rows_only_when_total_count_is_asked_for(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let (page, without) = app
+        .query_counted("{ staff(first: 100) { edges { node { employeeNumber } } } }", json!({}))
+        .await;
+    assert_eq!(nodes(&page["staff"]).len(), 100);
+    assert_eq!(without, 1, "the page alone");
+
+    let (counted, with) = app
+        .query_counted(
+            "{ staff(first: 100) { totalCount edges { node { employeeNumber } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(with, 2, "the page and its count");
+    let total = counted["staff"]["totalCount"].as_u64().unwrap();
+    assert!(total > 100, "every staff member of the demo, not the page: {total}");
+
+    for query in [
+        "{ staff(first: 5) { ...Counted } } fragment Counted on StaffConnection { totalCount }",
+        "{ staff(first: 5) { ... on StaffConnection { n: totalCount } } }",
+    ] {
+        let (data, cost) = app.query_counted(query, json!({})).await;
+        assert_eq!(cost, 2, "{query}");
+        let shown = data["staff"]["totalCount"].as_u64().or(data["staff"]["n"].as_u64());
+        assert_eq!(shown, Some(total), "{query}: {data}");
+    }
 }
