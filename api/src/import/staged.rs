@@ -13,11 +13,12 @@
 //! 4. the rows whose references fail are refused with their first failing reference, and a
 //!    parent named with two sets of values is refused — each check one statement returning the
 //!    offending lines (the first [`MAX_ERRORS`], and how many);
-//! 5. only then is anything written: the parents (`INSERT … SELECT … ON CONFLICT … DO UPDATE …
-//!    WHERE changed`), the rows counted as new, changed or unchanged (one statement) and
-//!    upserted (one), the references to rows later in the same file set, and a table that
-//!    refers to itself checked for cycles; then the tables written are analyzed, for the
-//!    next file's lookups.
+//! 5. only then is anything written, and only what is new or changed: the parents (noted in
+//!    `import_parents`, then `INSERT … SELECT … ON CONFLICT … DO UPDATE`), the rows counted as
+//!    new, changed or unchanged (one statement) and upserted (one), the references to rows
+//!    later in the same file set, and a table that refers to itself checked for cycles; then
+//!    the tables written are analyzed, for the next file's lookups. A file stored exactly as
+//!    it is sends no write.
 //!
 //! Every step runs in the file's one transaction: a refused or interrupted file leaves nothing.
 
@@ -216,10 +217,22 @@ impl Staged<'_> {
         let spec = self.spec;
         let keys: Vec<String> = spec.row_key.iter().map(|k| self.column("s", k)).collect();
         let names: Vec<String> = spec.row_key.iter().map(|k| self.column("g", k)).collect();
-        let same: Vec<String> = keys
+        // `=` where a value is required (a hash join), NULL-safe where a cell may be empty.
+        let same: Vec<String> = spec
+            .row_key
             .iter()
-            .zip(&names)
-            .map(|(key, name)| format!("{key} IS NOT DISTINCT FROM {name}"))
+            .zip(keys.iter().zip(&names))
+            .map(|(column, (key, name))| {
+                let nullable = spec
+                    .position(column)
+                    .and_then(|i| spec.columns.get(i))
+                    .is_none_or(|c| c.nullable);
+                if nullable {
+                    format!("{key} IS NOT DISTINCT FROM {name}")
+                } else {
+                    format!("{key} = {name}")
+                }
+            })
             .collect();
         let sql = format!(
             "WITH d AS (DELETE FROM import_rows s USING (SELECT {keys}, min(s.line) AS first \
@@ -239,7 +252,8 @@ impl Staged<'_> {
 
     /// Resolves every lookup for the whole file into `import_resolved`. Each lookup is
     /// asked once per distinct key (a file of 2.4 million answers names 2 surveys and 8
-    /// questions), and its answers are joined back to the rows that ask it.
+    /// questions), and its answers are joined back to the rows that ask it — one row per key
+    /// (the lowest id, should a lookup's joins ever match two), so a line is never doubled.
     async fn resolve(&self) -> Result<(), ImportError> {
         let mut select = String::from("SELECT s.*");
         let mut joins = String::new();
@@ -260,8 +274,10 @@ impl Staged<'_> {
             let _ = write!(
                 joins,
                 " LEFT JOIN (WITH k({names}) AS (SELECT DISTINCT {keys} FROM import_rows s WHERE {asked}) \
-                 SELECT k.*, {id} AS id, {problem} AS problem, true AS found FROM k {lookup_joins}) l{index} \
+                 SELECT DISTINCT ON ({distinct}) k.*, {id} AS id, {problem} AS problem, true AS found \
+                 FROM k {lookup_joins} ORDER BY {distinct}, {id}) l{index} \
                  ON {on} AND {asked}",
+                distinct = names.iter().map(|n| format!("k.{n}")).collect::<Vec<_>>().join(", "),
                 names = names.join(", "),
                 keys = keys.join(", "),
                 id = lookup.id,
@@ -407,27 +423,52 @@ impl Staged<'_> {
         sql
     }
 
-    /// Writes the parents of the file's rows, one per key, and notes the ids of those written
-    /// (new or changed) in `import_parents`.
-    async fn write_parents(&self, parent: &WriteTarget) -> Result<(), ImportError> {
+    /// Whether the stored row `t` of `table` differs from the resolved row `s` in a column
+    /// that is not its key (SQL; `false` for a table of keys only).
+    fn differs(&self, table: &WriteTarget) -> String {
+        let (_, others) = self.split(table);
+        if others.is_empty() {
+            return "false".to_owned();
+        }
+        let stored: Vec<String> = others.iter().map(|(c, _)| format!("t.{}", quoted(c))).collect();
+        let given: Vec<&str> = others.iter().map(|(_, e)| e.as_str()).collect();
+        format!("({}) IS DISTINCT FROM ({})", stored.join(", "), given.join(", "))
+    }
+
+    /// `LEFT JOIN table t` on the natural key of `table` given by the resolved row `s`.
+    fn stored(&self, table: &WriteTarget) -> String {
+        let (keys, _) = self.split(table);
+        let on: Vec<String> = keys.iter().map(|(c, e)| format!("t.{} = {e}", quoted(c))).collect();
+        format!(" LEFT JOIN {} t ON {}", quoted(table.name), on.join(" AND "))
+    }
+
+    /// Writes the parents of the file's rows that are new or changed, one per key (its first
+    /// line's), after noting them in `import_parents`; returns whether there were any.
+    async fn write_parents(&self, parent: &WriteTarget) -> Result<bool, ImportError> {
         let (keys, _) = self.split(parent);
         let group: Vec<&str> = keys.iter().map(|(_, e)| e.as_str()).collect();
-        let values: Vec<String> = parent.targets.iter().map(|(_, s)| self.source(*s)).collect();
-        let rows = format!(
-            "SELECT {} FROM import_resolved s WHERE s.line IN (SELECT min(s.line) FROM import_resolved s \
-             GROUP BY {}) ORDER BY s.line",
-            values.join(", "),
-            group.join(", ")
-        );
-        self.txn
-            .execute_unprepared("CREATE TEMP TABLE import_parents (id integer PRIMARY KEY) ON COMMIT DROP")
-            .await?;
+        let values: Vec<String> = parent
+            .targets
+            .iter()
+            .map(|(column, source)| format!("{} AS {}", self.source(*source), quoted(column)))
+            .collect();
         let sql = format!(
-            "WITH written AS ({} RETURNING w.id) INSERT INTO import_parents SELECT id FROM written",
-            self.upsert(parent, &rows)
+            "CREATE TEMP TABLE import_parents ON COMMIT DROP AS SELECT {} FROM import_resolved s{} \
+             WHERE s.line IN (SELECT min(s.line) FROM import_resolved s GROUP BY {}) AND (t.id IS NULL OR {}) \
+             ORDER BY s.line",
+            values.join(", "),
+            self.stored(parent),
+            group.join(", "),
+            self.differs(parent),
         );
-        self.txn.execute_unprepared(&sql).await?;
-        Ok(())
+        let noted = self.txn.execute_unprepared(&sql).await?.rows_affected();
+        if noted == 0 {
+            return Ok(false);
+        }
+        let columns: Vec<String> = parent.targets.iter().map(|(c, _)| quoted(c)).collect();
+        let rows = format!("SELECT {} FROM import_parents", columns.join(", "));
+        self.txn.execute_unprepared(&self.upsert(parent, &rows)).await?;
+        Ok(true)
     }
 
     /// `FROM import_resolved s` joined to each row's parent `p` and its stored row `t` (none:
@@ -440,34 +481,50 @@ impl Staged<'_> {
             let on: Vec<String> = keys.iter().map(|(c, e)| format!("p.{} = {e}", quoted(c))).collect();
             let _ = write!(from, " JOIN {} p ON {}", quoted(parent.name), on.join(" AND "));
         }
-        let (keys, _) = self.split(&spec.table);
-        let on: Vec<String> = keys.iter().map(|(c, e)| format!("t.{} = {e}", quoted(c))).collect();
-        let _ = write!(from, " LEFT JOIN {} t ON {}", quoted(spec.table.name), on.join(" AND "));
+        from.push_str(&self.stored(&spec.table));
         from
     }
 
-    /// Counts the rows as new, changed and unchanged. A row also counts as changed when its
-    /// parent was written or a reference of it is set once the file is written.
-    async fn count(&mut self) -> Result<(), ImportError> {
-        let spec = self.spec;
-        let (_, others) = self.split(&spec.table);
-        let mut changed = if others.is_empty() {
+    /// The rows that reference a row later in the same file, to be set once it is written.
+    fn pending(&self) -> String {
+        let pending: Vec<String> = self
+            .spec
+            .lookups
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.deferrable)
+            .map(|(index, lookup)| format!("(({}) AND NOT s.h{index})", self.asked("s", lookup)))
+            .collect();
+        if pending.is_empty() {
             "false".to_owned()
         } else {
-            let stored: Vec<String> = others.iter().map(|(c, _)| format!("t.{}", quoted(c))).collect();
-            let given: Vec<&str> = others.iter().map(|(_, e)| e.as_str()).collect();
-            format!("({}) IS DISTINCT FROM ({})", stored.join(", "), given.join(", "))
-        };
-        if spec.parent.is_some() {
-            changed.push_str(" OR EXISTS (SELECT 1 FROM import_parents x WHERE x.id = p.id)");
+            pending.join(" OR ")
         }
-        for (index, lookup) in spec.lookups.iter().enumerate().filter(|(_, l)| l.deferrable) {
-            let _ = write!(changed, " OR (({}) AND NOT s.h{index})", self.asked("s", lookup));
+    }
+
+    /// Counts the rows as new, changed and unchanged — a row also counts as changed when its
+    /// parent was written or a reference of it is set once the file is written — and returns
+    /// how many must be written and how many wait for a reference.
+    async fn count(&mut self) -> Result<(u64, u64), ImportError> {
+        let spec = self.spec;
+        let differs = self.differs(&spec.table);
+        let pending = self.pending();
+        let mut changed = format!("{differs} OR {pending}");
+        if let Some(parent) = &spec.parent {
+            let (keys, _) = self.split(parent);
+            let same: Vec<String> = keys.iter().map(|(c, _)| format!("x.{0} = p.{0}", quoted(c))).collect();
+            let _ = write!(
+                changed,
+                " OR EXISTS (SELECT 1 FROM import_parents x WHERE {})",
+                same.join(" AND ")
+            );
         }
         let sql = format!(
             "SELECT count(*) FILTER (WHERE t.id IS NULL), \
              count(*) FILTER (WHERE t.id IS NOT NULL AND ({changed})), \
-             count(*) FILTER (WHERE t.id IS NOT NULL AND NOT ({changed})) {}",
+             count(*) FILTER (WHERE t.id IS NOT NULL AND NOT ({changed})), \
+             count(*) FILTER (WHERE t.id IS NULL OR {differs}), \
+             count(*) FILTER (WHERE {pending}) {}",
             self.rows_with_stored()
         );
         let row = self
@@ -484,33 +541,37 @@ impl Staged<'_> {
         self.tally.inserted = read(0)?;
         self.tally.updated = read(1)?;
         self.tally.unchanged = read(2)?;
-        Ok(())
+        Ok((read(3)?, read(4)?))
     }
 
-    /// Upserts the file's rows, in file order.
+    /// Upserts the file's new and changed rows, in file order (the rows stored as they are
+    /// are not sent: no row locked, no id drawn, nothing for the measures to notice).
     async fn write(&self) -> Result<(), ImportError> {
         let table = &self.spec.table;
         let values: Vec<String> = table.targets.iter().map(|(_, s)| self.source(*s)).collect();
-        let mut from = String::from("FROM import_resolved s");
-        if let Some(parent) = &self.spec.parent {
-            let (keys, _) = self.split(parent);
-            let on: Vec<String> = keys.iter().map(|(c, e)| format!("p.{} = {e}", quoted(c))).collect();
-            let _ = write!(from, " JOIN {} p ON {}", quoted(parent.name), on.join(" AND "));
-        }
-        let rows = format!("SELECT {} {from} ORDER BY s.line", values.join(", "));
+        let rows = format!(
+            "SELECT {} {} WHERE t.id IS NULL OR {} ORDER BY s.line",
+            values.join(", "),
+            self.rows_with_stored(),
+            self.differs(table)
+        );
         self.txn.execute_unprepared(&self.upsert(table, &rows)).await?;
         Ok(())
     }
 
     /// Sets the references to rows that came later in the same file (an organization's
     /// parent), and refuses those neither stored nor in the file.
-    async fn resolve_deferred(&mut self) -> Result<(), ImportError> {
+    async fn resolve_deferred(&mut self, pending: u64) -> Result<(), ImportError> {
         let spec = self.spec;
         let table = &spec.table;
         for (index, lookup) in spec.lookups.iter().enumerate().filter(|(_, l)| l.deferrable) {
             let Some(column) = table.fed_by(index) else {
                 continue;
             };
+            if pending == 0 {
+                check_acyclic(self.txn, spec, index, self.file, self.tally).await?;
+                continue;
+            }
             let pending = format!("({}) AND NOT s.h{index}", self.asked("s", lookup));
             let relation = self.lookup_relation(lookup, "import_resolved", &pending);
             let (keys, _) = self.split(table);
@@ -629,23 +690,29 @@ pub(super) async fn load(
     if staged.tally.total_errors > 0 {
         return Ok(done);
     }
-    if let Some(parent) = &spec.parent {
-        staged.write_parents(parent).await?;
+    let parents_written = match &spec.parent {
+        Some(parent) => staged.write_parents(parent).await?,
+        None => false,
+    };
+    let (to_write, pending) = staged.count().await?;
+    // A file stored as it is sends no write at all (and so marks no measure out of date).
+    if to_write > 0 {
+        staged.write().await?;
     }
-    staged.count().await?;
-    staged.write().await?;
-    staged.resolve_deferred().await?;
-    // The next file's lookups join the tables this one filled: without statistics (none are
-    // gathered before autovacuum comes by) PostgreSQL takes a table of millions of rows for an
-    // empty one and resolves them by nested loops — minutes instead of seconds.
-    let written: Vec<String> = spec
-        .parent
-        .iter()
-        .chain(std::iter::once(&spec.table))
-        .map(|table| quoted(table.name))
-        .collect();
-    txn.execute_unprepared(&format!("ANALYZE {}", written.join(", ")))
-        .await?;
+    staged.resolve_deferred(pending).await?;
+    if parents_written || to_write > 0 {
+        // The next file's lookups join the tables this one filled: without statistics (none
+        // are gathered before autovacuum comes by) PostgreSQL takes a table of millions of
+        // rows for an empty one and resolves them by nested loops — minutes, not seconds.
+        let written: Vec<String> = spec
+            .parent
+            .iter()
+            .chain(std::iter::once(&spec.table))
+            .map(|table| quoted(table.name))
+            .collect();
+        txn.execute_unprepared(&format!("ANALYZE {}", written.join(", ")))
+            .await?;
+    }
     Ok(done)
 }
 
