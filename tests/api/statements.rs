@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     schools_teachers_evaluations_events_cost_the_same_statements_for_5_and_50_schools,
     a_list_counts_its_rows_only_when_total_count_is_asked_for,
+    the_viewers_resolution_is_counted_with_the_request,
     a_batch_of_node_lookups_costs_one_statement_per_type,
     plan_measures_cost_the_same_statements_for_50_000_staff_as_for_a_handful,
     the_schema_executed_without_the_http_handler_still_batches_each_level,
@@ -260,12 +261,14 @@ async fn a_mutation_costs_a_fixed_number_of_statements_whatever_it_writes(backen
         json!({ "code": "W-1", "title": "Wellness", "category": "WELLNESS", "hours": 1.0, "idempotencyKey": "w-1" }),
     )
     .await;
-    // Planning: the key's lookup, its claim, the school, the survey, one INSERT … SELECT of
-    // every classroom, the audit rows, the key's result, the rows read back. Recording a batch (no key): the
-    // people, the courses, one INSERT, the audit rows, the rows read back. An update: the row as the viewer sees it, its survey, the versioned UPDATE,
-    // the audit. A create with a key: the key's lookup, its claim, the
-    // INSERT, the audit, the key's result, the read back.
-    assert_eq!((costs[0], one, updated, created), (8, 5, 4, 6));
+    // Planning: the principal's schools (the token's resolution), the key's lookup, its
+    // claim, the school, the survey, one INSERT … SELECT of every classroom, the audit rows,
+    // the key's result, the rows read back. Recording a batch (no key; an HR token names no
+    // one): the people, the courses, one INSERT, the audit rows, the rows read back. An
+    // update (by the principal): their schools, the row as the viewer sees it, its survey,
+    // the versioned UPDATE, the audit. A create with a key (ADMIN): the key's lookup, its
+    // claim, the INSERT, the audit, the key's result, the read back.
+    assert_eq!((costs[0], one, updated, created), (9, 5, 5, 6));
 }
 
 /// A top-level list runs its COUNT only when the query selects `totalCount` — directly, under
@@ -297,4 +300,18 @@ async fn a_list_counts_its_rows_only_when_total_count_is_asked_for(backend: Back
         let shown = data["staff"]["totalCount"].as_u64().or(data["staff"]["n"].as_u64());
         assert_eq!(shown, Some(total), "{query}: {data}");
     }
+}
+
+/// Every statement of a request is counted, the token's resolution to a viewer included: a
+/// principal's employee number and schools cost a statement each before the query runs
+/// (issue 20: the principal's page sent 7 statements and counted 5).
+async fn the_viewers_resolution_is_counted_with_the_request(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let (_, admin) = app.query_counted("{ __typename }", json!({})).await;
+    assert_eq!(admin, 0, "an ADMIN token names no one: nothing to resolve");
+    let principal = app.token(Role::Principal, &["SCH-101"], Some("E100001"));
+    let (_, cost) = app
+        .query_counted_as(Some(&principal), "{ __typename }", json!({}))
+        .await;
+    assert_eq!(cost, 2, "the staff member and the school");
 }

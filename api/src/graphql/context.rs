@@ -35,9 +35,17 @@ pub struct RequestContext {
     statements: Arc<AtomicU64>,
 }
 
-impl RequestContext {
-    /// A context for one request by `viewer` on `db`.
-    pub fn new(db: &DatabaseConnection, viewer: Viewer) -> Self {
+/// A request's statement counter and the database handle that counts into it, made when the
+/// request arrives: resolving its token to a viewer (the staff member, the schools' ids) is
+/// the request's work too, and is counted with the rest.
+#[derive(Clone)]
+pub struct Counter {
+    db: DatabaseConnection,
+    statements: Arc<AtomicU64>,
+}
+
+impl Counter {
+    pub fn new(db: &DatabaseConnection) -> Self {
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         let mut db = db.clone();
@@ -45,6 +53,30 @@ impl RequestContext {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
+        Self { db, statements }
+    }
+
+    /// The counting handle.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Statements counted so far.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+}
+
+impl RequestContext {
+    /// A context for one request by `viewer` on `db`.
+    pub fn new(db: &DatabaseConnection, viewer: Viewer) -> Self {
+        Self::counted(Counter::new(db), viewer)
+    }
+
+    /// A context for one request by `viewer`, counting on with `counter` (which counted the
+    /// viewer's resolution).
+    pub fn counted(counter: Counter, viewer: Viewer) -> Self {
+        let Counter { db, statements } = counter;
         // Batches go out when the request waits for them (`batch`), not after a timer.
         let batches = Arc::new(Batches::default());
         let loader = DataLoader::new(

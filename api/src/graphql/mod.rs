@@ -19,7 +19,7 @@ pub mod relay;
 pub mod scalars;
 
 pub use batch::BatchOnIdle;
-pub use context::RequestContext;
+pub use context::{Counter, RequestContext};
 pub use cost::{Limits, QueryCost};
 pub use guard::RefuseNul;
 pub use nulls::PropagateNulls;

@@ -30,7 +30,11 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 /// The viewer of a request: PUBLIC without an `Authorization` header, the token's subject with
 /// a valid bearer token, and an UNAUTHENTICATED error for any other header — a bad token is
 /// never taken for PUBLIC.
-async fn viewer(state: &AppState, request: &poem::Request) -> Result<Viewer, ApiError> {
+async fn viewer(
+    state: &AppState,
+    db: &sea_orm::DatabaseConnection,
+    request: &poem::Request,
+) -> Result<Viewer, ApiError> {
     let Some(header) = request.headers().get(poem::http::header::AUTHORIZATION) else {
         return Ok(Viewer::public());
     };
@@ -40,7 +44,7 @@ async fn viewer(state: &AppState, request: &poem::Request) -> Result<Viewer, Api
         .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
         .ok_or_else(|| ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
     let claims = state.keys.verify(token.trim())?;
-    Viewer::resolve(&state.db, claims).await
+    Viewer::resolve(db, claims).await
 }
 
 /// A GraphQL-shaped error response outside of execution: a refused token, body or batch, a
@@ -310,12 +314,19 @@ pub(super) async fn graphql(Data(state): Data<&AppState>, http: &poem::Request, 
         .data::<RequestId>()
         .cloned()
         .unwrap_or_else(|| RequestId(String::new()));
+    // Every statement of the request is counted, the token's resolution included.
+    let counter = crate::graphql::Counter::new(&state.db);
     let refused = |error: ApiError, outcome: &'static str| {
-        crate::metrics::request("unknown", outcome, started.elapsed().as_secs_f64(), 0);
+        crate::metrics::request(
+            "unknown",
+            outcome,
+            started.elapsed().as_secs_f64(),
+            counter.statements(),
+        );
         error_response(error, &id)
     };
     // The token first: nothing of the body is read for a request that will be refused.
-    let viewer = match viewer(state, http).await {
+    let viewer = match viewer(state, counter.db(), http).await {
         Ok(viewer) => viewer,
         Err(error) => return refused(error, "refused"),
     };
@@ -341,7 +352,7 @@ pub(super) async fn graphql(Data(state): Data<&AppState>, http: &poem::Request, 
     } else {
         state.edge.request_timeout
     };
-    let context = RequestContext::new(&state.db, viewer);
+    let context = RequestContext::counted(counter.clone(), viewer);
     let span = tracing::info_span!("graphql", operation = %operation, sql_statements = tracing::field::Empty);
     let running = context.execute(&state.schema, request).instrument(span.clone());
     let Ok(response) = tokio::time::timeout(limit, running).await else {
