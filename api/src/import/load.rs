@@ -161,11 +161,11 @@ async fn staged_file(
     progress: &mut dyn Progress,
 ) -> Result<FileSummary, ImportError> {
     let txn = Counted::new(CopyTransaction::begin(db).await?);
-    let mut tally = Tally::default();
     let outcome = async {
         take_turns(&txn, kind).await?;
+        let mut tally = Tally::default();
         let read = super::staged::load(&txn, spec, file, rx, &mut tally, progress).await?;
-        conclude(&txn, kind, file, read, std::mem::take(&mut tally), actor).await
+        conclude(&txn, kind, file, read, tally, actor).await
     }
     .await;
     settle(txn, file, outcome).await
@@ -345,7 +345,7 @@ impl Tally {
     }
 
     /// Errors counted but not listed (beyond the first of a check).
-    pub fn uncounted(&mut self, more: usize) {
+    pub fn unlisted(&mut self, more: usize) {
         self.total_errors += more;
     }
 }

@@ -158,19 +158,31 @@ impl Staged<'_> {
         }
     }
 
-    /// The lookup as a relation `(i, id, problem)` over the rows of `rows` (a table aliased
-    /// `s`) meeting `condition`, `i` being each row's line.
-    fn lookup_relation(&self, lookup: &Lookup, rows: &str, condition: &str) -> String {
+    /// `lookup` asked once per distinct key of the rows of `rows` (a table aliased `s`) that
+    /// meet `condition`: a relation `(c0…, id, problem, found)`, one row per key found (the
+    /// lowest id, should the lookup's joins ever match two, so that a line is never doubled),
+    /// and the condition joining it, as `alias`, back to a row `s`.
+    fn by_key(&self, lookup: &Lookup, rows: &str, condition: &str, alias: &str) -> (String, String) {
         let keys: Vec<String> = lookup.keys.iter().map(|k| self.column("s", k)).collect();
-        let names: String = (0..keys.len()).map(|c| format!(", c{c}")).collect();
+        let names: Vec<String> = (0..keys.len()).map(|c| format!("c{c}")).collect();
+        let distinct: Vec<String> = names.iter().map(|n| format!("k.{n}")).collect();
         let problem = lookup.problem.map_or("CAST(NULL AS text)", |(_, sql)| sql);
-        format!(
-            "WITH k(i{names}) AS (SELECT s.line, {keys} FROM {rows} s WHERE {condition}) \
-             SELECT k.i, {id} AS id, {problem} AS problem FROM k {joins}",
+        let relation = format!(
+            "WITH k({names}) AS (SELECT DISTINCT {keys} FROM {rows} s WHERE {condition}) \
+             SELECT DISTINCT ON ({distinct}) k.*, {id} AS id, {problem} AS problem, true AS found \
+             FROM k {joins} ORDER BY {distinct}, {id}",
+            names = names.join(", "),
             keys = keys.join(", "),
+            distinct = distinct.join(", "),
             id = lookup.id,
             joins = lookup.joins,
-        )
+        );
+        let on: Vec<String> = keys
+            .iter()
+            .zip(&names)
+            .map(|(key, name)| format!("{alias}.{name} = {key}"))
+            .collect();
+        (relation, format!("{} AND {condition}", on.join(" AND ")))
     }
 
     /// The value of a written column, over the resolved row `s` (and its parent `p`).
@@ -207,8 +219,7 @@ impl Staged<'_> {
             listed += 1;
         }
         // The rest are counted, not listed.
-        self.tally
-            .uncounted(usize::try_from(total - listed).unwrap_or_default());
+        self.tally.unlisted(usize::try_from(total - listed).unwrap_or_default());
         Ok(())
     }
 
@@ -251,9 +262,9 @@ impl Staged<'_> {
     }
 
     /// Resolves every lookup for the whole file into `import_resolved`. Each lookup is
-    /// asked once per distinct key (a file of 2.4 million answers names 2 surveys and 8
-    /// questions), and its answers are joined back to the rows that ask it — one row per key
-    /// (the lowest id, should a lookup's joins ever match two), so a line is never doubled.
+    /// asked once per distinct key ([`by_key`](Self::by_key): a file of 2.4 million answers
+    /// names 2 surveys and 8 questions), and its answers are joined back to the rows that ask
+    /// it.
     async fn resolve(&self) -> Result<(), ImportError> {
         let mut select = String::from("SELECT s.*");
         let mut joins = String::new();
@@ -262,28 +273,8 @@ impl Staged<'_> {
                 select,
                 ", l{index}.id AS r{index}, l{index}.found IS NOT NULL AS h{index}, l{index}.problem AS p{index}"
             );
-            let asked = self.asked("s", lookup);
-            let keys: Vec<String> = lookup.keys.iter().map(|k| self.column("s", k)).collect();
-            let names: Vec<String> = (0..keys.len()).map(|c| format!("c{c}")).collect();
-            let problem = lookup.problem.map_or("CAST(NULL AS text)", |(_, sql)| sql);
-            let on: Vec<String> = keys
-                .iter()
-                .zip(&names)
-                .map(|(key, name)| format!("l{index}.{name} = {key}"))
-                .collect();
-            let _ = write!(
-                joins,
-                " LEFT JOIN (WITH k({names}) AS (SELECT DISTINCT {keys} FROM import_rows s WHERE {asked}) \
-                 SELECT DISTINCT ON ({distinct}) k.*, {id} AS id, {problem} AS problem, true AS found \
-                 FROM k {lookup_joins} ORDER BY {distinct}, {id}) l{index} \
-                 ON {on} AND {asked}",
-                distinct = names.iter().map(|n| format!("k.{n}")).collect::<Vec<_>>().join(", "),
-                names = names.join(", "),
-                keys = keys.join(", "),
-                id = lookup.id,
-                lookup_joins = lookup.joins,
-                on = on.join(" AND "),
-            );
+            let (relation, on) = self.by_key(lookup, "import_rows", &self.asked("s", lookup), &format!("l{index}"));
+            let _ = write!(joins, " LEFT JOIN ({relation}) l{index} ON {on}");
         }
         let sql = format!("CREATE TEMP TABLE import_resolved ON COMMIT DROP AS {select} FROM import_rows s{joins}");
         self.txn.execute_unprepared(&sql).await?;
@@ -561,27 +552,27 @@ impl Staged<'_> {
 
     /// Sets the references to rows that came later in the same file (an organization's
     /// parent), and refuses those neither stored nor in the file.
-    async fn resolve_deferred(&mut self, pending: u64) -> Result<(), ImportError> {
+    async fn resolve_deferred(&mut self, waiting: u64) -> Result<(), ImportError> {
         let spec = self.spec;
         let table = &spec.table;
         for (index, lookup) in spec.lookups.iter().enumerate().filter(|(_, l)| l.deferrable) {
             let Some(column) = table.fed_by(index) else {
                 continue;
             };
-            if pending == 0 {
+            if waiting == 0 {
                 check_acyclic(self.txn, spec, index, self.file, self.tally).await?;
                 continue;
             }
             let pending = format!("({}) AND NOT s.h{index}", self.asked("s", lookup));
-            let relation = self.lookup_relation(lookup, "import_resolved", &pending);
+            let (relation, on) = self.by_key(lookup, "import_resolved", &pending, "x");
             let (keys, _) = self.split(table);
             let same: Vec<String> = keys.iter().map(|(c, e)| format!("w.{} = {e}", quoted(c))).collect();
             let sql = format!(
                 "WITH x AS ({relation}), \
-                 u AS (UPDATE {name} w SET {column} = x.id FROM x JOIN import_resolved s ON s.line = x.i \
+                 u AS (UPDATE {name} w SET {column} = x.id FROM x JOIN import_resolved s ON {on} \
                  WHERE {same} AND x.problem IS NULL RETURNING w.id), \
-                 d AS (SELECT s.*, x.problem FROM import_resolved s LEFT JOIN x ON x.i = s.line \
-                 WHERE {pending} AND (x.i IS NULL OR x.problem IS NOT NULL)) {select}",
+                 d AS (SELECT s.*, x.problem FROM import_resolved s LEFT JOIN x ON {on} \
+                 WHERE {pending} AND (x.found IS NULL OR x.problem IS NOT NULL)) {select}",
                 name = quoted(table.name),
                 column = quoted(column),
                 same = same.join(" AND "),
@@ -672,6 +663,8 @@ pub(super) async fn load(
         }
         (done, tally)
     };
+    // `copy_in` holds the transaction's connection until the blocks end: `produce` must not
+    // send a statement of its own, or the two would wait on each other.
     let (copy_result, (done, tally)) = tokio::join!(txn.copy_in(&copy, copied), produce);
     copy_result?;
     if done.is_none() {
