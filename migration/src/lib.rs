@@ -16,6 +16,8 @@
 //! - `m20261202_000010_process_versions_and_audit_rows`: a version on evaluation processes
 //!   (ADMIN sets their employee groups), and the row id of the record an audit row is about
 //!   (an object's history).
+//! - `m20261204_000011_measure_count_upkeep`: which measure counts a write added while keeping
+//!   them current.
 //!
 //! This crate never imports `entity`: a migration describes the schema as it was on the day it
 //! was written, whatever the entities say later.
@@ -32,6 +34,7 @@ mod m20261201_000007_index_staff_names;
 pub mod m20261202_000008_maintain_measure_counts;
 mod m20261202_000009_versions_and_idempotency;
 mod m20261202_000010_process_versions_and_audit_rows;
+mod m20261204_000011_measure_count_upkeep;
 pub mod reference;
 mod spec;
 
@@ -52,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_maintain_measure_counts::Migration),
             Box::new(m20261202_000009_versions_and_idempotency::Migration),
             Box::new(m20261202_000010_process_versions_and_audit_rows::Migration),
+            Box::new(m20261204_000011_measure_count_upkeep::Migration),
         ]
     }
 }

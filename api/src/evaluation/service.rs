@@ -9,6 +9,8 @@ use crate::auth::Viewer;
 use crate::auth::policy::{Writes, may_write};
 use crate::calendar::SchoolYear;
 use crate::error::{ApiError, ApiResult, UserError, UserErrorCode};
+use crate::measures::definitions::MeasureCode;
+use crate::measures::maintained::{self, Touch};
 use crate::write::idempotency::{Once, run_once};
 use crate::write::rules::Rules;
 use crate::write::{Write, amend, reread};
@@ -157,7 +159,6 @@ pub async fn schedule_event(
         Ok(created.id)
     })
     .await?;
-    crate::measures::maintained::rebuild_in_background(db);
     evaluation_event::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -211,7 +212,6 @@ pub async fn complete_event(
         .audit("UPDATE", "EvaluationEvent", id, Some(&event), Some(&after))
         .await?;
     write.commit().await?;
-    crate::measures::maintained::rebuild_in_background(db);
     Ok(after)
 }
 
@@ -368,7 +368,6 @@ pub async fn rate_elements(
         )
         .await?;
     write.commit().await?;
-    crate::measures::maintained::rebuild_in_background(db);
     Ok((event_after, written))
 }
 
@@ -392,6 +391,16 @@ pub async fn update_status(
         (EVALUATION, "Evaluation"),
         async move |write, current| {
             let context = context_of(write, current.clone()).await?;
+            // The status decides whether the evaluatee's classrooms are eligible for the SFS.
+            maintained::keep(
+                write,
+                Touch {
+                    measures: vec![MeasureCode::SfsCoverage],
+                    staff: vec![current.evaluatee_id],
+                    year: Some(context.year.value()),
+                },
+            )
+            .await?;
             if let Some(label) = final_rating {
                 let level = rating_level::Entity::find()
                     .filter(rating_level::Column::FrameworkId.eq(context.framework_id))
@@ -421,7 +430,6 @@ pub async fn update_status(
         },
     )
     .await?;
-    crate::measures::maintained::rebuild_in_background(db);
     Ok(written)
 }
 
@@ -480,7 +488,7 @@ pub async fn create_cycle(
             .id)
     })
     .await?;
-    crate::measures::maintained::rebuild_in_background(db);
+    maintained::rebuild_in_background(db);
     reread::<evaluation_cycle::Entity>(db, id).await
 }
 
@@ -512,7 +520,7 @@ pub async fn update_cycle(
         })
     })
     .await?;
-    crate::measures::maintained::rebuild_in_background(db);
+    maintained::rebuild_in_background(db);
     Ok(written)
 }
 
@@ -617,6 +625,6 @@ pub async fn set_process_groups(
         .audit("UPDATE", "EvaluationProcess", id, Some(&was), Some(&now))
         .await?;
     write.commit().await?;
-    crate::measures::maintained::rebuild_in_background(db);
+    maintained::rebuild_in_background(db);
     Ok(after)
 }

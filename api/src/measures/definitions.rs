@@ -62,9 +62,24 @@ impl MeasureCode {
 
     /// The subjects of a counted measure; EASE is not counted from rows (vendor aggregates).
     pub fn subjects(self, dialect: Dialect) -> Option<String> {
+        self.subjects_of(dialect, Of::Everyone)
+    }
+
+    /// The subjects of a counted measure that `of` names: every one, or those of the staff in
+    /// `:staff` (a list) — `None` for a measure whose subjects are not a person's (EASE;
+    /// MULTIPLE_MEASURES counts employee groups, SES_SUPPORTIVE survey answers).
+    pub fn subjects_of(self, dialect: Dialect, of: Of) -> Option<String> {
         let always = dialect.always();
+        let only = |column: &str| match of {
+            Of::Everyone => String::new(),
+            Of::Staff => format!(" AND {column} IN (:staff)"),
+        };
+        if of == Of::Staff && matches!(self, Self::MultipleMeasures | Self::SesSupportive | Self::EaseUsage) {
+            return None;
+        }
+        let scoped = scoped_staff(of);
         Some(match self {
-            Self::SfsCoverage => sfs_classrooms(dialect),
+            Self::SfsCoverage => sfs_classrooms_of(dialect, of),
             Self::SupervisorTraining => {
                 let untrained = dialect.plus_days("x.due_date", "1");
                 let counted_from = dialect.least(&[
@@ -76,14 +91,14 @@ impl MeasureCode {
                     "SELECT t.unit_id AS unit_id, x.assignment_id AS subject, {counted_from} AS counted_from, \
                      x.on_time_first AS hit_from \
                      FROM ({}) x JOIN tree t ON t.org_id = x.organization_id",
-                    entries(dialect)
+                    entries(dialect, &only("a.staff_id"))
                 )
             }
             Self::MultipleMeasures => format!(
                 "SELECT ss.unit_id AS unit_id, g.id AS subject, {always} AS counted_from, \
                  CASE WHEN EXISTS ({MULTIPLE_MEASURE_PROCESS} AND pg.employee_group_id = g.id) THEN {always} END AS hit_from \
                  FROM staff s JOIN employee_group g ON g.id = s.employee_group_id \
-                 JOIN ({SCOPED_STAFF}) ss ON ss.staff_id = s.id \
+                 JOIN ({scoped}) ss ON ss.staff_id = s.id \
                  WHERE g.certificated AND s.active"
             ),
             Self::EaseUsage => return None,
@@ -91,8 +106,9 @@ impl MeasureCode {
                 // days_absent / days_expected <= 0.04, exactly: 25 × absent <= expected.
                 "SELECT ss.unit_id AS unit_id, att.staff_id AS subject, {always} AS counted_from, \
                  CASE WHEN att.days_absent * 25 <= att.days_expected THEN {always} END AS hit_from \
-                 FROM attendance_summary att JOIN ({SCOPED_STAFF}) ss ON ss.staff_id = att.staff_id \
-                 WHERE att.school_year = :year AND att.days_expected > 0"
+                 FROM attendance_summary att JOIN ({scoped}) ss ON ss.staff_id = att.staff_id \
+                 WHERE att.school_year = :year AND att.days_expected > 0{}",
+                only("att.staff_id")
             ),
             Self::SesSupportive => format!(
                 "SELECT t.unit_id AS unit_id, ans.id AS subject, {always} AS counted_from, \
@@ -107,20 +123,38 @@ impl MeasureCode {
                  (SELECT MIN(c.completed_on) FROM training_completion c JOIN training_course k ON k.id = c.course_id \
                    WHERE c.staff_id = s.id AND k.category = 'WELLNESS' AND c.completed_on >= :start AND c.completed_on <= :end) \
                  AS hit_from \
-                 FROM staff s JOIN ({SCOPED_STAFF}) ss ON ss.staff_id = s.id WHERE s.active"
+                 FROM staff s JOIN ({scoped}) ss ON ss.staff_id = s.id WHERE s.active{}",
+                only("s.id")
             ),
         })
     }
 }
 
+/// Which subjects a measure's SQL yields: every one, or those of the staff in the list
+/// parameter `:staff` (what a write that changes a few people's rows recounts: `maintained`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Of {
+    Everyone,
+    Staff,
+}
+
 /// A scope's staff for a year (DESIGN.md §3: "a school's staff are those whose evaluation or
 /// assignment is at that school"): `(staff_id, unit_id)` for every assignment in the subtree
-/// that overlaps the year and every evaluation of the year at a school in it.
-pub const SCOPED_STAFF: &str = "SELECT a.staff_id AS staff_id, t.unit_id AS unit_id FROM assignment a \
-     JOIN tree t ON t.org_id = a.organization_id \
-     WHERE a.begin_date <= :end AND (a.end_date IS NULL OR a.end_date >= :start) \
-     UNION SELECT e.evaluatee_id, t.unit_id FROM evaluation e JOIN evaluation_cycle c ON c.id = e.cycle_id \
-     JOIN tree t ON t.org_id = e.school_id WHERE c.school_year = :year";
+/// that overlaps the year and every evaluation of the year at a school in it; `of` may keep
+/// only the staff in `:staff`.
+fn scoped_staff(of: Of) -> String {
+    let (assignments, evaluations) = match of {
+        Of::Everyone => ("", ""),
+        Of::Staff => (" AND a.staff_id IN (:staff)", " AND e.evaluatee_id IN (:staff)"),
+    };
+    format!(
+        "SELECT a.staff_id AS staff_id, t.unit_id AS unit_id FROM assignment a \
+         JOIN tree t ON t.org_id = a.organization_id \
+         WHERE a.begin_date <= :end AND (a.end_date IS NULL OR a.end_date >= :start){assignments} \
+         UNION SELECT e.evaluatee_id, t.unit_id FROM evaluation e JOIN evaluation_cycle c ON c.id = e.cycle_id \
+         JOIN tree t ON t.org_id = e.school_id WHERE c.school_year = :year{evaluations}"
+    )
+}
 
 /// The processes of pairs `pg` (process, group) that are multiple-measures (two or more
 /// measure kinds) and have a cycle in the year; callers add a condition on `pg`.
@@ -134,7 +168,16 @@ pub const MULTIPLE_MEASURE_PROCESS: &str = "SELECT 1 FROM evaluation_process_gro
 /// day of the pair's first ADMINISTERED administration of the year's SFS with at least one
 /// response (one recorded without a date counts from when it was recorded: always).
 pub fn sfs_classrooms(dialect: Dialect) -> String {
+    sfs_classrooms_of(dialect, Of::Everyone)
+}
+
+/// [`sfs_classrooms`], of every teacher or of those in `:staff`.
+fn sfs_classrooms_of(dialect: Dialect, of: Of) -> String {
     let always = dialect.always();
+    let only = match of {
+        Of::Everyone => "",
+        Of::Staff => " AND st.staff_id IN (:staff)",
+    };
     format!(
         "SELECT t.unit_id AS unit_id, st.id AS subject, {always} AS counted_from, \
          (SELECT MIN(COALESCE(sa.administered_on, {always})) FROM survey_administration sa \
@@ -144,7 +187,7 @@ pub fn sfs_classrooms(dialect: Dialect) -> String {
            AND sa.status = 'ADMINISTERED' AND sa.response_count >= 1) AS hit_from, \
          st.section_id AS section_id, st.staff_id AS teacher_id, s.school_id AS school_id \
          FROM section_teacher st JOIN section s ON s.id = st.section_id JOIN tree t ON t.org_id = s.school_id \
-         WHERE st.role = 'TEACHER_OF_RECORD' AND s.school_year = :year AND s.enrolled_count > 0 \
+         WHERE st.role = 'TEACHER_OF_RECORD' AND s.school_year = :year AND s.enrolled_count > 0{only} \
          AND EXISTS (SELECT 1 FROM evaluation e JOIN evaluation_cycle c ON c.id = e.cycle_id \
            JOIN evaluation_process p ON p.id = c.process_id \
            WHERE e.evaluatee_id = st.staff_id AND c.school_year = :year AND e.status <> 'WITHDRAWN' AND p.requires_sfs)"
@@ -157,7 +200,8 @@ pub fn sfs_classrooms(dialect: Dialect) -> String {
 /// entry). Due date = begin + `:window` days. `on_time_first`: the first performance-management
 /// completion from begin − `:prior_valid` days to the due date; `late_first`: the first one
 /// after the due date.
-fn entries(dialect: Dialect) -> String {
+/// `only` is a further condition on the assignment `a` (empty for every one).
+fn entries(dialect: Dialect, only: &str) -> String {
     let due = dialect.plus_days("a.begin_date", ":window");
     let valid_from = dialect.plus_days("a.begin_date", "-:prior_valid");
     let year_before = dialect.plus_days("a.begin_date", "-365");
@@ -169,7 +213,7 @@ fn entries(dialect: Dialect) -> String {
          ({completion} AND c.completed_on >= {valid_from} AND c.completed_on <= {due}) AS on_time_first, \
          ({completion} AND c.completed_on > {due}) AS late_first \
          FROM assignment a \
-         WHERE (a.supervisory OR a.management) AND a.begin_date >= :start AND a.begin_date <= :end \
+         WHERE (a.supervisory OR a.management) AND a.begin_date >= :start AND a.begin_date <= :end{only} \
          AND NOT EXISTS (SELECT 1 FROM assignment b WHERE b.staff_id = a.staff_id AND b.id <> a.id \
            AND (b.supervisory OR b.management) \
            AND (b.begin_date < a.begin_date OR (b.begin_date = a.begin_date AND b.id < a.id)) \
@@ -193,6 +237,6 @@ pub fn supervisory_entries(dialect: Dialect) -> String {
          FROM (SELECT x.*, CASE WHEN x.on_time_first <= :asof THEN x.on_time_first END AS on_time_on, \
                CASE WHEN x.late_first <= :asof THEN x.late_first END AS late_on \
                FROM ({}) x) e",
-        entries(dialect)
+        entries(dialect, "")
     )
 }

@@ -34,14 +34,20 @@
 //! be exact too but sum hundreds of thousands of rows per request. Counts per organization and
 //! day are a few thousand rows per measure and year, whatever the district's size.
 
-use super::definitions::MeasureCode;
+use super::definitions::{MeasureCode, Of};
 use super::service::training_window;
 use crate::calendar::SchoolYear;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::sql::bulk::Sql;
 use crate::sql::tree::CLOSURE;
 use crate::sql::{Dialect, Params};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, IsolationLevel, TransactionTrait};
-use std::collections::BTreeSet;
+use crate::write::{AfterCommit, BeforeCommit, Write};
+use chrono::NaiveDate;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, FromQueryResult, IsolationLevel,
+    TransactionTrait, Value,
+};
+use std::collections::{BTreeSet, HashMap};
 
 /// The measures counted from rows, the ones kept here (EASE is read from the vendor's
 /// aggregates as it is).
@@ -56,6 +62,14 @@ pub const COUNTED: [MeasureCode; 6] = [
 
 /// The key of PostgreSQL's advisory lock held by a rebuild.
 const REBUILD_LOCK: i64 = 0x5347_4d43; // "SGMC"
+
+/// The key of PostgreSQL's advisory lock that puts the writes keeping the counts ([`keep`])
+/// one after another (each holds it for the few milliseconds of its end).
+const UPKEEP_LOCK: i64 = 0x5347_4d55; // "SGMU"
+
+/// Rows the writes' upkeep may add to `measure_count` before the server folds them into a
+/// rebuild (a read sums an organization's rows: a few thousand more cost it nothing).
+const UPKEEP_ROWS: i64 = 5_000;
 
 /// Whether the counts of a year (and its prior year) can be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -200,16 +214,7 @@ pub async fn rebuild(db: &DatabaseConnection) -> ApiResult<Rebuilt> {
     }
     let years = years(&txn).await?;
     let (window, prior_valid) = training_window(&txn).await?;
-    let roots: Vec<i32> = {
-        #[derive(FromQueryResult)]
-        struct Root {
-            id: i32,
-        }
-        let roots: Vec<Root> = Params::new()
-            .rows(&txn, "SELECT id FROM organization WHERE parent_id IS NULL")
-            .await?;
-        roots.into_iter().map(|r| r.id).collect()
-    };
+    let roots = roots(&txn).await?;
     txn.execute_unprepared("DELETE FROM measure_count").await?;
     txn.execute_unprepared("DELETE FROM measure_build").await?;
     let dialect = Dialect(backend);
@@ -272,26 +277,49 @@ pub async fn rebuild(db: &DatabaseConnection) -> ApiResult<Rebuilt> {
     })
 }
 
+/// The integers a statement selects as `value`.
+async fn integers(db: &impl ConnectionTrait, sql: &str) -> ApiResult<Vec<i32>> {
+    #[derive(FromQueryResult)]
+    struct Integer {
+        value: i32,
+    }
+    let rows: Vec<Integer> = Params::new().rows(db, sql).await?;
+    Ok(rows.into_iter().map(|r| r.value).collect())
+}
+
+/// The ids of the organizations at the top of a tree (a district).
+async fn roots(db: &impl ConnectionTrait) -> ApiResult<Vec<i32>> {
+    integers(
+        db,
+        "SELECT id AS value FROM organization WHERE parent_id IS NULL ORDER BY id",
+    )
+    .await
+}
+
 /// The school years to build: those with sections, evaluation cycles, surveys or attendance,
 /// and the year before each (the prior year every measure reports).
 async fn years(db: &impl ConnectionTrait) -> ApiResult<Vec<i32>> {
-    #[derive(FromQueryResult)]
-    struct Year {
-        school_year: i32,
-    }
-    let rows: Vec<Year> = Params::new()
-        .rows(
-            db,
-            "SELECT school_year FROM section UNION SELECT school_year FROM evaluation_cycle \
-             UNION SELECT school_year FROM survey UNION SELECT school_year FROM attendance_summary",
-        )
-        .await?;
-    let years: BTreeSet<i32> = rows
+    let found = integers(
+        db,
+        "SELECT school_year AS value FROM section UNION SELECT school_year FROM evaluation_cycle \
+         UNION SELECT school_year FROM survey UNION SELECT school_year FROM attendance_summary",
+    )
+    .await?;
+    let years: BTreeSet<i32> = found
         .iter()
-        .flat_map(|r| [r.school_year, r.school_year - 1])
+        .flat_map(|&year| [year, year - 1])
         .filter(|y| (1990..=2100).contains(y))
         .collect();
     Ok(years.into_iter().collect())
+}
+
+/// The school years the counts are built for, in order.
+async fn built_years(db: &impl ConnectionTrait) -> ApiResult<Vec<i32>> {
+    integers(
+        db,
+        "SELECT school_year AS value FROM measure_build ORDER BY school_year",
+    )
+    .await
 }
 
 /// One figure the maintained counts give differently from the raw rows.
@@ -311,16 +339,9 @@ pub struct Drift {
 /// of each published date of the year (the months' last days) — with the same figure counted
 /// from the raw rows; the differences. Reads only: run it against counts that are current.
 pub async fn check(db: &DatabaseConnection) -> ApiResult<Vec<Drift>> {
-    #[derive(FromQueryResult)]
-    struct Year {
-        school_year: i32,
-    }
-    let built: Vec<Year> = Params::new()
-        .rows(db, "SELECT school_year FROM measure_build ORDER BY school_year")
-        .await?;
     let mut drifts = Vec::new();
-    for year in built {
-        let year = SchoolYear::parse(year.school_year, "school_year")?;
+    for year in built_years(db).await? {
+        let year = SchoolYear::parse(year, "school_year")?;
         for root in crate::sql::tree::Scope::roots(db).await? {
             for as_of in year.published_dates() {
                 let run = super::service::Run::new(db, year, as_of, &root).from_rows();
@@ -409,4 +430,277 @@ pub fn rebuild_in_background(db: &DatabaseConnection) {
             set.remove(&name);
         }
     });
+}
+
+/// What a write changes of the measures, for [`keep`].
+#[derive(Debug, Clone, Default)]
+pub struct Touch {
+    /// The counted measures whose subjects the write may change; each one whose subjects are
+    /// a person's ([`MeasureCode::subjects_of`]).
+    pub measures: Vec<MeasureCode>,
+    /// The staff whose subjects those are.
+    pub staff: Vec<i32>,
+    /// The one school year the write can change, when it is known; every year built otherwise.
+    pub year: Option<i32>,
+}
+
+/// Keeps the counts current through `write`, which changes the rows of the subjects `touch`
+/// names and no other: called before the write changes any row, it counts those subjects as
+/// they are; at the end of the write's transaction they are counted again and the difference is
+/// added to `measure_count` — so the read after the commit is served from the counts, exact,
+/// on every node (the write takes itself off `data_change` / moves the built version on).
+///
+/// **Exact under concurrency.** The writes that keep the counts run their upkeep one at a time
+/// (PostgreSQL: an advisory lock held from here to the commit; SQLite has one writer). The
+/// difference is added as rows of its own (`upkeep = 1`), never by updating a count in place,
+/// so a rebuild running beside the write neither waits for it nor loses it: the rebuild
+/// deletes only the rows its snapshot saw, and the write's rows, committed after that snapshot,
+/// stay on top of counts that do not include its change. A write that finds another
+/// transaction committed meanwhile a change the counts have not seen (an import, a manual fix),
+/// or a rebuild committed, leaves the counts out of date — as if it had not kept them — and the
+/// next read rebuilds. Past [`UPKEEP_ROWS`] added rows, the write starts a rebuild, which
+/// folds them into counts again.
+pub async fn keep(write: &Write, touch: Touch) -> ApiResult<()> {
+    let tx = write.db();
+    let dialect = Dialect::of(tx);
+    if let Some(code) = touch
+        .measures
+        .iter()
+        .find(|c| c.subjects_of(dialect, Of::Staff).is_none())
+    {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "{code:?}'s subjects are not a person's: a write to them rebuilds the counts"
+        )));
+    }
+    let mark = Mark::read(tx).await?;
+    let mut years: Vec<SchoolYear> = Vec::new();
+    if !touch.staff.is_empty() && !touch.measures.is_empty() {
+        for year in built_years(tx).await? {
+            if touch.year.is_none_or(|y| y == year) {
+                years.push(SchoolYear::parse(year, "school_year")?);
+            }
+        }
+    }
+    let window = if touch.measures.contains(&MeasureCode::SupervisorTraining) && !years.is_empty() {
+        training_window(tx).await?
+    } else {
+        (0, 0)
+    };
+    let mut upkeep = Upkeep {
+        roots: if years.is_empty() { Vec::new() } else { roots(tx).await? },
+        touch,
+        years,
+        window,
+        before: HashMap::new(),
+        mark,
+        db: write.connection().clone(),
+    };
+    upkeep.before = upkeep.contributions(tx).await?;
+    write.before_commit(Box::new(upkeep));
+    Ok(())
+}
+
+/// A group of `measure_count`: year, measure, organization and the two days.
+type Group = (i32, MeasureCode, i32, NaiveDate, Option<NaiveDate>);
+
+/// A write's upkeep of the counts ([`keep`]): the touched subjects' contributions as they were.
+struct Upkeep {
+    touch: Touch,
+    years: Vec<SchoolYear>,
+    roots: Vec<i32>,
+    window: (i32, i32),
+    before: HashMap<Group, i64>,
+    mark: Mark,
+    db: DatabaseConnection,
+}
+
+/// What the counts were built from when the write began, to tell at its end whether they
+/// still describe everything committed but the write itself.
+enum Mark {
+    /// The snapshot the upkeep began with, and the counts' built snapshot then.
+    Postgres { snapshot: String, built: Option<String> },
+    /// The data version when the write began.
+    Sqlite { version: i64 },
+}
+
+impl Mark {
+    /// Takes the upkeep's turn (PostgreSQL) and reads the mark: one statement.
+    async fn read(tx: &DatabaseTransaction) -> ApiResult<Self> {
+        if tx.get_database_backend() == DbBackend::Postgres {
+            #[derive(FromQueryResult)]
+            struct Row {
+                snapshot: String,
+                built: Option<String>,
+            }
+            let rows: Vec<Row> = Params::new()
+                .set("lock", UPKEEP_LOCK)
+                .rows(
+                    tx,
+                    "SELECT CAST(pg_current_snapshot() AS TEXT) AS snapshot, s.built_snapshot AS built \
+                     FROM (SELECT pg_advisory_xact_lock(:lock)) l, measure_state s WHERE s.id = 1",
+                )
+                .await?;
+            let row = rows
+                .into_iter()
+                .next()
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("measure_state has no row")))?;
+            return Ok(Self::Postgres {
+                snapshot: row.snapshot,
+                built: row.built,
+            });
+        }
+        #[derive(FromQueryResult)]
+        struct Row {
+            version: i64,
+        }
+        let rows: Vec<Row> = Params::new()
+            .rows(tx, "SELECT version FROM data_version WHERE id = 1")
+            .await?;
+        let row = rows
+            .into_iter()
+            .next()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("data_version has no row")))?;
+        Ok(Self::Sqlite { version: row.version })
+    }
+
+    /// Marks the counts current with the write in them, unless something else changed
+    /// meanwhile (see [`keep`]): one statement.
+    async fn settle(&self, tx: &DatabaseTransaction) -> ApiResult<()> {
+        match self {
+            Self::Postgres { snapshot, built } => {
+                Params::new()
+                    .set("snapshot", snapshot.as_str())
+                    .set("built", built.clone())
+                    .execute(
+                        tx,
+                        "DELETE FROM data_change WHERE txid = pg_current_xact_id() \
+                         AND NOT EXISTS (SELECT 1 FROM data_change c WHERE c.txid <> pg_current_xact_id() \
+                           AND NOT pg_visible_in_snapshot(c.txid, CAST(:snapshot AS pg_snapshot))) \
+                         AND EXISTS (SELECT 1 FROM measure_state s WHERE s.id = 1 \
+                           AND s.built_snapshot IS NOT DISTINCT FROM CAST(:built AS TEXT))",
+                    )
+                    .await?;
+            }
+            // Current when the write began (one writer at a time: nothing else has committed).
+            Self::Sqlite { version } => {
+                Params::new()
+                    .set("version", *version)
+                    .execute(
+                        tx,
+                        "UPDATE measure_state SET built_version = (SELECT v.version FROM data_version v WHERE v.id = 1) \
+                         WHERE id = 1 AND built_version = :version",
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Upkeep {
+    /// The touched subjects' contributions to every group: one statement per year and
+    /// district, every touched measure in it.
+    async fn contributions(&self, tx: &DatabaseTransaction) -> ApiResult<HashMap<Group, i64>> {
+        let mut groups = HashMap::new();
+        if self.touch.staff.is_empty() {
+            return Ok(groups);
+        }
+        #[derive(FromQueryResult)]
+        struct Row {
+            measure: String,
+            organization_id: i32,
+            counted_from: NaiveDate,
+            hit_from: Option<NaiveDate>,
+            subjects: i64,
+        }
+        let dialect = Dialect::of(tx);
+        let parts: Vec<String> = self
+            .touch
+            .measures
+            .iter()
+            .filter_map(|code| {
+                let subjects = code.subjects_of(dialect, Of::Staff)?;
+                Some(format!(
+                    "SELECT '{}' AS measure, s.unit_id AS organization_id, s.counted_from AS counted_from, \
+                     s.hit_from AS hit_from, CAST(COUNT(DISTINCT s.subject) AS BIGINT) AS subjects \
+                     FROM ({subjects}) s GROUP BY s.unit_id, s.counted_from, s.hit_from",
+                    code.as_str()
+                ))
+            })
+            .collect();
+        if parts.is_empty() {
+            return Ok(groups);
+        }
+        let sql = format!("{CLOSURE} {}", parts.join(" UNION ALL "));
+        for &year in &self.years {
+            for &root in &self.roots {
+                let rows: Vec<Row> = Params::new()
+                    .year(year, year.end())
+                    .set("scope", root)
+                    .set("window", self.window.0)
+                    .set("prior_valid", self.window.1)
+                    .set_list("staff", self.touch.staff.iter().copied())
+                    .rows(tx, &sql)
+                    .await?;
+                for row in rows {
+                    let code = MeasureCode::parse(&row.measure)
+                        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no measure {}", row.measure)))?;
+                    let group = (year.value(), code, row.organization_id, row.counted_from, row.hit_from);
+                    *groups.entry(group).or_default() += row.subjects;
+                }
+            }
+        }
+        Ok(groups)
+    }
+}
+
+#[async_trait::async_trait]
+impl BeforeCommit for Upkeep {
+    async fn run(self: Box<Self>, tx: &DatabaseTransaction) -> ApiResult<Option<AfterCommit>> {
+        let mut difference = self.contributions(tx).await?;
+        for (group, subjects) in &self.before {
+            *difference.entry(*group).or_default() -= subjects;
+        }
+        difference.retain(|_, subjects| *subjects != 0);
+        let rows: Vec<Vec<Value>> = difference
+            .into_iter()
+            .map(|((year, code, organization, counted_from, hit_from), subjects)| {
+                vec![
+                    Value::Int(Some(year)),
+                    Value::String(Some(code.as_str().to_owned())),
+                    Value::Int(Some(organization)),
+                    Value::ChronoDate(Some(counted_from)),
+                    Value::ChronoDate(hit_from),
+                    Value::BigInt(Some(subjects)),
+                    Value::Int(Some(1)),
+                ]
+            })
+            .collect();
+        let added = !rows.is_empty();
+        if added {
+            let mut sql = Sql::new(tx.get_database_backend());
+            sql.push(
+                "INSERT INTO measure_count \
+                 (school_year, measure, organization_id, counted_from, hit_from, subjects, upkeep) ",
+            )
+            .relation(rows)?;
+            tx.execute_raw(sql.statement()).await?;
+        }
+        self.mark.settle(tx).await?;
+        if !added {
+            return Ok(None);
+        }
+        #[derive(FromQueryResult)]
+        struct Added {
+            added: i64,
+        }
+        let counted: Vec<Added> = Params::new()
+            .rows(tx, "SELECT COUNT(*) AS added FROM measure_count WHERE upkeep = 1")
+            .await?;
+        if counted.first().is_none_or(|c| c.added <= UPKEEP_ROWS) {
+            return Ok(None);
+        }
+        let db = self.db;
+        Ok(Some(Box::new(move || rebuild_in_background(&db))))
+    }
 }

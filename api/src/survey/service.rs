@@ -8,7 +8,8 @@ use crate::auth::Viewer;
 use crate::auth::policy::{Writes, may_write, may_write_at_school};
 use crate::calendar::SchoolYear;
 use crate::error::{ApiError, ApiResult, UserError, UserErrorCode};
-use crate::measures::definitions::sfs_classrooms;
+use crate::measures::definitions::{MeasureCode, sfs_classrooms};
+use crate::measures::maintained::{self, Touch};
 use crate::sql::tree::by_code;
 use crate::sql::{Dialect, Params};
 use crate::write::idempotency::{Once, run_once};
@@ -105,7 +106,7 @@ pub async fn create_survey(
         Ok(write.insert::<survey::Entity>(row, SURVEY, taken).await?.id)
     })
     .await?;
-    crate::measures::maintained::rebuild_in_background(db);
+    maintained::rebuild_in_background(db);
     reread::<survey::Entity>(db, id).await
 }
 
@@ -175,7 +176,7 @@ pub async fn update_survey(
         },
     )
     .await?;
-    crate::measures::maintained::rebuild_in_background(db);
+    maintained::rebuild_in_background(db);
     Ok(written)
 }
 
@@ -221,6 +222,9 @@ pub async fn plan_administrations(
                 ),
             ));
         }
+        // A PLANNED administration is no hit of any measure (SFS_COVERAGE counts ADMINISTERED
+        // ones): the counts stay as they are, and current.
+        maintained::keep(write, Touch::default()).await?;
         let eligible = sfs_classrooms(Dialect::of(write.db()));
         let sql = format!(
             "WITH tree (unit_id, org_id) AS (SELECT CAST(:school AS INTEGER), CAST(:school AS INTEGER)) \
@@ -249,7 +253,6 @@ pub async fn plan_administrations(
         Ok(created.iter().map(|row| row.id).collect())
     })
     .await?;
-    crate::measures::maintained::rebuild_in_background(db);
     Ok(survey_administration::Entity::find()
         .filter(survey_administration::Column::Id.is_in(ids))
         .order_by_asc(survey_administration::Column::Id)
@@ -280,6 +283,15 @@ pub async fn update_administration(
                 .one(write.db())
                 .await?
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("administration {id} has no survey")))?;
+            maintained::keep(
+                write,
+                Touch {
+                    measures: vec![MeasureCode::SfsCoverage],
+                    staff: vec![current.teacher_id],
+                    year: Some(survey.school_year),
+                },
+            )
+            .await?;
             let today = chrono::Utc::now().date_naive();
             let recorded = domain::apply(current, &survey, &change, today).map_err(ApiError::Rejected)?;
             Ok(survey_administration::ActiveModel {
@@ -292,6 +304,5 @@ pub async fn update_administration(
         },
     )
     .await?;
-    crate::measures::maintained::rebuild_in_background(db);
     Ok(written)
 }

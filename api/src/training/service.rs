@@ -5,6 +5,8 @@
 use crate::auth::Viewer;
 use crate::auth::policy::{Writes, may_write};
 use crate::error::{ApiError, ApiResult, UserError, UserErrorCode};
+use crate::measures::definitions::MeasureCode;
+use crate::measures::maintained::{self, Touch};
 use crate::write::idempotency::{Once, run_once};
 use crate::write::rules::Rules;
 use crate::write::{amend, reread};
@@ -152,6 +154,19 @@ pub async fn record_completions(
         if !errors.is_empty() {
             return Err(ApiError::Rejected(errors));
         }
+        // A completion counts for its person's supervisory entries and wellness training.
+        let mut people: Vec<i32> = keys.iter().map(|(staff_id, _, _)| *staff_id).collect();
+        people.sort_unstable();
+        people.dedup();
+        maintained::keep(
+            write,
+            Touch {
+                measures: vec![MeasureCode::SupervisorTraining, MeasureCode::WellnessPd],
+                staff: people,
+                year: None,
+            },
+        )
+        .await?;
         let inserted = training_completion::Entity::insert_many(rows)
             .on_conflict_do_nothing_on([
                 training_completion::Column::StaffId,
@@ -199,7 +214,6 @@ pub async fn record_completions(
         Ok(ids)
     })
     .await?;
-    crate::measures::maintained::rebuild_in_background(db);
     Ok(training_completion::Entity::find()
         .filter(training_completion::Column::Id.is_in(ids))
         .order_by_asc(training_completion::Column::Id)
@@ -271,7 +285,7 @@ pub async fn create_course(
         Ok(write.insert::<training_course::Entity>(row, COURSE, taken).await?.id)
     })
     .await?;
-    crate::measures::maintained::rebuild_in_background(db);
+    maintained::rebuild_in_background(db);
     reread::<training_course::Entity>(db, id).await
 }
 
@@ -313,7 +327,7 @@ pub async fn update_course(
         },
     )
     .await?;
-    crate::measures::maintained::rebuild_in_background(db);
+    maintained::rebuild_in_background(db);
     Ok(written)
 }
 
@@ -347,6 +361,6 @@ pub async fn update_requirement(
         })
     })
     .await?;
-    crate::measures::maintained::rebuild_in_background(db);
+    maintained::rebuild_in_background(db);
     Ok(written)
 }

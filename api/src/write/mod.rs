@@ -25,9 +25,23 @@ use std::str::FromStr;
 /// rolls back: nothing partial is ever kept.
 pub struct Write {
     tx: DatabaseTransaction,
+    db: DatabaseConnection,
     viewer: Viewer,
     actor: Actor,
+    last: std::sync::Mutex<Vec<Box<dyn BeforeCommit>>>,
 }
+
+/// Work a write leaves to the end of its transaction, after every row it changes: the
+/// measures keep their counts this way (`measures::maintained::keep`).
+#[async_trait::async_trait]
+pub trait BeforeCommit: Send {
+    /// The last statements of the write, in its transaction; what it returns runs once the
+    /// write has committed.
+    async fn run(self: Box<Self>, tx: &DatabaseTransaction) -> ApiResult<Option<AfterCommit>>;
+}
+
+/// What runs once a write has committed (it must not fail the write: it has happened).
+pub type AfterCommit = Box<dyn FnOnce() + Send>;
 
 impl Write {
     /// Begins a write by `viewer`. On SQLite the transaction takes the write lock at once
@@ -37,14 +51,29 @@ impl Write {
         let tx = crate::db::begin_write(db).await?;
         Ok(Self {
             tx,
+            db: db.clone(),
             viewer: viewer.clone(),
             actor: Actor::of(viewer),
+            last: std::sync::Mutex::new(Vec::new()),
         })
     }
 
     /// The transaction, for the service's statements.
     pub fn db(&self) -> &DatabaseTransaction {
         &self.tx
+    }
+
+    /// The database the write is made to, for work that follows its commit.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Leaves `work` to the end of the transaction, in the order given.
+    pub fn before_commit(&self, work: Box<dyn BeforeCommit>) {
+        self.last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(work);
     }
 
     /// Who is writing.
@@ -186,9 +215,22 @@ impl Write {
         audit::record_all(&self.tx, &self.actor, changes).await
     }
 
-    /// Commits the write.
+    /// Runs the work left to the end ([`before_commit`](Self::before_commit)) and commits the
+    /// write; then what that work left for after the commit.
     pub async fn commit(self) -> ApiResult<()> {
-        Ok(self.tx.commit().await?)
+        let last = self
+            .last
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut after = Vec::new();
+        for work in last {
+            after.extend(work.run(&self.tx).await?);
+        }
+        self.tx.commit().await?;
+        for work in after {
+            work();
+        }
+        Ok(())
     }
 }
 
