@@ -16,7 +16,9 @@ pub const LATENCY: &str = "staffgraph_graphql_request_duration_seconds";
 pub const STATEMENTS: &str = "staffgraph_sql_statements_total";
 /// Pool connections, by `state` (`in_use`, `idle`).
 pub const POOL: &str = "staffgraph_db_pool_connections";
-/// `planMeasures` runs, by `queue` (`signed_in`, `anonymous`) and `state` (`running`, `waiting`).
+/// `planMeasures` runs, by `queue` (`signed_in`, `anonymous`: counted from the rows;
+/// `signed_in_counted`, `anonymous_counted`: served from the maintained counts) and `state`
+/// (`running`, `waiting`).
 pub const MEASURE_QUEUE: &str = "staffgraph_measure_runs";
 /// Requests without a token in the public's lane, by `state` (`running`, `waiting`).
 pub const PUBLIC_LANE: &str = "staffgraph_public_requests";
@@ -86,7 +88,7 @@ pub fn imported(kind: &'static str, inserted: u64, updated: u64, unchanged: u64)
 }
 
 /// The text of `/metrics`: the gauges read now (the pool, the measure queue), then everything.
-pub fn render(db: &DatabaseConnection, queue: [(&'static str, usize, usize); 2], public: (usize, usize)) -> String {
+pub fn render(db: &DatabaseConnection, queue: [(&'static str, usize, usize); 4], public: (usize, usize)) -> String {
     let (size, idle) = pool(db);
     metrics::gauge!(POOL, "state" => "in_use").set(size.saturating_sub(idle) as f64);
     metrics::gauge!(POOL, "state" => "idle").set(idle as f64);

@@ -36,10 +36,10 @@ pub struct Options {
 
 /// Latencies of a bounded run.
 #[derive(Debug, Clone, Copy, Default)]
-struct Stats {
-    p50: Duration,
-    p95: Duration,
-    p99: Duration,
+pub(crate) struct Stats {
+    pub(crate) p50: Duration,
+    pub(crate) p95: Duration,
+    pub(crate) p99: Duration,
     per_second: f64,
     count: usize,
     /// Requests that failed (an error response, a pool timeout): not in the latencies.
@@ -47,7 +47,7 @@ struct Stats {
 }
 
 impl Stats {
-    fn of(mut latencies: Vec<Duration>, failed: usize, elapsed: Duration) -> Self {
+    pub(crate) fn of(mut latencies: Vec<Duration>, failed: usize, elapsed: Duration) -> Self {
         latencies.sort();
         let at = |q: f64| {
             latencies
@@ -66,7 +66,7 @@ impl Stats {
     }
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
@@ -155,7 +155,7 @@ impl Drop for Server {
     }
 }
 
-fn token(keys: &Keys, role: Role, targets: &Targets) -> anyhow::Result<String> {
+pub(crate) fn token(keys: &Keys, role: Role, targets: &Targets) -> anyhow::Result<String> {
     let (schools, employee) = match role {
         Role::Principal => (vec![targets.school.0.clone()], Some(targets.principal.clone())),
         _ => (Vec::new(), None),
@@ -320,6 +320,9 @@ pub async fn run(target: &DatabaseTarget, options: &Options) -> anyhow::Result<(
         "GraphQL ÷ SQL at p50 ≤ 1.5 for every row: {}.",
         if ratios_ok { "yes" } else { "no (see the ratio column)" }
     )?;
+    report.push_str(
+        &crate::writes::write_then_read(&client, &graphql_url, &keys, &targets, &db, options.requests.min(50)).await?,
+    );
     drop(server);
 
     if let Some(dir) = &options.import_dir {

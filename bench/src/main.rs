@@ -18,6 +18,7 @@ mod copy;
 mod harness;
 mod scenarios;
 mod sql;
+mod writes;
 
 use api::config::{DatabaseArgs, LogArgs};
 use clap::{Parser, Subcommand};

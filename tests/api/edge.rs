@@ -581,10 +581,14 @@ async fn metrics_scrape_and_every_response_carries_a_request_id(backend: Backend
     assert!(line(r#"staffgraph_graphql_requests_total{operation="unknown",outcome="refused"}"#) >= 1.0);
     assert!(line("staffgraph_graphql_request_duration_seconds_count") >= 1.0);
     assert!(line(r#"staffgraph_db_pool_connections{state="idle"}"#) >= 0.0);
-    assert_eq!(
-        line(r#"staffgraph_measure_runs{queue="anonymous",state="waiting"}"#),
-        0.0
-    );
+    for queue in ["signed_in", "anonymous", "signed_in_counted", "anonymous_counted"] {
+        assert_eq!(
+            line(&format!(
+                r#"staffgraph_measure_runs{{queue="{queue}",state="waiting"}}"#
+            )),
+            0.0
+        );
+    }
     assert!(text.contains("staffgraph_sql_statements_total"), "{text}");
     assert_eq!(
         line(r#"staffgraph_public_requests{state="waiting"}"#),

@@ -25,6 +25,7 @@ use serde_json::json;
 on_both_databases!(
     kept_counts_equal_a_recount_after_random_writes,
     the_mutations_keep_the_counts_current_and_exact,
+    a_run_from_the_counts_answers_as_a_run_from_the_rows,
     writes_at_once_beside_a_rebuild_keep_the_counts_exact,
     a_committed_write_makes_the_counts_out_of_date_for_every_connection,
     the_read_after_a_write_reflects_it_and_the_server_rebuilds_the_counts,
@@ -425,5 +426,64 @@ async fn writes_at_once_beside_a_rebuild_keep_the_counts_exact(backend: Backend)
         }
         assert_exact(&db, NaiveDate::from_ymd_opt(YEAR, 6, 30).unwrap(), &context).await;
         assert_exact(&db, NaiveDate::from_ymd_opt(YEAR, 1, 31).unwrap(), &context).await;
+    }
+}
+
+/// The figures a request is answered with — every measure's headline, prior year and
+/// breakdown, withheld cells included — are the same from the counts (read in one statement
+/// per run) as from the raw rows, for the district, a region and a school, for the public and
+/// for everyone else, as of any day.
+async fn a_run_from_the_counts_answers_as_a_run_from_the_rows(backend: Backend) {
+    use entity::enums::OrganizationKind;
+    use entity::organization;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let cases: u64 = if backend == Backend::Sqlite { 3 } else { 2 };
+    for case in 0..cases {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6026 + case);
+        let test_db = TestDb::new(backend).await;
+        let db = test_db.migrated().await;
+        api::seed::seed_shaped(&db, case, shape(&mut rng)).await.expect("seeds");
+        let mut codes = Vec::new();
+        for kind in [
+            OrganizationKind::District,
+            OrganizationKind::Region,
+            OrganizationKind::School,
+        ] {
+            let all = organization::Entity::find()
+                .filter(organization::Column::Kind.eq(kind))
+                .all(&db)
+                .await
+                .unwrap();
+            codes.push(all[rng.random_range(0..all.len())].code.clone());
+        }
+        let year = SchoolYear::parse(YEAR, "year").unwrap();
+        for code in &codes {
+            let scope = Scope::resolve(&db, Some(code), "organization").await.unwrap();
+            for public in [false, true] {
+                let as_of =
+                    NaiveDate::from_ymd_opt(YEAR - 1, 7, 1).unwrap() + chrono::Days::new(rng.random_range(0..365));
+                let kept = Run::new(&db, year, as_of, &scope).for_public(public);
+                assert!(kept.served_from_counts().await.unwrap(), "case {case}: counts current");
+                let kept = kept.plan_measures(&[]).await.unwrap();
+                let counted = Run::new(&db, year, as_of, &scope)
+                    .for_public(public)
+                    .from_rows()
+                    .plan_measures(&[])
+                    .await
+                    .unwrap();
+                assert_eq!(kept.len(), 7);
+                for (k, c) in kept.iter().zip(&counted) {
+                    let context = format!(
+                        "case {case} {code} public {public} as of {as_of}: {}",
+                        k.definition.code
+                    );
+                    assert_eq!((k.figure, k.prior), (c.figure, c.prior), "{context}");
+                    let cells = |r: &api::measures::service::MeasureResult| -> Vec<_> {
+                        r.breakdown.iter().map(|(o, f)| (o.id, *f)).collect()
+                    };
+                    assert_eq!(cells(k), cells(c), "{context}");
+                }
+            }
+        }
     }
 }

@@ -157,6 +157,76 @@ pub async fn counts(
     params.rows(db, &sql).await
 }
 
+/// The kept counts one run of the measures reads, in one statement: for each of `tabled` (the
+/// measures whose suppression pattern is computed over the whole table) every organization,
+/// for each of `others` the organizations `wanted`; in `year` as of `as_of` and in the year
+/// before as of `prior_as_of`. Keyed by measure and whether it is the prior year.
+pub async fn counts_of_run(
+    db: &impl ConnectionTrait,
+    (year, as_of, prior_as_of): (SchoolYear, NaiveDate, NaiveDate),
+    tabled: &[MeasureCode],
+    others: &[MeasureCode],
+    wanted: &[i32],
+) -> ApiResult<HashMap<(MeasureCode, bool), Vec<Counts>>> {
+    let day = "CASE WHEN m.school_year = :year THEN :asof ELSE :prior_asof END";
+    let select = format!(
+        "SELECT m.measure AS measure, m.school_year AS school_year, m.organization_id AS organization_id, \
+         CAST(SUM(CASE WHEN m.hit_from <= {day} THEN m.subjects ELSE 0 END) AS BIGINT) AS numerator, \
+         CAST(SUM(CASE WHEN m.counted_from <= {day} THEN m.subjects ELSE 0 END) AS BIGINT) AS denominator \
+         FROM measure_count m WHERE m.school_year IN (:year, :prior)"
+    );
+    // The codes are the enum's own, never input.
+    let codes = |of: &[MeasureCode]| {
+        of.iter()
+            .map(|c| format!("'{}'", c.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let group = "GROUP BY m.measure, m.school_year, m.organization_id";
+    let mut parts = Vec::new();
+    if !tabled.is_empty() {
+        parts.push(format!("{select} AND m.measure IN ({}) {group}", codes(tabled)));
+    }
+    if !others.is_empty() {
+        parts.push(format!(
+            "{select} AND m.measure IN ({}) AND m.organization_id IN (:orgs) {group}",
+            codes(others)
+        ));
+    }
+    let mut kept: HashMap<(MeasureCode, bool), Vec<Counts>> = HashMap::new();
+    if parts.is_empty() {
+        return Ok(kept);
+    }
+    #[derive(FromQueryResult)]
+    struct Row {
+        measure: String,
+        school_year: i32,
+        organization_id: i32,
+        numerator: i64,
+        denominator: i64,
+    }
+    let rows: Vec<Row> = Params::new()
+        .set("year", year.value())
+        .set("prior", year.prior().value())
+        .set("asof", as_of)
+        .set("prior_asof", prior_as_of)
+        .set_list("orgs", wanted.iter().copied())
+        .rows(db, &parts.join(" UNION ALL "))
+        .await?;
+    for row in rows {
+        let code = MeasureCode::parse(&row.measure)
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no measure {}", row.measure)))?;
+        kept.entry((code, row.school_year != year.value()))
+            .or_default()
+            .push(Counts {
+                organization_id: row.organization_id,
+                numerator: row.numerator,
+                denominator: row.denominator,
+            });
+    }
+    Ok(kept)
+}
+
 /// What a rebuild did.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Rebuilt {

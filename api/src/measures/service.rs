@@ -120,6 +120,9 @@ pub struct Run<'a> {
     readable: OnceCell<maintained::Readable>,
     /// Set once this run found the counts out of date (and asked for a rebuild).
     stale: OnceCell<()>,
+    /// The kept counts of every measure the run computes, read in one statement when the run
+    /// begins ([`maintained::counts_of_run`]).
+    batch: OnceCell<Batch>,
     /// Count from the raw rows whatever the maintained counts' state (their check).
     from_rows: bool,
 }
@@ -141,6 +144,7 @@ impl<'a> Run<'a> {
             organizations: OnceCell::new(),
             readable: OnceCell::new(),
             stale: OnceCell::new(),
+            batch: OnceCell::new(),
             from_rows: false,
         }
     }
@@ -149,6 +153,31 @@ impl<'a> Run<'a> {
     pub fn for_public(mut self, public: bool) -> Self {
         self.public = public;
         self
+    }
+
+    /// The kept counts of `codes` for this run: every organization's for the measures whose
+    /// figures are withheld as one table (SES always; all of them for the public), the scope's
+    /// and its children's for the others; the year and the prior year.
+    async fn read_batch(&self, codes: Vec<MeasureCode>) -> ApiResult<Batch> {
+        let (tabled, others): (Vec<MeasureCode>, Vec<MeasureCode>) = codes
+            .iter()
+            .partition(|&&code| code == MeasureCode::SesSupportive || self.public);
+        let mut wanted = vec![self.scope.organization.id];
+        wanted.extend(self.scope.children.iter().map(|c| c.id));
+        let (_, prior_as_of) = self.year_as_of(true);
+        let counts =
+            maintained::counts_of_run(self.db, (self.year, self.as_of, prior_as_of), &tabled, &others, &wanted).await?;
+        Ok(Batch { codes, tabled, counts })
+    }
+
+    /// Whether this run's counted measures will be read from the maintained counts (current,
+    /// and built for the year and the prior one): one statement, remembered for the run.
+    pub async fn served_from_counts(&self) -> ApiResult<bool> {
+        let readable = self
+            .readable
+            .get_or_try_init(|| maintained::readable(self.db, self.year))
+            .await?;
+        Ok(!self.from_rows && readable.year && readable.prior)
     }
 
     /// Counts from the raw rows, never from the maintained counts (to check them).
@@ -192,6 +221,14 @@ impl<'a> Run<'a> {
             definitions = definitions.filter(plan_measure::Column::Code.is_in(codes.iter().cloned()));
         }
         let definitions = definitions.all(self.db).await?;
+        let counted: Vec<MeasureCode> = definitions
+            .iter()
+            .filter_map(|d| MeasureCode::parse(&d.code))
+            .filter(|code| maintained::COUNTED.contains(code))
+            .collect();
+        if !counted.is_empty() && self.served_from_counts().await? {
+            self.batch.get_or_try_init(|| self.read_batch(counted)).await?;
+        }
         let mut results = Vec::with_capacity(definitions.len());
         for definition in definitions {
             let code = MeasureCode::parse(&definition.code)
@@ -208,7 +245,11 @@ impl<'a> Run<'a> {
                 (figure, cells, self.ease(true).await?.0)
             }
             _ => {
-                let extra = self.extra_params(code).await?;
+                // The counts read at the start need no parameter of the raw count.
+                let extra = match self.batch.get() {
+                    Some(batch) if batch.has(code) => Vec::new(),
+                    _ => self.extra_params(code).await?,
+                };
                 // Confidential for everyone (SES), or for the public (coverage and compliance).
                 let rule = match code {
                     MeasureCode::SesSupportive => Some(Rule::MinRespondents(self.ses_min_report_n().await?)),
@@ -351,7 +392,27 @@ impl<'a> Run<'a> {
             Grouping::EveryOrganization => maintained::Organizations::Every,
             _ => maintained::Organizations::These(&wanted),
         };
-        let counts = maintained::counts(self.db, code, year, as_of, organizations).await?;
+        let batched = match (self.batch.get(), grouping) {
+            (Some(batch), Grouping::EveryOrganization) if batch.tabled.contains(&code) => {
+                Some(batch.counts(code, prior).to_vec())
+            }
+            (Some(batch), Grouping::Headline | Grouping::Breakdown)
+                if root == self.scope.organization.id && batch.has(code) =>
+            {
+                let counts = batch.counts(code, prior).iter();
+                Some(
+                    counts
+                        .filter(|c| wanted.contains(&c.organization_id))
+                        .copied()
+                        .collect(),
+                )
+            }
+            _ => None,
+        };
+        let counts = match batched {
+            Some(counts) => counts,
+            None => maintained::counts(self.db, code, year, as_of, organizations).await?,
+        };
         let mut figures: HashMap<Option<i32>, Figure> = counts
             .into_iter()
             .map(|c| {
@@ -441,6 +502,26 @@ impl<'a> Run<'a> {
             .map(|child| (child.id, table.figure(child.id)))
             .collect();
         Ok((headline, cells))
+    }
+}
+
+/// The kept counts a run read at its start ([`Run::read_batch`]).
+struct Batch {
+    /// The measures read.
+    codes: Vec<MeasureCode>,
+    /// Those read for every organization.
+    tabled: Vec<MeasureCode>,
+    counts: HashMap<(MeasureCode, bool), Vec<maintained::Counts>>,
+}
+
+impl Batch {
+    fn has(&self, code: MeasureCode) -> bool {
+        self.codes.contains(&code)
+    }
+
+    /// The counts of `code` in the run's year, or the prior one.
+    fn counts(&self, code: MeasureCode, prior: bool) -> &[maintained::Counts] {
+        self.counts.get(&(code, prior)).map_or(&[], Vec::as_slice)
     }
 }
 
