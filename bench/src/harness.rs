@@ -164,6 +164,16 @@ pub(crate) fn token(keys: &Keys, role: Role, targets: &Targets) -> anyhow::Resul
     keys.mint(&claims).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// The SQL statements the server counted for a response (`x-sql-statements`).
+pub(crate) fn statements_of(response: &reqwest::Response) -> u64 {
+    response
+        .headers()
+        .get(api::http::STATEMENTS_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default()
+}
+
 /// Sends a scenario once, checks it succeeds, and returns its statement count.
 async fn probe(client: &reqwest::Client, url: &str, token: &str, scenario: &Scenario) -> anyhow::Result<u64> {
     let response = client
@@ -172,12 +182,7 @@ async fn probe(client: &reqwest::Client, url: &str, token: &str, scenario: &Scen
         .json(&serde_json::json!({ "query": scenario.query, "variables": scenario.variables }))
         .send()
         .await?;
-    let statements = response
-        .headers()
-        .get(api::http::STATEMENTS_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_default();
+    let statements = statements_of(&response);
     let body: serde_json::Value = response.json().await?;
     if let Some(errors) = body.get("errors") {
         anyhow::bail!("{}: {errors}", scenario.name);

@@ -5,7 +5,7 @@
 //! recorded are put back as they were at the end, and the counts rebuilt, so a run leaves the
 //! database as it found it (but for the writes' audit rows).
 
-use crate::harness::{Stats, ms, token};
+use crate::harness::{Stats, ms, statements_of, token};
 use crate::scenarios::{self, Targets, YEAR};
 use crate::sql::{Bind, Pool};
 use api::auth::Role;
@@ -91,12 +91,7 @@ pub async fn write_then_read(
             .json(&serde_json::json!({ "query": RECORD, "variables": input }))
             .send()
             .await?;
-        statements = response
-            .headers()
-            .get(api::http::STATEMENTS_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_default();
+        statements = statements_of(&response);
         let body: serde_json::Value = response.json().await?;
         written.push(started.elapsed());
         let payload = &body["data"]["updateSurveyAdministration"];
