@@ -126,6 +126,9 @@ pub enum Profile {
     /// DESIGN.md's scale: 1,000 schools in 6 regions, about 75,000 staff, 125,000 sections and
     /// 2.4 million SFS responses (a fifth of the questions answered each), for benchmarks.
     District,
+    /// Ten times the district: 10,000 schools, about 750,000 staff and 24 million SFS
+    /// responses (PostgreSQL: ~10 minutes and ~7 GB), for the state-wide benchmark.
+    State,
 }
 
 /// Parses the command line, runs it and reports a failure with its cause chain.
@@ -202,6 +205,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let (name, shape) = match profile {
                 Profile::Demo => ("demo", seed::demo::Shape::DEMO),
                 Profile::District => ("full-size", seed::demo::Shape::DISTRICT),
+                Profile::State => ("state-size", seed::demo::Shape::STATE),
             };
             let report = seed::seed_shaped(&db, seed, shape).await.map_err(seed_error)?;
             println!(

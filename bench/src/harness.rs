@@ -40,7 +40,7 @@ pub(crate) struct Stats {
     pub(crate) p50: Duration,
     pub(crate) p95: Duration,
     pub(crate) p99: Duration,
-    per_second: f64,
+    pub(crate) per_second: f64,
     count: usize,
     /// Requests that failed (an error response, a pool timeout): not in the latencies.
     failed: usize,
@@ -71,7 +71,12 @@ pub(crate) fn ms(d: Duration) -> String {
 }
 
 /// Runs `request` `requests` times (or until `max_time`) from `clients` concurrent tasks.
-async fn measure<F, Fut>(clients: usize, requests: usize, max_time: Duration, request: F) -> anyhow::Result<Stats>
+pub(crate) async fn measure<F, Fut>(
+    clients: usize,
+    requests: usize,
+    max_time: Duration,
+    request: F,
+) -> anyhow::Result<Stats>
 where
     F: Fn() -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<()>> + Send,
@@ -224,6 +229,7 @@ pub async fn run(target: &DatabaseTarget, options: &Options) -> anyhow::Result<(
         scenarios::principal_page(&targets, 50),
         scenarios::overdue_supervisors(&targets, dialect),
         scenarios::district_measures(),
+        scenarios::school_coverage(&targets),
         scenarios::teacher_evaluation(&targets),
         scenarios::node_batch(&targets),
     ];
@@ -325,6 +331,9 @@ pub async fn run(target: &DatabaseTarget, options: &Options) -> anyhow::Result<(
         "GraphQL ÷ SQL at p50 ≤ 1.5 for every row: {}.",
         if ratios_ok { "yes" } else { "no (see the ratio column)" }
     )?;
+    if matches!(pool, Pool::Postgres(_)) {
+        report.push_str(&crate::peer::compare(&client, &graphql_url, &keys, &targets, &target.url, options).await?);
+    }
     report.push_str(
         &crate::writes::write_then_read(&client, &graphql_url, &keys, &targets, &db, options.requests.min(50)).await?,
     );

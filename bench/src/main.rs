@@ -16,6 +16,7 @@
 
 mod copy;
 mod harness;
+mod peer;
 mod scenarios;
 mod sql;
 mod writes;

@@ -135,6 +135,34 @@ pub fn district_measures() -> Scenario {
     }
 }
 
+/// A principal's SFS coverage of their school with the first 20 classrooms still to survey.
+/// Its lower bound: the school's kept counts (one row group of `measure_count`) and the
+/// missing classrooms by hand — pairs of the year with students whose teacher has an
+/// evaluation in a process that requires the survey, and no administered survey with a
+/// response.
+pub fn school_coverage(targets: &Targets) -> Scenario {
+    Scenario {
+        name: "school sfsCoverage with missing classrooms",
+        role: Role::Principal,
+        query: "query ($school: String!) { sfsCoverage(schoolYear: 2026, organization: $school) {
+                  measure { numerator denominator rate met }
+                  notAdministered(first: 20) { totalCount nodes { section { sectionCode } teacher { employeeNumber lastName } } } } }",
+        variables: json!({ "school": targets.school.0 }),
+        sql: vec![
+            (
+                "SELECT SUM(CASE WHEN hit_from <= $2 THEN subjects ELSE 0 END), SUM(subjects) FROM measure_count                  WHERE school_year = $3 AND measure = 'SFS_COVERAGE' AND organization_id = $1"
+                    .to_owned(),
+                vec![Bind::Int(targets.school.1), Bind::Date(targets.as_of), Bind::Int(YEAR)],
+            ),
+            (
+                "SELECT sec.section_code, s.employee_number, s.last_name, COUNT(*) OVER () FROM section_teacher st                  JOIN section sec ON sec.id = st.section_id JOIN staff s ON s.id = st.staff_id                  WHERE sec.school_id = $1 AND sec.school_year = $2 AND st.role = 'TEACHER_OF_RECORD'                  AND sec.enrolled_count > 0                  AND EXISTS (SELECT 1 FROM evaluation e JOIN evaluation_cycle c ON c.id = e.cycle_id                    JOIN evaluation_process p ON p.id = c.process_id WHERE e.evaluatee_id = st.staff_id                    AND c.school_year = $2 AND e.status <> 'WITHDRAWN' AND p.requires_sfs)                  AND NOT EXISTS (SELECT 1 FROM survey_administration sa JOIN survey sv ON sv.id = sa.survey_id                    WHERE sa.section_id = st.section_id AND sa.teacher_id = st.staff_id                    AND sv.kind = 'STAKEHOLDER_FEEDBACK' AND sv.school_year = $2                    AND sa.status = 'ADMINISTERED' AND sa.response_count >= 1)                  ORDER BY st.id LIMIT 20"
+                    .to_owned(),
+                vec![Bind::Int(targets.school.1), Bind::Int(YEAR)],
+            ),
+        ],
+    }
+}
+
 /// A teacher's evaluation of the year with its events and element ratings.
 pub fn teacher_evaluation(targets: &Targets) -> Scenario {
     Scenario {

@@ -23,10 +23,11 @@ mod the_harness_measures_every_request_and_the_import_without_a_failure {
     }
 }
 
-const REQUESTS: [&str; 5] = [
+const REQUESTS: [&str; 6] = [
     "principal school page",
     "HR overdue supervisors",
     "district planMeasures",
+    "school sfsCoverage with missing classrooms",
     "teacher evaluation with ratings",
     "batch of 50 node lookups",
 ];
@@ -86,6 +87,35 @@ async fn the_harness_measures_every_request_and_the_import_without_a_failure(bac
         report.contains("`staffgraph import`: "),
         "no import figure in\n{report}"
     );
+    assert!(
+        report.contains("The district's SFS numerator moved by one after"),
+        "the write then read section:\n{report}"
+    );
+    // The peer beside staffgraph on PostgreSQL, when node is there (CI installs it).
+    if backend == Backend::Postgres && std::env::var_os("STAFFGRAPH_TEST_NODE").is_some() {
+        for (request, same_rows) in [
+            ("principal school page", false),
+            ("100 staff with assignments", true),
+            ("50 staff by id", true),
+        ] {
+            let rows: Vec<&str> = report
+                .lines()
+                .filter(|line| line.starts_with(&format!("| {request} (both) |")))
+                .collect();
+            assert_eq!(rows.len(), 2, "{request}: PostGraphile's rows in\n{report}");
+            if same_rows {
+                let counts = rows[0]
+                    .trim_end()
+                    .trim_end_matches('|')
+                    .rsplit('|')
+                    .next()
+                    .unwrap()
+                    .trim();
+                let (ours, theirs) = counts.split_once(" / ").unwrap();
+                assert_eq!(ours, theirs, "{request}: both list the same rows: {}", rows[0]);
+            }
+        }
+    }
     let written = std::fs::read_to_string(&report_file).unwrap();
     assert!(written.contains(&report.trim_end()[..200]), "--out holds the report");
 }
@@ -93,7 +123,7 @@ async fn the_harness_measures_every_request_and_the_import_without_a_failure(bac
 /// The environment variable naming a PostgreSQL maintenance database.
 const POSTGRES_ENV: &str = "STAFFGRAPH_TEST_POSTGRES";
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Backend {
     Sqlite,
     Postgres,

@@ -91,6 +91,15 @@ impl Shape {
         response_floor: (3, 4),
     };
 
+    /// Ten times the district (DESIGN.md's opening: a state-wide deployment): 10,000 schools in
+    /// the same 6 regions, about 750,000 staff, 1.25 million sections and 24 million SFS
+    /// responses — the scale the read replicas and the maintained counts are measured at.
+    pub const STATE: Shape = Shape {
+        schools: 10_000,
+        central_staff: 341_000,
+        ..Self::DISTRICT
+    };
+
     /// `schools` schools in the demo's two regions.
     pub fn with_schools(schools: usize) -> Self {
         Self { schools, ..Self::DEMO }
