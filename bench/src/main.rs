@@ -9,10 +9,16 @@
 //! - `scenarios`: the requests measured, each with its lower-bound SQL.
 //! - `sql`: sqlx directly (the pool under the server's database), for the lower bounds.
 //! - `copy`: import speed beside PostgreSQL's COPY.
+//! - `peer`: PostGraphile v4 on the same PostgreSQL database, beside the server.
+//! - `writes`: a principal's writes, each followed by the district's figures.
 //!
 //! It uses `api` for everything it measures and for the server itself: the server under test
 //! is `staffgraph serve`, which this binary runs in a child process (a hidden `serve`
 //! subcommand configured by the environment), so that the server's memory is its own.
+
+/// The allocator of `staffgraph` (src/main.rs): the server under test is this binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod copy;
 mod harness;
