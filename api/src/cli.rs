@@ -127,7 +127,8 @@ pub enum Profile {
     /// 2.4 million SFS responses (a fifth of the questions answered each), for benchmarks.
     District,
     /// Ten times the district: 10,000 schools, about 750,000 staff and 24 million SFS
-    /// responses (PostgreSQL: ~10 minutes and ~7 GB), for the state-wide benchmark.
+    /// responses (PostgreSQL: about 22 minutes, 3 GB of memory, 7 GB on disk), for the
+    /// state-wide benchmark.
     State,
 }
 
