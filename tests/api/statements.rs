@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     schools_teachers_evaluations_events_cost_the_same_statements_for_5_and_50_schools,
     a_list_counts_its_rows_only_when_total_count_is_asked_for,
+    a_child_connection_counts_its_rows_only_when_total_count_is_asked_for,
     the_viewers_resolution_is_counted_with_the_request,
     a_batch_of_node_lookups_costs_one_statement_per_type,
     plan_measures_cost_the_same_statements_for_50_000_staff_as_for_a_handful,
@@ -339,4 +340,43 @@ async fn the_viewers_resolution_is_counted_with_the_request(backend: Backend) {
         .query_counted_as(Some(&principal), "{ __typename }", json!({}))
         .await;
     assert_eq!(cost, 2, "the staff member and the school");
+}
+
+/// A child connection's page is the same whether or not `totalCount` is asked (its statement
+/// counts every child of every parent only then), and the count — asked directly or in a
+/// fragment — is each parent's whole number of children, not its page's.
+async fn a_child_connection_counts_its_rows_only_when_total_count_is_asked_for(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let page = |counted: &str| {
+        format!(
+            "{{ organizations(kind: SCHOOL, first: 4) {{ edges {{ node {{ code staff(first: 2) {{ {counted} nodes {{ employeeNumber }} }} }} }} }} }}"
+        )
+    };
+    let (plain, plain_cost) = app.query_counted(&page(""), json!({})).await;
+    let (counted, counted_cost) = app.query_counted(&page("totalCount"), json!({})).await;
+    let (fragment, _) = app
+        .query_counted(
+            &format!(
+                "{} fragment Counted on StaffConnection {{ totalCount }}",
+                page("...Counted")
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        plain_cost, counted_cost,
+        "the count is part of the level's one statement"
+    );
+    let schools = |data: &serde_json::Value| nodes(&data["organizations"]);
+    for ((p, c), f) in schools(&plain).iter().zip(schools(&counted)).zip(schools(&fragment)) {
+        assert_eq!(p["staff"]["nodes"], c["staff"]["nodes"], "the same page");
+        assert_eq!(c["staff"]["nodes"].as_array().unwrap().len(), 2);
+        let total = c["staff"]["totalCount"].as_u64().unwrap();
+        assert!(
+            total > 2,
+            "{}: every staff member of the school, not the page: {total}",
+            c["code"]
+        );
+        assert_eq!(f["staff"]["totalCount"], c["staff"]["totalCount"], "in a fragment too");
+    }
 }

@@ -158,11 +158,25 @@ pub struct ChildKey<R: ChildRelation> {
     pub parent: i32,
     pub page: PageRequest,
     pub filter: R::Filter,
+    /// Whether the page's total is wanted (`totalCount` selected): only then does its
+    /// statement count every child of every parent (`COUNT(*) OVER`).
+    pub counted: bool,
 }
 
 impl<R: ChildRelation> ChildKey<R> {
+    /// A page whose total is not wanted.
     pub fn new(parent: i32, page: PageRequest, filter: R::Filter) -> Self {
-        Self { parent, page, filter }
+        Self {
+            parent,
+            page,
+            filter,
+            counted: false,
+        }
+    }
+
+    /// The same page, with its total counted when `counted`.
+    pub fn counted(self, counted: bool) -> Self {
+        Self { counted, ..self }
     }
 }
 
@@ -172,12 +186,16 @@ impl<R: ChildRelation> Clone for ChildKey<R> {
             parent: self.parent,
             page: self.page.clone(),
             filter: self.filter.clone(),
+            counted: self.counted,
         }
     }
 }
 impl<R: ChildRelation> PartialEq for ChildKey<R> {
     fn eq(&self, other: &Self) -> bool {
-        self.parent == other.parent && self.page == other.page && self.filter == other.filter
+        self.parent == other.parent
+            && self.page == other.page
+            && self.filter == other.filter
+            && self.counted == other.counted
     }
 }
 impl<R: ChildRelation> Eq for ChildKey<R> {}
@@ -186,6 +204,7 @@ impl<R: ChildRelation> Hash for ChildKey<R> {
         self.parent.hash(state);
         self.page.hash(state);
         self.filter.hash(state);
+        self.counted.hash(state);
     }
 }
 
@@ -218,22 +237,24 @@ where
 
     #[tracing::instrument(skip_all, fields(relation = std::any::type_name::<R>(), keys = keys.len()))]
     async fn load(&self, keys: &[ChildKey<R>]) -> Result<HashMap<ChildKey<R>, Self::Value>, ApiError> {
-        // Keys that share a page request and filter are answered by one statement.
-        let mut groups: HashMap<(PageRequest, R::Filter), Vec<i32>> = HashMap::new();
+        // Keys that share a page request, filter and want of a total are answered by one
+        // statement.
+        let mut groups: HashMap<(PageRequest, R::Filter, bool), Vec<i32>> = HashMap::new();
         for key in keys {
             groups
-                .entry((key.page.clone(), key.filter.clone()))
+                .entry((key.page.clone(), key.filter.clone(), key.counted))
                 .or_default()
                 .push(key.parent);
         }
         let mut result = HashMap::new();
-        for ((page, filter), parents) in groups {
+        for ((page, filter, counted), parents) in groups {
             let mut select = R::select(&filter, &self.viewer, self.db.get_database_backend());
             select.cond_where(R::Entity::visible_to(&self.viewer));
-            let mut pages = load_child_pages::<R>(&self.db, select, &parents, &page).await?;
+            let mut pages = load_child_pages::<R>(&self.db, select, &parents, &page, counted).await?;
             for parent in parents {
                 let value = Arc::new(pages.remove(&parent).unwrap_or_default());
-                result.insert(ChildKey::new(parent, page.clone(), filter.clone()), value);
+                let key = ChildKey::new(parent, page.clone(), filter.clone()).counted(counted);
+                result.insert(key, value);
             }
         }
         Ok(result)
@@ -254,12 +275,14 @@ where
 /// ```
 ///
 /// `sg_rank` counts the rows after the cursor in page order, so each parent gets its own
-/// keyset page and `sg_total` its own total, whatever the number of parents.
+/// keyset page and `sg_total` its own total, whatever the number of parents. `sg_total` is
+/// counted only when `counted` (0 otherwise, which nothing reads).
 async fn load_child_pages<R: ChildRelation>(
     db: &DatabaseConnection,
     mut inner: SelectStatement,
     parents: &[i32],
     page: &PageRequest,
+    counted: bool,
 ) -> ApiResult<HashMap<i32, ChildPage<<R::Entity as EntityTrait>::Model>>>
 where
     <R::Entity as EntityTrait>::Model: HasId + FromQueryResult,
@@ -278,17 +301,21 @@ where
     }
     inner
         .and_where(parent().is_in(parents.iter().copied()))
-        .expr_as(parent(), Alias::new("sg_parent"))
-        .expr_window_as(
+        .expr_as(parent(), Alias::new("sg_parent"));
+    if counted {
+        inner.expr_window_as(
             Func::count(Expr::col(Asterisk)),
             WindowStatement::partition_by((Alias::new(parent_table), Alias::new(parent_column))),
             Alias::new("sg_total"),
-        )
-        .expr_window_as(
-            Func::sum(Expr::case(after(table), 1).finally(0)),
-            rank_window,
-            Alias::new("sg_rank"),
         );
+    } else {
+        inner.expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("sg_total"));
+    }
+    inner.expr_window_as(
+        Func::sum(Expr::case(after(table), 1).finally(0)),
+        rank_window,
+        Alias::new("sg_rank"),
+    );
     let limit = i64::try_from(page.probe()).unwrap_or(i64::MAX);
     let mut outer = Query::select();
     outer
@@ -446,9 +473,9 @@ where
 {
     let request = crate::graphql::RequestContext::of(ctx).extend()?;
     let page = PageRequest::parse_args(&args, sort).extend()?;
-    child_connection(&request.loader, ChildKey::<R>::new(parent, page, filter), wrap)
-        .await
-        .extend()
+    let counted = ctx.look_ahead().field("totalCount").exists();
+    let key = ChildKey::<R>::new(parent, page, filter).counted(counted);
+    child_connection(&request.loader, key, wrap).await.extend()
 }
 
 /// The row of `E` whose natural key `column` is `value` (e.g. an organization by code), when
