@@ -71,12 +71,7 @@ pub(crate) fn ms(d: Duration) -> String {
 }
 
 /// Runs `request` `requests` times (or until `max_time`) from `clients` concurrent tasks.
-pub(crate) async fn measure<F, Fut>(
-    clients: usize,
-    requests: usize,
-    max_time: Duration,
-    request: F,
-) -> anyhow::Result<Stats>
+async fn measure<F, Fut>(clients: usize, requests: usize, max_time: Duration, request: F) -> anyhow::Result<Stats>
 where
     F: Fn() -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<()>> + Send,
@@ -179,6 +174,36 @@ pub(crate) fn statements_of(response: &reqwest::Response) -> u64 {
         .unwrap_or_default()
 }
 
+/// POSTs the GraphQL request `body` to `url` (with `token` when there is one) as the harness
+/// runs every request: from `clients` tasks, at most `options.requests` times or for
+/// `options.max_time`. An HTTP failure or a GraphQL error (a pool timeout under load, say) is
+/// a failed request.
+pub(crate) async fn load(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<String>,
+    body: serde_json::Value,
+    clients: usize,
+    options: &Options,
+) -> anyhow::Result<Stats> {
+    let (client, url) = (client.clone(), url.to_owned());
+    measure(clients, options.requests, options.max_time, move || {
+        let (client, url, token, body) = (client.clone(), url.clone(), token.clone(), body.clone());
+        async move {
+            let mut request = client.post(url).json(&body);
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await?;
+            anyhow::ensure!(response.status().is_success(), "HTTP {}", response.status());
+            let body = response.bytes().await?;
+            anyhow::ensure!(!body.windows(9).any(|w| w == b"\"errors\":"), "GraphQL errors");
+            Ok(())
+        }
+    })
+    .await
+}
+
 /// Sends a scenario once, checks it succeeds, and returns its statement count.
 async fn probe(client: &reqwest::Client, url: &str, token: &str, scenario: &Scenario) -> anyhow::Result<u64> {
     let response = client
@@ -243,22 +268,8 @@ pub async fn run(target: &DatabaseTarget, options: &Options) -> anyhow::Result<(
         let token = token(&keys, scenario.role, &targets)?;
         let statements = probe(&client, &graphql_url, &token, scenario).await?;
         for &clients in &options.clients {
-            let graphql = {
-                let (client, url, token) = (client.clone(), graphql_url.clone(), token.clone());
-                let body = serde_json::json!({ "query": scenario.query, "variables": scenario.variables });
-                measure(clients, options.requests, options.max_time, move || {
-                    let (client, url, token, body) = (client.clone(), url.clone(), token.clone(), body.clone());
-                    async move {
-                        let response = client.post(url).bearer_auth(token).json(&body).send().await?;
-                        anyhow::ensure!(response.status().is_success(), "HTTP {}", response.status());
-                        let body = response.bytes().await?;
-                        // A GraphQL error (a pool timeout under load, say) is a failed request.
-                        anyhow::ensure!(!body.windows(9).any(|w| w == b"\"errors\":"), "GraphQL errors");
-                        Ok(())
-                    }
-                })
-                .await?
-            };
+            let body = serde_json::json!({ "query": scenario.query, "variables": scenario.variables });
+            let graphql = load(&client, &graphql_url, Some(token.clone()), body, clients, options).await?;
             let lower = if scenario.sql.is_empty() {
                 measures_lower_bound(&db, clients, options).await?
             } else {

@@ -8,7 +8,7 @@
 //! school's first assignments rather than its teachers of the year (the same number of
 //! people and the same nesting: sections, their administrations, evaluations).
 
-use crate::harness::{Stats, ms, token};
+use crate::harness::{load, ms, token};
 use crate::scenarios::Targets;
 use api::auth::Role;
 use api::auth::token::Keys;
@@ -199,34 +199,6 @@ async fn once(
     Ok(body)
 }
 
-/// Runs `(query, variables)` as the harness runs a scenario.
-async fn timed(
-    client: &reqwest::Client,
-    url: &str,
-    token: Option<String>,
-    request: &(String, Value),
-    clients: usize,
-    options: &crate::harness::Options,
-) -> anyhow::Result<Stats> {
-    let body = json!({ "query": request.0, "variables": request.1 });
-    let (client, url) = (client.clone(), url.to_owned());
-    crate::harness::measure(clients, options.requests, options.max_time, move || {
-        let (client, url, token, body) = (client.clone(), url.clone(), token.clone(), body.clone());
-        async move {
-            let mut request = client.post(url).json(&body);
-            if let Some(token) = token {
-                request = request.bearer_auth(token);
-            }
-            let response = request.send().await?;
-            anyhow::ensure!(response.status().is_success(), "HTTP {}", response.status());
-            let body = response.bytes().await?;
-            anyhow::ensure!(!body.windows(9).any(|w| w == b"\"errors\":"), "GraphQL errors");
-            Ok(())
-        }
-    })
-    .await
-}
-
 /// The report's section: each shared request on both servers, at each concurrency; whether
 /// staffgraph's throughput is at least 1.5× PostGraphile's on each.
 pub async fn compare(
@@ -258,8 +230,9 @@ pub async fn compare(
             rows(&once(client, &peer.url, None, &request.theirs).await?, request.rows.1),
         );
         for &clients in &options.clients {
-            let us = timed(client, ours, Some(token.clone()), &request.ours, clients, options).await?;
-            let them = timed(client, &peer.url, None, &request.theirs, clients, options).await?;
+            let body = |(query, variables): &(String, Value)| json!({ "query": query, "variables": variables });
+            let us = load(client, ours, Some(token.clone()), body(&request.ours), clients, options).await?;
+            let them = load(client, &peer.url, None, body(&request.theirs), clients, options).await?;
             let ratio = us.per_second / them.per_second.max(1e-9);
             ahead &= ratio >= 1.5;
             writeln!(

@@ -610,10 +610,7 @@ impl Mark {
                      FROM (SELECT pg_advisory_xact_lock(:lock)) l, measure_state s WHERE s.id = 1",
                 )
                 .await?;
-            let row = rows
-                .into_iter()
-                .next()
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("measure_state has no row")))?;
+            let row = only_row(rows, "measure_state")?;
             return Ok(Self::Postgres {
                 snapshot: row.snapshot,
                 built: row.built,
@@ -626,10 +623,7 @@ impl Mark {
         let rows: Vec<Row> = Params::new()
             .rows(tx, "SELECT version FROM data_version WHERE id = 1")
             .await?;
-        let row = rows
-            .into_iter()
-            .next()
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("data_version has no row")))?;
+        let row = only_row(rows, "data_version")?;
         Ok(Self::Sqlite { version: row.version })
     }
 
@@ -665,6 +659,13 @@ impl Mark {
         }
         Ok(())
     }
+}
+
+/// The one row of a table of one row (`measure_state`, `data_version`).
+fn only_row<T>(rows: Vec<T>, table: &str) -> ApiResult<T> {
+    rows.into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("{table} has no row")))
 }
 
 impl Upkeep {
