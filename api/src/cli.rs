@@ -313,6 +313,7 @@ fn seed_error(error: SeedError) -> anyhow::Error {
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
     let target = config.database.target();
+    let replica_target = config.database.replica()?;
     // The secret is checked before the database is touched: a refused start changes nothing.
     let secret = config.jwt_secret.as_deref().filter(|s| !s.trim().is_empty());
     if let Some(secret) = secret {
@@ -336,6 +337,13 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
         () = crate::http::stop_signal() => return Ok(()),
     };
     let (db, seeded) = prepare(&target, db).await?;
+    let replica = match &replica_target {
+        Some(replica) => tokio::select! {
+            db = db::connect_replica(replica, bounds) => Some(db?),
+            () = crate::http::stop_signal() => return Ok(()),
+        },
+        None => None,
+    };
     if let Some(report) = seeded {
         println!("loaded the demo district into {} ({} rows)", target.url, report.total());
     }
@@ -353,10 +361,12 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             db::redact(&target.url)
         ),
     };
-    let app = Application::bind(config.bind, db, keys)
-        .await?
-        .with_edge(config.edge)
-        .with_cors(config.cors.clone());
+    let mut app = Application::bind(config.bind, db, keys).await?;
+    if let (Some(replica), Some(named)) = (replica, &replica_target) {
+        println!("queries read the replica at {}", db::redact(&named.url));
+        app = app.with_replica(replica);
+    }
+    let app = app.with_edge(config.edge).with_cors(config.cors.clone());
     let address = app.address();
     println!("staffgraph is serving GraphiQL at http://{address}/ and GraphQL at http://{address}/graphql");
     app.run_until_stopped().await.context("serving")

@@ -162,6 +162,12 @@ pub struct DatabaseArgs {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// A PostgreSQL read replica (a streaming standby of DATABASE_URL) for the server's
+    /// queries and measure reads; mutations, uploads, a client's read after its own write and
+    /// every batch command use DATABASE_URL, the primary. Unset: everything uses the primary.
+    #[arg(long, env = "DATABASE_REPLICA_URL", global = true, hide_env_values = true)]
+    pub database_replica_url: Option<String>,
+
     /// On SQLite, how long a write waits for another writer (an import, a mutation) to finish
     /// before it fails with BUSY ("the database is busy … retry"); PostgreSQL writers wait on
     /// row locks instead.
@@ -209,6 +215,34 @@ impl DatabaseTarget {
 }
 
 impl DatabaseArgs {
+    /// The read replica, when one is named (a blank URL names none); an error when the
+    /// primary is not PostgreSQL or the replica names the primary itself.
+    pub fn replica(&self) -> anyhow::Result<Option<DatabaseTarget>> {
+        let Some(url) = self
+            .database_replica_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        else {
+            return Ok(None);
+        };
+        let primary = self.target();
+        let replica = DatabaseTarget {
+            url: url.to_owned(),
+            embedded_default: false,
+        };
+        if primary.is_sqlite() || replica.is_sqlite() {
+            anyhow::bail!(
+                "DATABASE_REPLICA_URL names a read replica of a PostgreSQL primary: with SQLite there is one \
+                 database file and no replica (unset DATABASE_REPLICA_URL)"
+            );
+        }
+        if replica.url == primary.url {
+            anyhow::bail!("DATABASE_REPLICA_URL is DATABASE_URL itself: name the standby, or unset it");
+        }
+        Ok(Some(replica))
+    }
+
     /// The database named by the URL, or the embedded default when none (or a blank one) is
     /// given.
     pub fn target(&self) -> DatabaseTarget {

@@ -3,8 +3,10 @@
 //! queries run on both.
 
 use crate::config::DatabaseTarget;
+use crate::error::{ApiError, ApiResult};
+use crate::sql::Params;
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, PaginatorTrait};
 use std::time::Duration;
 
 /// How long the batch commands (import, seed, migrate) wait for a pooled connection.
@@ -140,6 +142,126 @@ async fn open(target: &DatabaseTarget, bounds: Bounds, rebuild: bool) -> Result<
         });
     }
     Database::connect(options).await
+}
+
+/// The server's databases: the primary, which every write uses, and the pool its queries read
+/// from — a read replica (a streaming standby, `DATABASE_REPLICA_URL`) when one is named,
+/// else the primary again. A request is sent to the primary when it writes (a mutation, an
+/// upload) or when its client asks to read after a write of its own the replica has not
+/// replayed yet ([`Pools::replayed`]): so a client reads its own writes, whichever node it
+/// reaches, and everyone else reads the replica.
+#[derive(Debug, Clone)]
+pub struct Pools {
+    /// Where writes go, and reads when there is no replica.
+    pub primary: DatabaseConnection,
+    /// Where queries read.
+    pub reads: DatabaseConnection,
+    replica: bool,
+}
+
+impl Pools {
+    /// One database for everything.
+    pub fn single(db: DatabaseConnection) -> Self {
+        Self {
+            reads: db.clone(),
+            primary: db,
+            replica: false,
+        }
+    }
+
+    /// Writes on `primary`, queries on `replica`.
+    pub fn with_replica(primary: DatabaseConnection, replica: DatabaseConnection) -> Self {
+        Self {
+            primary,
+            reads: replica,
+            replica: true,
+        }
+    }
+
+    /// Whether queries read a replica.
+    pub fn has_replica(&self) -> bool {
+        self.replica
+    }
+
+    /// The primary's write position (its WAL's end, as `0/16B3748`) once a write committed:
+    /// a read after it that names it ([`Pools::replayed`]) sees the write.
+    pub async fn write_position(db: &DatabaseConnection) -> ApiResult<WalPosition> {
+        #[derive(FromQueryResult)]
+        struct Position {
+            position: String,
+        }
+        let rows: Vec<Position> = Params::new()
+            .rows(db, "SELECT CAST(pg_current_wal_lsn() AS TEXT) AS position")
+            .await?;
+        let position = rows.into_iter().next().map(|p| p.position).unwrap_or_default();
+        WalPosition::parse(&position)
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no WAL position: {position:?}")))
+    }
+
+    /// Whether the replica `db` has replayed the primary's WAL up to `position`: one
+    /// statement.
+    pub async fn replayed(db: &DatabaseConnection, position: &WalPosition) -> ApiResult<bool> {
+        #[derive(FromQueryResult)]
+        struct Replayed {
+            replayed: bool,
+        }
+        let rows: Vec<Replayed> = Params::new()
+            .set("position", position.0.clone())
+            .rows(
+                db,
+                "SELECT COALESCE(pg_last_wal_replay_lsn() >= CAST(:position AS pg_lsn), FALSE) AS replayed",
+            )
+            .await?;
+        Ok(rows.first().is_some_and(|r| r.replayed))
+    }
+}
+
+/// A position in PostgreSQL's write-ahead log (`pg_lsn`'s text: two hexadecimal numbers of
+/// at most 8 digits, `X/Y`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalPosition(String);
+
+impl WalPosition {
+    /// The position `text` names, if it is one.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (high, low) = text.trim().split_once('/')?;
+        let hex = |part: &str| (1..=8).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit());
+        (hex(high) && hex(low)).then(|| Self(format!("{high}/{low}").to_ascii_uppercase()))
+    }
+
+    /// Its text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Opens the read replica `target` names within `bounds`, waiting for it as
+/// [`connect_waiting`] does, and checks that it is a standby (`pg_is_in_recovery()`): a
+/// replica URL naming a primary is refused, since queries there would not see the writes'
+/// positions.
+pub async fn connect_replica(target: &DatabaseTarget, bounds: Bounds) -> anyhow::Result<DatabaseConnection> {
+    let db = connect_waiting(target, bounds).await?;
+    #[derive(FromQueryResult)]
+    struct Recovery {
+        standby: bool,
+    }
+    let rows: Vec<Recovery> = Params::new()
+        .rows(&db, "SELECT pg_is_in_recovery() AS standby")
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "asking the replica at {} whether it is a standby: {e}",
+                redact(&target.url)
+            )
+        })?;
+    if !rows.first().is_some_and(|r| r.standby) {
+        anyhow::bail!(
+            "DATABASE_REPLICA_URL ({}) is not a standby (pg_is_in_recovery() is false): name a streaming \
+             replica of DATABASE_URL, or unset it",
+            redact(&target.url)
+        );
+    }
+    Ok(db)
 }
 
 /// The TCP port a PostgreSQL URL connects to (5432 when it names none); none for a Unix

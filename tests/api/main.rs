@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bulk;
+mod cluster;
 mod fixtures;
 mod helpers;
 
@@ -22,6 +23,7 @@ mod privacy;
 mod privacy_property;
 mod read_api;
 mod reference_writes;
+mod replica;
 mod schema_drift;
 mod statements;
 mod writes;

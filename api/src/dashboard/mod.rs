@@ -19,6 +19,7 @@ pub mod view;
 
 use crate::auth::Viewer;
 use crate::calendar::SchoolYear;
+use crate::db::Pools;
 use crate::error::{ApiError, ApiResult};
 use crate::measures::query::{Asked, plan_measures_for};
 use crate::sql::Params;
@@ -59,12 +60,12 @@ pub struct Pages {
 }
 
 /// The dashboard's routes, to nest under `/dashboard`.
-pub fn routes(db: DatabaseConnection) -> impl poem::Endpoint {
+pub fn routes(pools: Pools) -> impl poem::Endpoint {
     use poem::EndpointExt;
     Route::new()
         .at("/", get(district_page))
         .at("/region/:code", get(region_page))
-        .data(db)
+        .data(pools)
         .data(Arc::new(Pages::default()))
 }
 
@@ -91,10 +92,10 @@ impl YearParam {
 async fn district_page(
     request: &poem::Request,
     Query(param): Query<YearParam>,
-    db: Data<&DatabaseConnection>,
+    pools: Data<&Pools>,
     pages: Data<&Arc<Pages>>,
 ) -> Response {
-    respond(request, &db, &pages, param.parse(), None).await
+    respond(request, &pools, &pages, param.parse(), None).await
 }
 
 #[handler]
@@ -102,21 +103,21 @@ async fn region_page(
     request: &poem::Request,
     Path(code): Path<String>,
     Query(param): Query<YearParam>,
-    db: Data<&DatabaseConnection>,
+    pools: Data<&Pools>,
     pages: Data<&Arc<Pages>>,
 ) -> Response {
-    respond(request, &db, &pages, param.parse(), Some(code)).await
+    respond(request, &pools, &pages, param.parse(), Some(code)).await
 }
 
 async fn respond(
     request: &poem::Request,
-    db: &DatabaseConnection,
+    pools: &Pools,
     pages: &Pages,
     year: ApiResult<Option<i32>>,
     region: Option<String>,
 ) -> Response {
     let result = match year {
-        Ok(year) => page(db, pages, year, region.as_deref()).await,
+        Ok(year) => page(pools, pages, year, region.as_deref()).await,
         Err(error) => Err(error),
     };
     match result {
@@ -187,12 +188,7 @@ fn error_page(status: StatusCode, message: &str) -> Response {
 
 /// The page of `region` (the district when none) for `year` (the latest with data when
 /// none), from the kept pages when it is fresh.
-async fn page(
-    db: &DatabaseConnection,
-    pages: &Pages,
-    year: Option<i32>,
-    region: Option<&str>,
-) -> ApiResult<Arc<Rendered>> {
+async fn page(pools: &Pools, pages: &Pages, year: Option<i32>, region: Option<&str>) -> ApiResult<Arc<Rendered>> {
     let asked = year.map(|asked| SchoolYear::parse(asked, "year")).transpose()?;
     // Kept by the year as asked (none: the default), so that a fresh page costs no statement.
     let key = (asked.map(SchoolYear::value), region.unwrap_or_default().to_owned());
@@ -201,9 +197,9 @@ async fn page(
     {
         return Ok(kept);
     }
-    let years = years_with_data(db).await?;
+    let years = years_with_data(&pools.reads).await?;
     let year = asked.unwrap_or_else(|| default_year(&years));
-    let rendered = Arc::new(render(db, year, region, &years).await?);
+    let rendered = Arc::new(render(pools, year, region, &years).await?);
     if let Ok(mut kept) = pages.kept.lock() {
         kept.insert(key, rendered.clone());
     }
@@ -240,7 +236,8 @@ fn year_label(year: i32) -> String {
     format!("{}–{:02}", year - 1, year % 100)
 }
 
-async fn render(db: &DatabaseConnection, year: SchoolYear, region: Option<&str>, years: &[i32]) -> ApiResult<Rendered> {
+async fn render(pools: &Pools, year: SchoolYear, region: Option<&str>, years: &[i32]) -> ApiResult<Rendered> {
+    let db = &pools.reads;
     if let Some(code) = region {
         // Only a region has a page of its own: a school's figures are not the public's.
         let scope = Scope::resolve(db, Some(code), "region").await?;
@@ -255,7 +252,7 @@ async fn render(db: &DatabaseConnection, year: SchoolYear, region: Option<&str>,
         as_of: None,
         codes: &[],
     };
-    let results = plan_measures_for(db, &viewer, asked).await?;
+    let results = plan_measures_for(db, &pools.primary, &viewer, asked).await?;
     let first = results
         .first()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the plan measures are missing from the reference data")))?;

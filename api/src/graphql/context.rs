@@ -27,8 +27,12 @@ const LOADER_MAX_BATCH: usize = 10_000;
 pub struct RequestContext {
     /// Who is asking.
     pub viewer: Viewer,
-    /// The database, through a handle that counts this request's statements.
+    /// The database the request reads, through a handle that counts this request's
+    /// statements: the read replica for a query when one is configured, else the primary.
     pub db: DatabaseConnection,
+    /// The primary, counting too: what a read's side effect writes (a rebuild of the measure
+    /// counts it found out of date) goes there.
+    pub primary: DatabaseConnection,
     /// This request's loader: rows by id and pages of children, batched per level.
     pub loader: Arc<DataLoader<DbLoader>>,
     pub(super) batches: Arc<Batches>,
@@ -41,24 +45,53 @@ pub struct RequestContext {
 #[derive(Clone)]
 pub struct Counter {
     db: DatabaseConnection,
+    primary: DatabaseConnection,
     statements: Arc<AtomicU64>,
 }
 
 impl Counter {
+    /// A counter of a request on one database.
     pub fn new(db: &DatabaseConnection) -> Self {
-        let statements = Arc::new(AtomicU64::new(0));
-        let counter = statements.clone();
-        let mut db = db.clone();
-        // The callback belongs to this clone of the pool handle only: it counts this request.
-        db.set_metric_callback(move |_| {
-            counter.fetch_add(1, Ordering::Relaxed);
-        });
-        Self { db, statements }
+        Self::over(db, db)
     }
 
-    /// The counting handle.
+    /// A counter of a request reading `reads` (a replica, or the primary) and writing, if it
+    /// does, `primary`.
+    pub fn over(reads: &DatabaseConnection, primary: &DatabaseConnection) -> Self {
+        let statements = Arc::new(AtomicU64::new(0));
+        // The callbacks belong to these clones of the pool handles only: they count this
+        // request.
+        let counting = |db: &DatabaseConnection| {
+            let counter = statements.clone();
+            let mut db = db.clone();
+            db.set_metric_callback(move |_| {
+                counter.fetch_add(1, Ordering::Relaxed);
+            });
+            db
+        };
+        Self {
+            db: counting(reads),
+            primary: counting(primary),
+            statements,
+        }
+    }
+
+    /// This counter, the request reading the primary: a request that writes, or reads after
+    /// a write the replica has not replayed.
+    #[must_use]
+    pub fn on_primary(mut self) -> Self {
+        self.db = self.primary.clone();
+        self
+    }
+
+    /// The counting handle of the database the request reads.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The counting handle of the primary.
+    pub fn primary(&self) -> &DatabaseConnection {
+        &self.primary
     }
 
     /// Statements counted so far.
@@ -76,7 +109,11 @@ impl RequestContext {
     /// A context for one request by `viewer`, counting on with `counter` (which counted the
     /// viewer's resolution).
     pub fn counted(counter: Counter, viewer: Viewer) -> Self {
-        let Counter { db, statements } = counter;
+        let Counter {
+            db,
+            primary,
+            statements,
+        } = counter;
         // Batches go out when the request waits for them (`batch`), not after a timer.
         let batches = Arc::new(Batches::default());
         let loader = DataLoader::new(
@@ -91,6 +128,7 @@ impl RequestContext {
         Self {
             viewer,
             db,
+            primary,
             loader: Arc::new(loader),
             batches,
             statements,

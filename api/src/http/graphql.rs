@@ -86,6 +86,16 @@ fn error_response(error: ApiError, id: &RequestId) -> poem::Response {
 /// benchmark harness; the same figure is recorded on the request's span).
 pub const STATEMENTS_HEADER: &str = "x-sql-statements";
 
+/// Request header naming a write position (a mutation's [`WRITTEN_HEADER`]) this request must
+/// read after: with a read replica configured, a request that names one the replica has not
+/// replayed yet reads the primary, so a client sees its own writes on any node.
+pub const READ_AFTER_HEADER: &str = "x-staffgraph-read-after";
+
+/// Response header of a request that wrote, when a read replica is configured: the primary's
+/// write position after it ([`crate::db::WalPosition`]), to send back as
+/// [`READ_AFTER_HEADER`].
+pub const WRITTEN_HEADER: &str = "x-staffgraph-written";
+
 /// Whether a request carries an upload (`importCsv`'s multipart body).
 fn is_upload(http: &poem::Request) -> bool {
     http.content_type()
@@ -185,8 +195,49 @@ fn is_json(http: &poem::Request) -> bool {
     })
 }
 
-/// Whether the operation a GET asks to run is a mutation (a document that does not parse is
-/// left to execution to report).
+/// Whether the request reads the primary rather than the replica: when it writes, or names
+/// ([`READ_AFTER_HEADER`]) a write position the replica has not replayed yet (one statement on
+/// the replica). Without a replica, always the one database.
+async fn reads_primary(
+    state: &AppState,
+    http: &poem::Request,
+    writes: bool,
+    counter: &crate::graphql::Counter,
+) -> Result<bool, ApiError> {
+    if !state.pools.has_replica() {
+        return Ok(false);
+    }
+    if writes {
+        return Ok(true);
+    }
+    let Some(header) = http.headers().get(READ_AFTER_HEADER) else {
+        return Ok(false);
+    };
+    let position = header
+        .to_str()
+        .ok()
+        .and_then(crate::db::WalPosition::parse)
+        .ok_or_else(|| {
+            ApiError::bad_input(
+                READ_AFTER_HEADER,
+                format!(
+                    "must be a write position such as `0/16B3748`, as a mutation's `{WRITTEN_HEADER}` header gives"
+                ),
+            )
+        })?;
+    Ok(!crate::db::Pools::replayed(counter.db(), &position).await?)
+}
+
+/// Whether any operation of the request is a mutation.
+fn request_writes(request: &async_graphql::BatchRequest) -> bool {
+    match request {
+        async_graphql::BatchRequest::Single(one) => is_mutation(one),
+        async_graphql::BatchRequest::Batch(many) => many.iter().any(is_mutation),
+    }
+}
+
+/// Whether the operation a request asks to run is a mutation (a document that does not parse
+/// is left to execution to report).
 fn is_mutation(request: &async_graphql::Request) -> bool {
     let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
         return false;
@@ -315,7 +366,7 @@ pub(super) async fn graphql(Data(state): Data<&AppState>, http: &poem::Request, 
         .cloned()
         .unwrap_or_else(|| RequestId(String::new()));
     // Every statement of the request is counted, the token's resolution included.
-    let counter = crate::graphql::Counter::new(&state.db);
+    let counter = crate::graphql::Counter::over(&state.pools.reads, &state.pools.primary);
     let refused = |error: ApiError, outcome: &'static str| {
         crate::metrics::request(
             "unknown",
@@ -352,6 +403,12 @@ pub(super) async fn graphql(Data(state): Data<&AppState>, http: &poem::Request, 
     } else {
         state.edge.request_timeout
     };
+    let writes = state.pools.has_replica() && (is_upload(http) || request_writes(&request));
+    let counter = match reads_primary(state, http, writes, &counter).await {
+        Ok(true) => counter.on_primary(),
+        Ok(false) => counter,
+        Err(error) => return refused(error, "refused"),
+    };
     let context = RequestContext::counted(counter.clone(), viewer);
     let span = tracing::info_span!("graphql", operation = %operation, sql_statements = tracing::field::Empty);
     let running = context.execute(&state.schema, request).instrument(span.clone());
@@ -373,8 +430,15 @@ pub(super) async fn graphql(Data(state): Data<&AppState>, http: &poem::Request, 
     let outcome = if response.is_ok() { "ok" } else { "error" };
     crate::metrics::request(&operation, outcome, started.elapsed().as_secs_f64(), statements);
     let retry = retry_later(&response);
+    let written = match writes {
+        true => crate::db::Pools::write_position(&state.pools.primary).await.ok(),
+        false => None,
+    };
     let mut response = respond(response, accepts_graphql_response(http), &id);
     response.headers_mut().insert(STATEMENTS_HEADER, statements.into());
+    if let Some(value) = written.and_then(|p| HeaderValue::from_str(p.as_str()).ok()) {
+        response.headers_mut().insert(WRITTEN_HEADER, value);
+    }
     if retry {
         response
             .headers_mut()

@@ -8,10 +8,11 @@ mod graphiql;
 mod graphql;
 mod lane;
 
-pub use graphql::STATEMENTS_HEADER;
+pub use graphql::{READ_AFTER_HEADER, STATEMENTS_HEADER, WRITTEN_HEADER};
 
 use crate::auth::token::Keys;
 use crate::config::{CorsArgs, EdgeArgs};
+use crate::db::Pools;
 use crate::schema::AppSchema;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::{Compression, Cors, Tracing};
@@ -28,7 +29,8 @@ use tracing::Instrument;
 #[derive(Clone)]
 struct AppState {
     schema: AppSchema,
-    db: DatabaseConnection,
+    /// The primary and the pool queries read (a replica when configured).
+    pools: Pools,
     keys: Keys,
     edge: EdgeArgs,
     /// Where requests without a token wait their turn.
@@ -45,21 +47,40 @@ fn health() -> Json<serde_json::Value> {
 /// How long `/ready` waits for the database: a probe with a 1 s timeout gets an answer.
 const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(800);
 
-/// 200 when the database answers (within 0.8 s); 503 with a reason otherwise, and while the server drains
-/// before it exits. The cause is logged, and the response says only which dependency is down.
+/// 200 when the database answers (within 0.8 s) — the primary and, when configured, the read
+/// replica; 503 with a reason otherwise, and while the server drains before it exits. The
+/// cause is logged, and the response says only which dependency is down.
 #[handler]
 async fn ready(Data(state): Data<&AppState>) -> poem::Response {
     if state.draining.load(Ordering::Relaxed) {
         let body = json!({ "status": "unavailable", "reason": "shutting down" });
         return Json(body).with_status(StatusCode::SERVICE_UNAVAILABLE).into_response();
     }
-    let error = match tokio::time::timeout(READY_WITHIN, state.db.ping()).await {
-        Ok(Ok(())) => return Json(json!({ "status": "ready" })).into_response(),
-        Ok(Err(error)) => error.to_string(),
-        Err(_) => format!("no answer within {}", humantime::format_duration(READY_WITHIN)),
+    // Each database answers within the time, or is named as the one that did not.
+    let ping = |db: &'static str, pool: &DatabaseConnection| {
+        let pool = pool.clone();
+        async move {
+            match tokio::time::timeout(READY_WITHIN, pool.ping()).await {
+                Ok(Ok(())) => None,
+                Ok(Err(error)) => Some((db, error.to_string())),
+                Err(_) => Some((
+                    db,
+                    format!("no answer within {}", humantime::format_duration(READY_WITHIN)),
+                )),
+            }
+        }
     };
-    tracing::warn!(%error, "readiness check failed");
-    let body = json!({ "status": "unavailable", "reason": "database unreachable" });
+    let (primary, replica) = tokio::join!(ping("database unreachable", &state.pools.primary), async {
+        match state.pools.has_replica() {
+            true => ping("read replica unreachable", &state.pools.reads).await,
+            false => None,
+        }
+    });
+    let Some((reason, error)) = primary.or(replica) else {
+        return Json(json!({ "status": "ready" })).into_response();
+    };
+    tracing::warn!(%error, reason, "readiness check failed");
+    let body = json!({ "status": "unavailable", "reason": reason });
     Json(body).with_status(StatusCode::SERVICE_UNAVAILABLE).into_response()
 }
 
@@ -96,7 +117,11 @@ async fn with_request_id<E: Endpoint>(next: E, mut request: poem::Request) -> po
 /// `/metrics`: Prometheus's text format ([`crate::metrics`]).
 #[handler]
 fn metrics(Data(state): Data<&AppState>) -> poem::Response {
-    let text = crate::metrics::render(&state.db, crate::measures::query::queue_state(), state.public.state());
+    let text = crate::metrics::render(
+        &state.pools.primary,
+        crate::measures::query::queue_state(),
+        state.public.state(),
+    );
     poem::Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text)
@@ -107,7 +132,9 @@ fn cors(origins: &[String]) -> Cors {
     let cors = Cors::new()
         .allow_methods([poem::http::Method::GET, poem::http::Method::POST])
         .allow_headers([poem::http::header::AUTHORIZATION, poem::http::header::CONTENT_TYPE])
+        .allow_header(READ_AFTER_HEADER)
         .expose_header(STATEMENTS_HEADER)
+        .expose_header(WRITTEN_HEADER)
         .max_age(600);
     if origins.iter().any(|o| o == "*") {
         cors
@@ -155,7 +182,7 @@ pub struct Settings {
 /// The routes of the server.
 fn routes(
     schema: AppSchema,
-    db: DatabaseConnection,
+    pools: Pools,
     keys: Keys,
     settings: Settings,
     draining: Arc<AtomicBool>,
@@ -167,10 +194,10 @@ fn routes(
         .at("/health", get(health))
         .at("/ready", get(ready))
         .at("/metrics", get(metrics))
-        .nest("/dashboard", crate::dashboard::routes(db.clone()))
+        .nest("/dashboard", crate::dashboard::routes(pools.clone()))
         .data(AppState {
             schema,
-            db,
+            pools,
             keys,
             edge: settings.edge,
             public: lane::Lane::new(&settings.edge),
@@ -207,7 +234,7 @@ pub async fn stop_signal() {
 pub struct Application {
     acceptor: TcpAcceptor,
     address: SocketAddr,
-    db: DatabaseConnection,
+    pools: Pools,
     keys: Keys,
     settings: Settings,
 }
@@ -227,7 +254,7 @@ impl Application {
         Ok(Self {
             acceptor,
             address,
-            db,
+            pools: Pools::single(db),
             keys,
             settings: Settings {
                 edge: EdgeArgs::default(),
@@ -240,6 +267,14 @@ impl Application {
     #[must_use]
     pub fn with_edge(mut self, edge: EdgeArgs) -> Self {
         self.settings.edge = edge;
+        self
+    }
+
+    /// Queries read `replica` (a streaming standby of the primary given to [`bind`](Self::bind));
+    /// writes and reads after a client's own writes stay on the primary ([`Pools`]).
+    #[must_use]
+    pub fn with_replica(mut self, replica: DatabaseConnection) -> Self {
+        self.pools = Pools::with_replica(self.pools.primary, replica);
         self
     }
 
@@ -262,7 +297,7 @@ impl Application {
         let draining = Arc::new(AtomicBool::new(false));
         let schema = crate::schema::build_with(self.settings.edge.limits());
         let grace = self.settings.edge.shutdown_grace;
-        let app = routes(schema, self.db, self.keys, self.settings, draining.clone());
+        let app = routes(schema, self.pools, self.keys, self.settings, draining.clone());
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
                 app,

@@ -83,14 +83,7 @@ pub struct Readable {
 /// Whether the counts are current (built from a snapshot that saw every committed write) and
 /// built for `year` and the year before: one statement.
 pub async fn readable(db: &impl ConnectionTrait, year: SchoolYear) -> ApiResult<Readable> {
-    let current = match db.get_database_backend() {
-        DbBackend::Postgres => {
-            "s.built_snapshot IS NOT NULL AND NOT EXISTS (SELECT 1 FROM data_change c \
-             WHERE c.txid >= pg_snapshot_xmin(CAST(s.built_snapshot AS pg_snapshot)) \
-             AND NOT pg_visible_in_snapshot(c.txid, CAST(s.built_snapshot AS pg_snapshot)))"
-        }
-        _ => "s.built_version = (SELECT v.version FROM data_version v WHERE v.id = 1)",
-    };
+    let current = current_condition(db.get_database_backend());
     let sql = format!(
         "SELECT CASE WHEN {current} THEN 1 ELSE 0 END AS current, \
          (SELECT COUNT(*) FROM measure_build b WHERE b.school_year = :year) AS this_year, \
@@ -111,6 +104,33 @@ pub async fn readable(db: &impl ConnectionTrait, year: SchoolYear) -> ApiResult<
         year: s.current == 1 && s.this_year > 0,
         prior: s.current == 1 && s.prior_year > 0,
     }))
+}
+
+/// The condition on `measure_state s` that the counts are current: built from a snapshot that
+/// saw every committed write.
+fn current_condition(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            "s.built_snapshot IS NOT NULL AND NOT EXISTS (SELECT 1 FROM data_change c \
+             WHERE c.txid >= pg_snapshot_xmin(CAST(s.built_snapshot AS pg_snapshot)) \
+             AND NOT pg_visible_in_snapshot(c.txid, CAST(s.built_snapshot AS pg_snapshot)))"
+        }
+        _ => "s.built_version = (SELECT v.version FROM data_version v WHERE v.id = 1)",
+    }
+}
+
+/// Whether the counts are current on `db` (one statement).
+async fn current(db: &impl ConnectionTrait) -> ApiResult<bool> {
+    let sql = format!(
+        "SELECT CASE WHEN {} THEN 1 ELSE 0 END AS current FROM measure_state s WHERE s.id = 1",
+        current_condition(db.get_database_backend())
+    );
+    #[derive(FromQueryResult)]
+    struct State {
+        current: i32,
+    }
+    let state: Vec<State> = Params::new().rows(db, &sql).await?;
+    Ok(state.first().is_some_and(|s| s.current == 1))
 }
 
 /// Which organizations' figures a read wants: one, several, or every one.
@@ -477,9 +497,21 @@ async fn identity(db: &impl ConnectionTrait) -> ApiResult<String> {
 }
 
 /// Rebuilds on a task of its own, unless this process is already rebuilding the same
-/// database's counts (another node's rebuild is ruled out by the lock): called by a read that
-/// found the counts out of date, and after a mutation commits; neither waits for it.
+/// database's counts (another node's rebuild is ruled out by the lock): called after a
+/// mutation commits (folding the upkeep's rows, or after a write the counts were not kept
+/// through); it does not wait for it.
 pub fn rebuild_in_background(db: &DatabaseConnection) {
+    spawn_rebuild(db, false);
+}
+
+/// [`rebuild_in_background`] for a read that found the counts out of date — unless they are
+/// current on `db` by the time the task runs: a read of a replica that had not yet replayed
+/// the primary's last rebuild asks for one the primary no longer needs.
+pub fn rebuild_when_stale(db: &DatabaseConnection) {
+    spawn_rebuild(db, true);
+}
+
+fn spawn_rebuild(db: &DatabaseConnection, only_when_stale: bool) {
     let mut db = db.clone();
     // The handle may be a request's, counting its statements: the rebuild is not the
     // request's work, so this clone counts nothing.
@@ -495,7 +527,9 @@ pub fn rebuild_in_background(db: &DatabaseConnection) {
         if !first {
             return;
         }
-        refresh(&db).await;
+        if !(only_when_stale && current(&db).await.unwrap_or(false)) {
+            refresh(&db).await;
+        }
         if let Ok(mut set) = REBUILDING.lock() {
             set.remove(&name);
         }

@@ -135,6 +135,7 @@ pub struct Asked<'a> {
 /// the public dashboard with the PUBLIC viewer (so the page shows what PUBLIC's GraphQL does).
 pub async fn plan_measures_for(
     db: &DatabaseConnection,
+    primary: &DatabaseConnection,
     viewer: &Viewer,
     asked: Asked<'_>,
 ) -> ApiResult<Vec<MeasureResult>> {
@@ -142,7 +143,9 @@ pub async fn plan_measures_for(
     let scope = scope_for(db, viewer, asked.organization).await?;
     let audience = Audience::of(viewer, &scope);
     let as_of = audience.as_of(asked.as_of.unwrap_or_else(|| year.default_as_of()));
-    let run = Run::new(db, year, as_of, &scope).for_public(audience.is_public());
+    let run = Run::new(db, year, as_of, &scope)
+        .rebuilding_on(primary)
+        .for_public(audience.is_public());
     run_in_turn(run, asked.codes, viewer.role == Role::Public).await
 }
 
@@ -158,7 +161,9 @@ pub async fn measure(
     let scope = scope_for(&request.db, &request.viewer, organization).await.extend()?;
     let audience = Audience::of(&request.viewer, &scope);
     let as_of = audience.as_of(year.default_as_of());
-    let run = Run::new(&request.db, year, as_of, &scope).for_public(audience.is_public());
+    let run = Run::new(&request.db, year, as_of, &scope)
+        .rebuilding_on(&request.primary)
+        .for_public(audience.is_public());
     let result = run
         .plan_measures(&[code.to_owned()])
         .await
@@ -196,7 +201,9 @@ impl MeasuresQuery {
             as_of: as_of.map(NaiveDate::from),
             codes: &codes.unwrap_or_default(),
         };
-        let results = plan_measures_for(&request.db, &request.viewer, asked).await.extend()?;
+        let results = plan_measures_for(&request.db, &request.primary, &request.viewer, asked)
+            .await
+            .extend()?;
         Ok(results.into_iter().map(|r| PlanMeasure(Arc::new(r))).collect())
     }
 

@@ -108,6 +108,8 @@ impl MeasureResult {
 /// What every measure of one request shares.
 pub struct Run<'a> {
     db: &'a DatabaseConnection,
+    /// Where a rebuild of counts found out of date goes: the primary (`db` may be a replica).
+    primary: &'a DatabaseConnection,
     dialect: Dialect,
     year: SchoolYear,
     as_of: NaiveDate,
@@ -136,6 +138,7 @@ impl<'a> Run<'a> {
     pub fn new(db: &'a DatabaseConnection, year: SchoolYear, as_of: NaiveDate, scope: &'a Scope) -> Self {
         Self {
             db,
+            primary: db,
             dialect: Dialect::of(db),
             year,
             as_of,
@@ -147,6 +150,12 @@ impl<'a> Run<'a> {
             batch: OnceCell::new(),
             from_rows: false,
         }
+    }
+
+    /// Counts found out of date are rebuilt on `primary` (when `db` is a read replica).
+    pub fn rebuilding_on(mut self, primary: &'a DatabaseConnection) -> Self {
+        self.primary = primary;
+        self
     }
 
     /// Withholds small coverage and compliance figures, as for the public.
@@ -338,7 +347,7 @@ impl<'a> Run<'a> {
         }
         if !current {
             self.stale
-                .get_or_init(|| async { maintained::rebuild_in_background(self.db) })
+                .get_or_init(|| async { maintained::rebuild_when_stale(self.primary) })
                 .await;
         }
         let subjects = code
