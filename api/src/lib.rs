@@ -49,6 +49,7 @@ pub mod framework;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod live;
 pub mod measures;
 pub mod metrics;
 pub mod org;

@@ -22,6 +22,9 @@ pub const POOL: &str = "staffgraph_db_pool_connections";
 pub const MEASURE_QUEUE: &str = "staffgraph_measure_runs";
 /// Requests without a token in the public's lane, by `state` (`running`, `waiting`).
 pub const PUBLIC_LANE: &str = "staffgraph_public_requests";
+/// The subscriptions' side, by `state`: `sockets` (open WebSockets on `/graphql/ws`) and
+/// `subscriptions` (change-event receivers: one per running subscription).
+pub const LIVE: &str = "staffgraph_live";
 /// Rows of imported files, by `kind` and `outcome` (`inserted`, `updated`, `unchanged`).
 pub const IMPORT_ROWS: &str = "staffgraph_import_rows_total";
 
@@ -88,7 +91,12 @@ pub fn imported(kind: &'static str, inserted: u64, updated: u64, unchanged: u64)
 }
 
 /// The text of `/metrics`: the gauges read now (the pool, the measure queue), then everything.
-pub fn render(db: &DatabaseConnection, queue: [(&'static str, usize, usize); 4], public: (usize, usize)) -> String {
+pub fn render(
+    db: &DatabaseConnection,
+    queue: [(&'static str, usize, usize); 4],
+    public: (usize, usize),
+    live: (usize, usize),
+) -> String {
     let (size, idle) = pool(db);
     metrics::gauge!(POOL, "state" => "in_use").set(size.saturating_sub(idle) as f64);
     metrics::gauge!(POOL, "state" => "idle").set(idle as f64);
@@ -98,6 +106,8 @@ pub fn render(db: &DatabaseConnection, queue: [(&'static str, usize, usize); 4],
     }
     metrics::gauge!(PUBLIC_LANE, "state" => "running").set(public.0 as f64);
     metrics::gauge!(PUBLIC_LANE, "state" => "waiting").set(public.1 as f64);
+    metrics::gauge!(LIVE, "state" => "sockets").set(live.0 as f64);
+    metrics::gauge!(LIVE, "state" => "subscriptions").set(live.1 as f64);
     handle().render()
 }
 

@@ -35,6 +35,7 @@ pub mod m20261202_000008_maintain_measure_counts;
 mod m20261202_000009_versions_and_idempotency;
 mod m20261202_000010_process_versions_and_audit_rows;
 mod m20261204_000011_measure_count_upkeep;
+mod m20261204_000012_announce_changes;
 pub mod reference;
 mod spec;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_versions_and_idempotency::Migration),
             Box::new(m20261202_000010_process_versions_and_audit_rows::Migration),
             Box::new(m20261204_000011_measure_count_upkeep::Migration),
+            Box::new(m20261204_000012_announce_changes::Migration),
         ]
     }
 }

@@ -128,6 +128,17 @@ impl Cluster {
         self.run("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"]);
     }
 
+    /// `staffgraph seed` of the demo district into the running cluster.
+    pub fn seed(&self) {
+        let seeded = Command::new(env!("CARGO_BIN_EXE_staffgraph"))
+            .arg("seed")
+            .env("DATABASE_URL", self.url())
+            .env("STAFFGRAPH_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    }
+
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }

@@ -798,25 +798,14 @@ async fn attacks_are_refused_in_bounded_time_while_a_principal_keeps_their_laten
     }
     // Meanwhile the principal's page, and the public's lane as /metrics shows it.
     let lane = |text: &str, state: &str| -> u64 {
-        let key = format!("staffgraph_public_requests{{state=\"{state}\"}} ");
-        text.lines()
-            .find_map(|l| l.strip_prefix(&key))
-            .and_then(|v| v.trim().parse::<f64>().ok())
+        crate::helpers::metric(text, &format!("staffgraph_public_requests{{state=\"{state}\"}}"))
             .map_or(0, |v| v as u64)
     };
     let (mut most_running, mut most_waiting) = (0, 0);
     let mut attacked = Vec::new();
     while Instant::now() < deadline {
         attacked.push(page(app.clone(), principal.clone()).await);
-        let metrics = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics().await;
         most_running = most_running.max(lane(&metrics, "running"));
         most_waiting = most_waiting.max(lane(&metrics, "waiting"));
     }

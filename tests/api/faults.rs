@@ -62,13 +62,7 @@ async fn with_the_database_down_requests_fail_fast_and_recover_without_a_restart
         "serve came up once the database did: {}",
         std::fs::read_to_string(&log).unwrap_or_default()
     );
-    let seeded = Command::new(env!("CARGO_BIN_EXE_staffgraph"))
-        .arg("seed")
-        .env("DATABASE_URL", cluster.url())
-        .env("STAFFGRAPH_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    cluster.seed();
     let keys = Keys::from_secret(TEST_SECRET);
     let hr = format!("Bearer {}", token(&keys, Role::Hr, &[], None));
     // An employee's token is resolved against the database before the query runs.

@@ -276,6 +276,18 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
+    /// `/metrics`' text.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// The ADMIN token `graphql` sends.
     pub fn admin_token(&self) -> &str {
         &self.admin
@@ -376,6 +388,15 @@ pub fn nodes(connection: &Value) -> Vec<Value> {
 }
 
 /// The `extensions.code` of the first error of a response.
+/// The value of the metric line `series` (name and labels, e.g. `a{state="b"}`) in `/metrics`'
+/// text, if it is there.
+pub fn metric(text: &str, series: &str) -> Option<f64> {
+    let key = format!("{series} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&key))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+}
+
 pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
 }

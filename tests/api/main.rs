@@ -16,6 +16,7 @@ mod edge;
 mod faults;
 mod foundation;
 mod import;
+mod live;
 mod maintained;
 mod measures;
 mod pagination;

@@ -11,7 +11,6 @@ use api::auth::token::Keys;
 use api::http::{READ_AFTER_HEADER, WRITTEN_HEADER};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use std::process::Command;
 use std::time::Duration;
 
 const UPDATE: &str = "mutation ($input: UpdateSurveyAdministrationInput!) {
@@ -70,13 +69,7 @@ async fn queries_read_the_replica_and_a_client_reads_its_own_writes_on_the_prima
         return;
     };
     primary.start();
-    let seeded = Command::new(env!("CARGO_BIN_EXE_staffgraph"))
-        .arg("seed")
-        .env("DATABASE_URL", primary.url())
-        .env("STAFFGRAPH_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    primary.seed();
     let standby = Cluster::standby_of(&primary);
 
     // A replica URL naming a primary is refused at start, with the reason.

@@ -7,6 +7,7 @@
 mod graphiql;
 mod graphql;
 mod lane;
+mod ws;
 
 pub use graphql::{READ_AFTER_HEADER, STATEMENTS_HEADER, WRITTEN_HEADER};
 
@@ -121,6 +122,7 @@ fn metrics(Data(state): Data<&AppState>) -> poem::Response {
         &state.pools.primary,
         crate::measures::query::queue_state(),
         state.public.state(),
+        (ws::open_sockets(), crate::live::receivers()),
     );
     poem::Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
@@ -191,6 +193,7 @@ fn routes(
         .at("/", graphiql::page())
         .nest("/graphiql", graphiql::assets())
         .at("/graphql", get(graphql::graphql).post(graphql::graphql))
+        .at("/graphql/ws", get(ws::subscriptions))
         .at("/health", get(health))
         .at("/ready", get(ready))
         .at("/metrics", get(metrics))

@@ -21,4 +21,5 @@ pub mod lists;
 pub mod maintained;
 pub mod query;
 pub mod service;
+pub mod subscription;
 pub mod types;

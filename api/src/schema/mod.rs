@@ -13,14 +13,16 @@ use crate::framework::query::FrameworkQuery;
 use crate::graphql::{BatchOnIdle, Limits, PropagateNulls, QueryCost, RefuseNul};
 use crate::import::mutation::ImportMutation;
 use crate::measures::query::MeasuresQuery;
+use crate::measures::subscription::MeasuresSubscription;
 use crate::org::query::OrgQuery;
 use crate::survey::mutation::SurveyMutation;
 use crate::survey::query::SurveyQuery;
+use crate::survey::subscription::SurveySubscription;
 use crate::training::mutation::TrainingMutation;
 use crate::training::query::TrainingQuery;
 use crate::wellness::query::WellnessQuery;
 use crate::{measures, survey, wellness};
-use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema};
 use node::NodeQuery;
 use viewer::ViewerQuery;
 
@@ -43,8 +45,12 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(ImportMutation, SurveyMutation, EvaluationMutation, TrainingMutation);
 
-/// The schema type served at `/graphql`.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+/// The subscription root (over WebSocket at `/graphql/ws`): one part per area that pushes.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(SurveySubscription, MeasuresSubscription);
+
+/// The schema type served at `/graphql` and `/graphql/ws`.
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema with the default limits. No I/O.
 pub fn build() -> AppSchema {
@@ -58,7 +64,7 @@ pub fn build_with(limits: Limits) -> AppSchema {
         .chain(survey::query::COSTS)
         .chain(wellness::query::COSTS);
     let costs = QueryCost::new(limits, weights);
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(16)
         // No per-field tracing span (async-graphql's `Tracing`): it looked every field's type
         // up and made a span for each object field, about 5% of the server's CPU under load (perf), for

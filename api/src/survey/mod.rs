@@ -12,4 +12,5 @@ pub mod query;
 pub mod relations;
 pub mod results;
 pub mod service;
+pub mod subscription;
 pub mod types;

@@ -306,3 +306,34 @@ pub async fn update_administration(
     .await?;
     Ok(written)
 }
+
+/// The administrations of school `school`'s classrooms for the surveys of `year`, as `viewer`
+/// sees them (the read rule of `auth::policy`), in id order: what `administrationChanged`
+/// compares after each change.
+pub async fn administrations_of_school(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    school: i32,
+    year: SchoolYear,
+) -> ApiResult<Vec<survey_administration::Model>> {
+    use crate::auth::Visibility;
+    use entity::section;
+    use sea_orm::{QuerySelect, QueryTrait};
+    let sections = section::Entity::find()
+        .select_only()
+        .column(section::Column::Id)
+        .filter(section::Column::SchoolId.eq(school))
+        .into_query();
+    let surveys = survey::Entity::find()
+        .select_only()
+        .column(survey::Column::Id)
+        .filter(survey::Column::SchoolYear.eq(year.value()))
+        .into_query();
+    Ok(survey_administration::Entity::find()
+        .filter(survey_administration::Column::SectionId.in_subquery(sections))
+        .filter(survey_administration::Column::SurveyId.in_subquery(surveys))
+        .filter(survey_administration::Entity::visible_to(viewer))
+        .order_by_asc(survey_administration::Column::Id)
+        .all(db)
+        .await?)
+}

@@ -230,6 +230,9 @@ impl Write {
         for work in after {
             work();
         }
+        // The subscriptions of this process hear of it at once (on PostgreSQL the database's
+        // own notification does it, for every node).
+        crate::live::announce(&self.db, crate::live::Change::Anything);
         Ok(())
     }
 }

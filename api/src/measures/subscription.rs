@@ -1,0 +1,118 @@
+//! `measureChanged`: the figures of a scope as the data under it changes (issue 19), for the
+//! district team watching coverage climb during the survey window.
+
+use super::query::{Asked, plan_measures_for};
+use super::service::MeasureResult;
+use super::types::PlanMeasure;
+use crate::calendar::SchoolYear;
+use crate::graphql::RequestContext;
+use crate::live::{Event, Hub};
+use async_graphql::{Context, Object, Result, ResultExt, Subscription};
+use futures_util::Stream;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The shortest time between two events of one `measureChanged` subscription: changes that
+/// come closer together are folded into one event.
+pub const COALESCE: Duration = Duration::from_secs(1);
+
+/// The measures' subscriptions.
+#[derive(Default)]
+pub struct MeasuresSubscription;
+
+/// The new figures of the subscribed measures.
+pub struct MeasureChange {
+    measures: Vec<Arc<MeasureResult>>,
+    resync: bool,
+}
+
+/// The new figures of the subscribed measures over the scope.
+#[Object]
+impl MeasureChange {
+    /// Each subscribed measure as `planMeasures` reads it now, suppressed for the viewer as
+    /// there.
+    async fn measures(&self) -> Vec<PlanMeasure> {
+        self.measures.iter().cloned().map(PlanMeasure).collect()
+    }
+    /// True when changes may have been missed (the subscriber fell behind, or the server's
+    /// connection that hears of changes was lost): the figures are current all the same.
+    async fn resync(&self) -> bool {
+        self.resync
+    }
+}
+
+/// The figures an event compares, in order: whether any moved.
+fn figures(results: &[MeasureResult]) -> Vec<String> {
+    results
+        .iter()
+        .map(|r| {
+            format!(
+                "{:?}|{:?}|{:?}",
+                r.figure,
+                r.prior,
+                r.breakdown.iter().map(|(o, f)| (o.id, *f)).collect::<Vec<_>>()
+            )
+        })
+        .collect()
+}
+
+#[Subscription]
+impl MeasuresSubscription {
+    /// The figures of `codes` over `organization` in `schoolYear` whenever data under the
+    /// scope changes (a mutation on any API node, an import) and a figure moved: at most one
+    /// event a second, folding the changes in between. The same measures, scope rules and
+    /// suppression as `planMeasures` (the public gets the district's and regions' figures,
+    /// small groups withheld); an event is sent only when a figure the viewer sees changed.
+    async fn measure_changed<'a>(
+        &self,
+        ctx: &'a Context<'_>,
+        #[graphql(desc = "School year, by its ending year.")] school_year: i32,
+        #[graphql(desc = "Code of the district, a region or a school; the district when omitted.")]
+        organization: Option<String>,
+        #[graphql(desc = "Measure codes; all seven when omitted.")] codes: Option<Vec<String>>,
+    ) -> Result<impl Stream<Item = Result<MeasureChange>> + 'a> {
+        let request = RequestContext::of(ctx).extend()?;
+        let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
+        let codes = codes.unwrap_or_default();
+        let mut changes = Hub::subscribe(&request.primary);
+        let read = async move || {
+            let asked = Asked {
+                year,
+                organization: organization.as_deref(),
+                as_of: None,
+                codes: &codes,
+            };
+            plan_measures_for(&request.db, &request.primary, &request.viewer, asked).await
+        };
+        // The first read checks the scope and the codes: a refusal ends the subscription now.
+        let mut last = figures(&read().await.extend()?);
+        Ok(async_stream::stream! {
+            let mut sent_at = tokio::time::Instant::now();
+            while let Some(event) = changes.next().await {
+                let mut resync = event == Event::Resync;
+                // Changes within the interval are one event.
+                tokio::time::sleep_until(sent_at + COALESCE).await;
+                while let Some(more) = changes.try_next() {
+                    resync |= more == Event::Resync;
+                }
+                let results = match read().await {
+                    Ok(results) => results,
+                    Err(error) => {
+                        yield Err(error).extend();
+                        continue;
+                    }
+                };
+                let now = figures(&results);
+                if now == last && !resync {
+                    continue;
+                }
+                last = now;
+                sent_at = tokio::time::Instant::now();
+                yield Ok(MeasureChange {
+                    measures: results.into_iter().map(Arc::new).collect(),
+                    resync,
+                });
+            }
+        })
+    }
+}

@@ -1,0 +1,111 @@
+//! `administrationChanged`: a school's survey administrations as they change (issue 19), for
+//! the principal watching which classrooms are still missing during the survey window.
+
+use super::service;
+use super::types::SurveyAdministration;
+use crate::auth::Role;
+use crate::auth::policy::scope_for;
+use crate::calendar::SchoolYear;
+use crate::graphql::RequestContext;
+use crate::live::{Event, Hub};
+use crate::measures::query::measure;
+use crate::measures::types::PlanMeasure;
+use async_graphql::{Context, Object, Result, ResultExt, Subscription};
+use entity::enums::OrganizationKind;
+use entity::survey_administration;
+use futures_util::Stream;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The survey area's subscriptions.
+#[derive(Default)]
+pub struct SurveySubscription;
+
+/// One administration of the school that changed, and the school's coverage after it.
+pub struct AdministrationChanged {
+    administration: survey_administration::Model,
+    coverage: PlanMeasure,
+}
+
+/// One administration of the school that changed — created, recorded, corrected — and the
+/// school's SFS coverage once it had.
+#[Object]
+impl AdministrationChanged {
+    /// The administration as it is now (its `section` is the classroom).
+    async fn administration(&self) -> SurveyAdministration {
+        SurveyAdministration(self.administration.clone())
+    }
+    /// The school's SFS coverage of the year, as `sfsCoverage(organization:)` reads it now.
+    async fn coverage(&self) -> PlanMeasure {
+        PlanMeasure(self.coverage.0.clone())
+    }
+}
+
+#[Subscription]
+impl SurveySubscription {
+    /// An event per survey administration of the school's classrooms that changes (for a
+    /// survey of `schoolYear`), from any write — a mutation on any API node, an import —
+    /// within about a second of its commit: the administration and the school's new SFS
+    /// coverage. As the administrations' list: ADMIN, HR, and a principal for their own
+    /// schools; anyone else FORBIDDEN, another school NOT_FOUND.
+    async fn administration_changed<'a>(
+        &self,
+        ctx: &'a Context<'_>,
+        #[graphql(desc = "The school's code.")] school: String,
+        #[graphql(desc = "School year of the surveys, by its ending year.")] school_year: i32,
+    ) -> Result<impl Stream<Item = Result<AdministrationChanged>> + 'a> {
+        let request = RequestContext::of(ctx).extend()?;
+        request
+            .viewer
+            .require(&[Role::Admin, Role::Hr, Role::Principal])
+            .extend()?;
+        let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
+        let scope = scope_for(&request.db, &request.viewer, Some(&school)).await.extend()?;
+        if scope.organization.kind != OrganizationKind::School {
+            return Err(crate::error::ApiError::bad_input(
+                "school",
+                format!("`{school}` is not a school"),
+            ))
+            .extend();
+        }
+        let school_id = scope.organization.id;
+        // Subscribed before the first read, so that no change falls between the two.
+        let mut changes = Hub::subscribe(&request.primary);
+        let administrations = async move || {
+            let rows = service::administrations_of_school(&request.db, &request.viewer, school_id, year).await?;
+            Ok::<_, crate::error::ApiError>(rows.into_iter().map(|row| (row.id, row)).collect::<HashMap<_, _>>())
+        };
+        let mut seen = administrations().await.extend()?;
+        Ok(async_stream::stream! {
+            while let Some(event) = changes.next().await {
+                if let Event::Changed(change) = &event && !change.touches_school(school_id) {
+                    continue;
+                }
+                let now = match administrations().await {
+                    Ok(now) => now,
+                    Err(error) => {
+                        yield Err(error).extend();
+                        continue;
+                    }
+                };
+                let mut changed: Vec<&survey_administration::Model> =
+                    now.values().filter(|row| seen.get(&row.id) != Some(*row)).collect();
+                changed.sort_by_key(|row| row.id);
+                if !changed.is_empty() {
+                    match measure(ctx, "SFS_COVERAGE", school_year, Some(&school)).await {
+                        Ok((coverage, _, _)) => {
+                            for row in changed {
+                                yield Ok(AdministrationChanged {
+                                    administration: row.clone(),
+                                    coverage: PlanMeasure(Arc::clone(&coverage)),
+                                });
+                            }
+                        }
+                        Err(error) => yield Err(error),
+                    }
+                }
+                seen = now;
+            }
+        })
+    }
+}

@@ -1,0 +1,412 @@
+//! Subscriptions over WebSocket (issue 19), with a real WebSocket client (tokio-tungstenite)
+//! speaking graphql-transport-ws to `/graphql/ws`: a principal subscribed to their school hears
+//! of an administration recorded (with the school's new coverage) and not of another school's;
+//! the public's measure subscription carries exactly the public's suppressed figures; a bad
+//! token is refused with 4403.
+
+use crate::helpers::{Backend, TestApp, error_code};
+use api::auth::Role;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// How long a test waits for an event before it fails (the target is a second).
+const WITHIN: Duration = Duration::from_secs(5);
+
+/// A graphql-transport-ws client.
+pub struct Client(Socket);
+
+impl Client {
+    /// Connects to `app`'s `/graphql/ws` and opens the connection with `init` as the
+    /// `connection_init` payload; the server's answer (the first message) is returned beside.
+    pub async fn connect_to(address: std::net::SocketAddr, init: Value) -> (Client, Option<Message>) {
+        let mut request = format!("ws://{address}/graphql/ws").into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+        let (mut socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+        assert_eq!(
+            response.headers()["sec-websocket-protocol"],
+            "graphql-transport-ws",
+            "the server speaks the subprotocol asked for"
+        );
+        let init = json!({ "type": "connection_init", "payload": init });
+        socket.send(Message::text(init.to_string())).await.unwrap();
+        let answer = tokio::time::timeout(WITHIN, socket.next())
+            .await
+            .ok()
+            .flatten()
+            .map(Result::unwrap);
+        (Client(socket), answer)
+    }
+
+    /// [`connect_to`](Self::connect_to), as the holder of `token` (PUBLIC without), expecting
+    /// `connection_ack`.
+    pub async fn connect(address: std::net::SocketAddr, token: Option<&str>) -> Client {
+        let init = token.map_or(json!({}), |t| json!({ "Authorization": format!("Bearer {t}") }));
+        let (client, answer) = Self::connect_to(address, init).await;
+        let answer: Value = serde_json::from_str(answer.expect("an answer").to_text().unwrap()).unwrap();
+        assert_eq!(answer["type"], "connection_ack", "{answer}");
+        client
+    }
+
+    /// Starts subscription `id`.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        let message = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
+        self.0.send(Message::text(message.to_string())).await.unwrap();
+    }
+
+    /// The next `next`/`error` message's payload and its id, within `within`; none when
+    /// nothing came (pings are answered and skipped).
+    pub async fn next_within(&mut self, within: Duration) -> Option<(String, Value)> {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            let message = tokio::time::timeout(left, self.0.next()).await.ok()??.unwrap();
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let message: Value = serde_json::from_str(&text).unwrap();
+            match message["type"].as_str() {
+                Some("next" | "error") => {
+                    return Some((
+                        message["id"].as_str().unwrap_or_default().to_owned(),
+                        message["payload"].clone(),
+                    ));
+                }
+                Some("ping") => {
+                    self.0.send(Message::text(r#"{"type":"pong"}"#)).await.unwrap();
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The error code of a subscription's refusal: an `error` message's first error, or a
+/// `next` message's (async-graphql reports a resolver's refusal as a result with errors).
+fn refusal(payload: &Value) -> &str {
+    let errors = if payload.is_array() {
+        payload
+    } else {
+        &payload["errors"]
+    };
+    errors[0]["extensions"]["code"].as_str().unwrap_or("<none>")
+}
+
+const UPDATE: &str = "mutation ($input: UpdateSurveyAdministrationInput!) {
+    updateSurveyAdministration(input: $input) { surveyAdministration { id status } userErrors { field message } } }";
+
+const ADMINISTRATION_CHANGED: &str = "subscription ($school: String!) {
+    administrationChanged(school: $school, schoolYear: 2026) {
+      administration { id status section { sectionCode } } coverage { numerator denominator } } }";
+
+/// Two PLANNED administrations of two different schools of the demo: (id, version, school).
+async fn planned_in_two_schools(app: &TestApp) -> [(String, i64, String); 2] {
+    let data = app
+        .query_ok(
+            r#"{ surveyAdministrations(filter: { status: PLANNED, survey: "SFS-2026" }, first: 100) {
+                 nodes { id version section { school { code } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let mut found: Vec<(String, i64, String)> = Vec::new();
+    for node in data["surveyAdministrations"]["nodes"].as_array().unwrap() {
+        let school = node["section"]["school"]["code"].as_str().unwrap().to_owned();
+        if found.iter().all(|(_, _, s)| *s != school) {
+            found.push((
+                node["id"].as_str().unwrap().to_owned(),
+                node["version"].as_i64().unwrap(),
+                school,
+            ));
+        }
+    }
+    assert!(
+        found.len() >= 2,
+        "the demo plans administrations in two schools: {data}"
+    );
+    [found[0].clone(), found[1].clone()]
+}
+
+/// Records administration `(id, version)` as given, as `token`.
+async fn record(app: &TestApp, token: &str, (id, version): (&str, i64)) {
+    let input = json!({ "input": { "id": id, "expectedVersion": version, "status": "ADMINISTERED",
+                                   "administeredOn": "2026-03-10", "responseCount": 5 } });
+    let data = app.query_ok_as(Some(token), UPDATE, input).await;
+    assert_eq!(
+        data["updateSurveyAdministration"]["surveyAdministration"]["status"], "ADMINISTERED",
+        "{data}"
+    );
+}
+
+/// The school's SFS coverage (numerator, denominator) as ADMIN reads it over HTTP.
+async fn coverage(app: &TestApp, school: &str) -> (i64, i64) {
+    let data = app
+        .query_ok(
+            "query ($org: String) { planMeasures(schoolYear: 2026, organization: $org, codes: [\"SFS_COVERAGE\"]) { numerator denominator } }",
+            json!({ "org": school }),
+        )
+        .await;
+    let m = &data["planMeasures"][0];
+    (m["numerator"].as_i64().unwrap(), m["denominator"].as_i64().unwrap())
+}
+
+async fn a_principal_hears_of_their_schools_administrations_and_no_others(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let [(mine, my_version, school), (theirs, their_version, other)] = planned_in_two_schools(&app).await;
+    let principal = app.token(Role::Principal, &[&school], None);
+    let other_principal = app.token(Role::Principal, &[&other], None);
+    let before = coverage(&app, &school).await;
+
+    let mut socket = Client::connect(app.address, Some(&principal)).await;
+    socket
+        .subscribe("mine", ADMINISTRATION_CHANGED, json!({ "school": school }))
+        .await;
+    // Another school's subscription is refused as its query is.
+    socket
+        .subscribe("theirs", ADMINISTRATION_CHANGED, json!({ "school": other }))
+        .await;
+    let (id, refused) = socket.next_within(WITHIN).await.expect("the refusal");
+    assert_eq!(id, "theirs");
+    assert!(["FORBIDDEN", "NOT_FOUND"].contains(&refusal(&refused)), "{refused}");
+
+    // The socket and its subscription are counted (the gauges are the process's: at least).
+    let metrics = app.metrics().await;
+    for state in ["sockets", "subscriptions"] {
+        let value = crate::helpers::metric(&metrics, &format!("staffgraph_live{{state=\"{state}\"}}"));
+        assert!(value.is_some_and(|v| v >= 1.0), "{state} in /metrics:\n{metrics}");
+    }
+
+    // Another school's write is not delivered; this school's is, with the new coverage.
+    record(&app, &other_principal, (&theirs, their_version)).await;
+    let started = Instant::now();
+    record(&app, &principal, (&mine, my_version)).await;
+    let (id, event) = socket.next_within(WITHIN).await.expect("the school's event");
+    let delay = started.elapsed();
+    println!("{backend:?}: administrationChanged delivered {delay:?} after the mutation began");
+    assert_eq!(id, "mine");
+    let changed = &event["data"]["administrationChanged"];
+    assert_eq!(changed["administration"]["id"], mine.as_str(), "{event}");
+    assert_eq!(changed["administration"]["status"], "ADMINISTERED");
+    assert_eq!(
+        (
+            changed["coverage"]["numerator"].as_i64(),
+            changed["coverage"]["denominator"].as_i64()
+        ),
+        (Some(before.0 + 1), Some(before.1)),
+        "the school's coverage after the write: {event}"
+    );
+    assert!(delay < WITHIN);
+    assert!(
+        socket.next_within(Duration::from_millis(1500)).await.is_none(),
+        "one event for one change, none for the other school's"
+    );
+
+    // A principal of nothing, PUBLIC, may not watch administrations at all.
+    let mut public = Client::connect(app.address, None).await;
+    public
+        .subscribe("p", ADMINISTRATION_CHANGED, json!({ "school": school }))
+        .await;
+    let (_, refused) = public.next_within(WITHIN).await.expect("the refusal");
+    assert_eq!(refusal(&refused), "FORBIDDEN", "{refused}");
+
+    // A token that does not verify refuses the connection with graphql-transport-ws's 4403.
+    let (_, answer) = Client::connect_to(app.address, json!({ "Authorization": "Bearer not-a-token" })).await;
+    match answer {
+        Some(Message::Close(Some(frame))) => assert_eq!(u16::from(frame.code), 4403, "{frame:?}"),
+        other => panic!("a close frame, not {other:?}"),
+    }
+}
+
+async fn the_publics_measure_subscription_carries_the_publics_figures(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let [(mine, version, school), _] = planned_in_two_schools(&app).await;
+    let principal = app.token(Role::Principal, &[&school], None);
+    let query = "subscription { measureChanged(schoolYear: 2026, codes: [\"SFS_COVERAGE\"]) {
+                   resync measures { code numerator denominator suppressed breakdown { organization { code } numerator denominator suppressed } } } }";
+    let mut public = Client::connect(app.address, None).await;
+    public.subscribe("district", query, json!({})).await;
+    // A school's figures are not the public's, live or not.
+    public
+        .subscribe(
+            "school",
+            "subscription ($org: String) { measureChanged(schoolYear: 2026, organization: $org) { resync } }",
+            json!({ "org": school }),
+        )
+        .await;
+    let (id, refused) = public.next_within(WITHIN).await.expect("the refusal");
+    assert_eq!(id, "school");
+    assert_eq!(refusal(&refused), "FORBIDDEN", "{refused}");
+
+    record(&app, &principal, (&mine, version)).await;
+    let (id, event) = public.next_within(WITHIN).await.expect("the district's new figure");
+    assert_eq!(id, "district");
+    // Exactly what the public's query answers now: suppression included.
+    let asked = app
+        .graphql_as(
+            None,
+            "{ planMeasures(schoolYear: 2026, codes: [\"SFS_COVERAGE\"]) {
+                 code numerator denominator suppressed breakdown { organization { code } numerator denominator suppressed } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        event["data"]["measureChanged"]["measures"], asked["data"]["planMeasures"],
+        "{event}"
+    );
+    assert_eq!(event["data"]["measureChanged"]["resync"], false);
+    assert_eq!(error_code(&asked), "<none>", "{asked}");
+}
+
+crate::on_both_databases!(
+    a_principal_hears_of_their_schools_administrations_and_no_others,
+    the_publics_measure_subscription_carries_the_publics_figures,
+);
+
+/// A commit the server did not make — another process's import, a manual SQL fix — reaches
+/// the subscribers too: on PostgreSQL by the table's trigger's notification, on SQLite by the
+/// server's poll of `data_version` (within about a second).
+async fn a_commit_made_outside_the_server_reaches_its_subscribers(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn_with_demo(backend).await;
+    let [(mine, _, school), _] = planned_in_two_schools(&app).await;
+    let principal = app.token(Role::Principal, &[&school], None);
+    let mut socket = Client::connect(app.address, Some(&principal)).await;
+    socket
+        .subscribe("mine", ADMINISTRATION_CHANGED, json!({ "school": school }))
+        .await;
+    // Let the subscription's first read happen before the write.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE survey_administration SET response_count = response_count + 3 WHERE id = \
+             (SELECT MIN(a.id) FROM survey_administration a JOIN section s ON s.id = a.section_id \
+              JOIN organization o ON o.id = s.school_id WHERE o.code = '{school}')"
+        ))
+        .await
+        .unwrap();
+    let (id, event) = socket.next_within(WITHIN).await.expect("the outside write's event");
+    println!("{backend:?}: an outside commit delivered after {:?}", started.elapsed());
+    assert_eq!(id, "mine");
+    let changed = &event["data"]["administrationChanged"]["administration"];
+    assert!(changed["id"].is_string(), "{event}");
+    let _ = mine;
+}
+
+/// A socket outlives no token: when the token it opened with expires, the server closes it
+/// with 4401.
+async fn a_socket_closes_when_its_token_expires(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let claims = api::auth::token::Claims::new(Role::Hr, Vec::new(), None, Duration::from_secs(2)).unwrap();
+    let token = app.keys.mint(&claims).unwrap();
+    let mut socket = Client::connect(app.address, Some(&token)).await;
+    let started = Instant::now();
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(6), socket.0.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("the socket closes with a frame, not {other:?}"),
+        }
+    };
+    let frame = closed.expect("a close frame with a code");
+    assert_eq!(u16::from(frame.code), 4401, "{frame:?}");
+    assert_eq!(frame.reason.as_str(), "token expired");
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+}
+
+crate::on_both_databases!(
+    a_commit_made_outside_the_server_reaches_its_subscribers,
+    a_socket_closes_when_its_token_expires,
+);
+
+/// Two API nodes on one PostgreSQL database: a write on the first reaches a subscriber of the
+/// second within a second — the events travel through the database (LISTEN/NOTIFY), not the
+/// process. A cluster of the test's own; runs when `STAFFGRAPH_TEST_PG_BIN` is set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_on_one_node_reaches_a_subscriber_of_another() {
+    use crate::cluster::{Cluster, eventually, free_port, serve_with};
+    let Some(cluster) = Cluster::when_asked() else {
+        return;
+    };
+    cluster.start();
+    cluster.seed();
+    let http = reqwest::Client::new();
+    let mut nodes = Vec::new();
+    for name in ["a", "b"] {
+        let port = free_port();
+        let log = cluster.dir.path().join(format!("node-{name}.log"));
+        let child = serve_with(&cluster.url(), port, &log, &[]);
+        let ready = || async {
+            http.get(format!("http://127.0.0.1:{port}/ready"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        };
+        assert!(eventually(Duration::from_secs(30), ready).await, "node {name} is ready");
+        nodes.push((child, std::net::SocketAddr::from(([127, 0, 0, 1], port))));
+    }
+    let keys = api::auth::token::Keys::from_secret(crate::helpers::TEST_SECRET);
+    let admin = crate::helpers::token(&keys, Role::Admin, &[], None);
+    let post = |address: std::net::SocketAddr, token: String, query: &'static str, variables: Value| {
+        let http = http.clone();
+        async move {
+            let response = http
+                .post(format!("http://{address}/graphql"))
+                .bearer_auth(token)
+                .json(&json!({ "query": query, "variables": variables }))
+                .send()
+                .await
+                .unwrap();
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let (a, b) = (nodes[0].1, nodes[1].1);
+    let planned = post(
+        a,
+        admin,
+        r#"{ surveyAdministrations(filter: { status: PLANNED, survey: "SFS-2026" }, first: 1) {
+             nodes { id version section { school { code } } } } }"#,
+        json!({}),
+    )
+    .await;
+    let node = &planned["data"]["surveyAdministrations"]["nodes"][0];
+    let school = node["section"]["school"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{planned}"));
+    let principal = crate::helpers::token(&keys, Role::Principal, &[school], None);
+
+    let mut socket = Client::connect(b, Some(&principal)).await;
+    socket
+        .subscribe("b", ADMINISTRATION_CHANGED, json!({ "school": school }))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let input = json!({ "input": { "id": node["id"], "expectedVersion": node["version"], "status": "ADMINISTERED",
+                                   "administeredOn": "2026-03-10", "responseCount": 5 } });
+    let recorded = post(a, principal.clone(), UPDATE, input).await;
+    let committed = Instant::now();
+    assert_eq!(
+        recorded["data"]["updateSurveyAdministration"]["surveyAdministration"]["status"], "ADMINISTERED",
+        "{recorded}"
+    );
+    let (_, event) = socket
+        .next_within(Duration::from_secs(1))
+        .await
+        .expect("node b's subscriber hears of node a's write within a second");
+    println!(
+        "a write on node a reached node b's subscriber {:?} after its response",
+        committed.elapsed()
+    );
+    assert_eq!(
+        event["data"]["administrationChanged"]["administration"]["id"],
+        node["id"]
+    );
+    for (mut child, _) in nodes {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
