@@ -228,13 +228,13 @@ async fn import(config: &Config, path: &std::path::Path, kind: Option<ImportKind
     let db = db::connect_bounded(&config.database.target(), batch_bounds(config)).await?;
     Migrator::up(&db, None).await.context("applying migrations")?;
     let actor = import::Actor::os_user();
-    let mut progress = import::progress::for_stderr();
+    let mut progress = import::progress::Announce::new(&db, import::progress::for_stderr());
     let started = std::time::Instant::now();
     let (loaded, failed) = if path.is_dir() {
         if kind.is_some() {
             anyhow::bail!("--kind names the kind of one file; {} is a directory", path.display());
         }
-        let report = import::import_dir(&db, path, &actor, progress.as_mut())
+        let report = import::import_dir(&db, path, &actor, &mut progress)
             .await
             .map_err(import_error)?;
         for name in &report.ignored {
@@ -249,7 +249,7 @@ async fn import(config: &Config, path: &std::path::Path, kind: Option<ImportKind
         let kind = kind
             .or_else(|| ImportKind::from_file_name(&name))
             .with_context(|| format!("{name}: not an import file name; say which file it is with --kind"))?;
-        match import::import_file(&db, kind, path, &actor, progress.as_mut()).await {
+        match import::import_file(&db, kind, path, &actor, &mut progress).await {
             Ok(summary) => {
                 crate::measures::maintained::refresh(&db).await;
                 (vec![summary], None)
@@ -257,6 +257,8 @@ async fn import(config: &Config, path: &std::path::Path, kind: Option<ImportKind
             Err(error) => (Vec::new(), Some(error)),
         }
     };
+    // Every file's end reaches the subscribers before the command exits.
+    progress.flushed().await;
     if !loaded.is_empty() {
         println!(
             "{:<32} {:>9} {:>9} {:>9} {:>9}",
@@ -366,7 +368,10 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
         println!("queries read the replica at {}", db::redact(&named.url));
         app = app.with_replica(replica);
     }
-    let app = app.with_edge(config.edge).with_cors(config.cors.clone());
+    let app = app
+        .with_edge(config.edge)
+        .with_live(config.live)
+        .with_cors(config.cors.clone());
     let address = app.address();
     println!("staffgraph is serving GraphiQL at http://{address}/ and GraphQL at http://{address}/graphql");
     app.run_until_stopped().await.context("serving")

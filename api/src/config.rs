@@ -40,6 +40,50 @@ pub struct Config {
     /// Which browser origins may call it.
     #[command(flatten)]
     pub cors: CorsArgs,
+
+    /// The subscriptions' limits.
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// The limits of the subscriptions over WebSocket (`/graphql/ws`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Args)]
+pub struct LiveArgs {
+    /// The shortest time between two events of one `measureChanged` subscription: changes
+    /// closer together are folded into one event.
+    #[arg(long, env = "STAFFGRAPH_LIVE_INTERVAL", default_value = "1s", value_parser = crate::auth::token::parse_ttl, global = true)]
+    pub live_interval: std::time::Duration,
+
+    /// The most WebSockets open at once; one more is refused (HTTP 503, `Retry-After`).
+    /// Anonymous sockets may hold half of them.
+    #[arg(long, env = "STAFFGRAPH_WS_MAX_SOCKETS", default_value_t = 20_000, global = true)]
+    pub ws_max_sockets: usize,
+
+    /// The most WebSockets one signed-in viewer (one token's subject, role and schools) holds
+    /// at once; one more is closed at `connection_init` with 4429.
+    #[arg(
+        long,
+        env = "STAFFGRAPH_WS_MAX_SOCKETS_PER_VIEWER",
+        default_value_t = 16,
+        global = true
+    )]
+    pub ws_max_sockets_per_viewer: usize,
+
+    /// The most subscriptions one socket runs at once; one more fails with RATE_LIMITED.
+    #[arg(long, env = "STAFFGRAPH_WS_MAX_SUBSCRIPTIONS", default_value_t = 32, global = true)]
+    pub ws_max_subscriptions: usize,
+}
+
+impl Default for LiveArgs {
+    /// The defaults of the flags.
+    fn default() -> Self {
+        Self {
+            live_interval: std::time::Duration::from_secs(1),
+            ws_max_sockets: 20_000,
+            ws_max_sockets_per_viewer: 16,
+            ws_max_subscriptions: 32,
+        }
+    }
 }
 
 /// The limits of the HTTP edge (README "Limits"): what a request may cost and how large it
@@ -270,6 +314,8 @@ mod tests {
         edge: EdgeArgs,
         #[command(flatten)]
         cors: CorsArgs,
+        #[command(flatten)]
+        live: LiveArgs,
     }
 
     #[test]
@@ -277,6 +323,7 @@ mod tests {
         let flags = Flags::parse_from(["staffgraph"]);
         assert_eq!(flags.edge, EdgeArgs::default());
         assert_eq!(flags.cors, CorsArgs::default(), "no origin by default");
+        assert_eq!(flags.live, LiveArgs::default());
         let flags = Flags::parse_from(["staffgraph", "--cors-origins", "https://a.example,https://b.example"]);
         assert_eq!(flags.cors.cors_origins, ["https://a.example", "https://b.example"]);
     }

@@ -32,6 +32,10 @@ pub struct Options {
     pub clients: Vec<usize>,
     /// A directory of import files to time against COPY (PostgreSQL) and alone (SQLite).
     pub import_dir: Option<PathBuf>,
+    /// Idle WebSockets to open and hold.
+    pub sockets: usize,
+    /// Subscribers a write is delivered to.
+    pub subscribers: usize,
 }
 
 /// Latencies of a bounded run.
@@ -121,6 +125,8 @@ impl Server {
             .env("STAFFGRAPH_BIND", format!("127.0.0.1:{port}"))
             .env("STAFFGRAPH_JWT_SECRET", secret)
             .env("STAFFGRAPH_LOG", "warn")
+            // The subscriptions' section holds its sockets as one principal.
+            .env("STAFFGRAPH_WS_MAX_SOCKETS_PER_VIEWER", "100000")
             .stdout(std::process::Stdio::null())
             .spawn()?;
         let server = Self {
@@ -347,6 +353,19 @@ pub async fn run(target: &DatabaseTarget, options: &Options) -> anyhow::Result<(
     }
     report.push_str(
         &crate::writes::write_then_read(&client, &graphql_url, &keys, &targets, &db, options.requests.min(50)).await?,
+    );
+    report.push_str(
+        &crate::live::held_and_delivered(
+            &client,
+            (&server.url, server.child.id()),
+            &keys,
+            &targets,
+            &db,
+            options.sockets,
+            options.subscribers,
+            options.requests.clamp(1, 5),
+        )
+        .await?,
     );
     drop(server);
 

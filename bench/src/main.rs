@@ -11,6 +11,7 @@
 //! - `copy`: import speed beside PostgreSQL's COPY.
 //! - `peer`: PostGraphile v4 on the same PostgreSQL database, beside the server.
 //! - `writes`: a principal's writes, each followed by the district's figures.
+//! - `live`: idle WebSockets held, and a write delivered to many subscribers.
 //!
 //! It uses `api` for everything it measures and for the server itself: the server under test
 //! is `staffgraph serve`, which this binary runs in a child process (a hidden `serve`
@@ -22,6 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod copy;
 mod harness;
+mod live;
 mod peer;
 mod scenarios;
 mod sql;
@@ -68,6 +70,14 @@ struct Cli {
     #[arg(long, requires = "import_dir")]
     import_only: bool,
 
+    /// Idle WebSockets to open and hold (the subscriptions' section).
+    #[arg(long, default_value_t = 10_000)]
+    sockets: usize,
+
+    /// Subscribers of one school's administrations each write is delivered to.
+    #[arg(long, default_value_t = 1_000)]
+    subscribers: usize,
+
     /// Append the report (Markdown) to this file as well.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -112,6 +122,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         max_time: Duration::from_secs(cli.max_seconds.max(1)),
         clients: cli.clients.into_iter().filter(|c| *c > 0).collect(),
         import_dir: cli.import_dir,
+        sockets: cli.sockets,
+        subscribers: cli.subscribers.max(1),
     };
     let (report, statements_constant) = match (&options.import_dir, cli.import_only) {
         (Some(dir), true) => (copy::compare(&cli.database.target(), dir).await?, true),

@@ -27,6 +27,93 @@ const AS_IT_WAS: &str = "SELECT sa.version, sa.status, sa.response_count, CAST(s
 const RECORD: &str = "mutation ($input: UpdateSurveyAdministrationInput!) { updateSurveyAdministration(input: $input) {
     surveyAdministration { id version status } userErrors { field code message } } }";
 
+/// An administration of the target school still to give, as it was before the run.
+pub(crate) struct Planned {
+    id: i32,
+    version: i32,
+    status: String,
+    responses: i32,
+    /// The survey's first day: the day it is recorded as given.
+    first_day: String,
+}
+
+/// Up to `n` administrations of the target school still to give.
+pub(crate) async fn planned(pool: &Pool, targets: &Targets, n: usize) -> anyhow::Result<Vec<Planned>> {
+    let limit = i32::try_from(n).unwrap_or(i32::MAX);
+    let ids = pool
+        .rows_of_int(
+            PLANNED,
+            &[Bind::Int(targets.school.1), Bind::Int(YEAR), Bind::Int(limit)],
+        )
+        .await?;
+    let mut planned = Vec::new();
+    for id in ids {
+        let row = pool.row(AS_IT_WAS, &[Bind::Int(id)]).await?;
+        planned.push(Planned {
+            id,
+            version: row.int(0)?,
+            status: row.text(1)?,
+            responses: row.int(2)?,
+            first_day: row.text(3)?,
+        });
+    }
+    Ok(planned)
+}
+
+/// Records `planned` as given, as the principal `token`: the response's time and statements.
+pub(crate) async fn record(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    planned: &Planned,
+) -> anyhow::Result<(Duration, u64)> {
+    let input = serde_json::json!({ "input": {
+        "id": api::graphql::relay::encode_id("SurveyAdministration", planned.id),
+        "expectedVersion": planned.version, "status": "ADMINISTERED", "administeredOn": planned.first_day,
+        "responseCount": 1 } });
+    let started = Instant::now();
+    let response = client
+        .post(url)
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "query": RECORD, "variables": input }))
+        .send()
+        .await?;
+    let statements = statements_of(&response);
+    let body: serde_json::Value = response.json().await?;
+    let elapsed = started.elapsed();
+    let payload = &body["data"]["updateSurveyAdministration"];
+    anyhow::ensure!(
+        body.get("errors").is_none() && payload["userErrors"].as_array().is_some_and(Vec::is_empty),
+        "recording administration {}: {body}",
+        planned.id
+    );
+    Ok((elapsed, statements))
+}
+
+/// Puts every administration back as it was, each by one hand-written UPDATE in autocommit:
+/// the same row written without GraphQL, the audit or the counts' upkeep, which is the write's
+/// lower bound (the triggers that mark the counts out of date run in it; a rebuild makes them
+/// current again). Each UPDATE's time.
+pub(crate) async fn put_back(pool: &Pool, planned: &[Planned]) -> anyhow::Result<Vec<Duration>> {
+    let mut floor = Vec::new();
+    for p in planned {
+        let started = Instant::now();
+        pool.fetch(
+            "UPDATE survey_administration SET status = $1, administered_on = NULL, response_count = $2, version = $3 \
+             WHERE id = $4",
+            &[
+                Bind::Text(p.status.clone()),
+                Bind::Int(p.responses),
+                Bind::Int(p.version),
+                Bind::Int(p.id),
+            ],
+        )
+        .await?;
+        floor.push(started.elapsed());
+    }
+    Ok(floor)
+}
+
 /// Records up to `writes` administrations of the target school, each followed by the district's
 /// `planMeasures`; the report's section.
 pub async fn write_then_read(
@@ -38,26 +125,15 @@ pub async fn write_then_read(
     writes: usize,
 ) -> anyhow::Result<String> {
     let pool = Pool::of(db);
-    let limit = i32::try_from(writes).unwrap_or(i32::MAX);
-    let ids = pool
-        .rows_of_int(
-            PLANNED,
-            &[Bind::Int(targets.school.1), Bind::Int(YEAR), Bind::Int(limit)],
-        )
-        .await?;
+    let before = planned(&pool, targets, writes).await?;
     let mut report = String::from("\n### A write, then the district's figures\n\n");
-    if ids.is_empty() {
+    if before.is_empty() {
         writeln!(
             report,
             "No administration of {} is still to give: not measured.",
             targets.school.0
         )?;
         return Ok(report);
-    }
-    let mut before = Vec::new();
-    for &id in &ids {
-        let row = pool.row(AS_IT_WAS, &[Bind::Int(id)]).await?;
-        before.push((id, row.int(0)?, row.text(1)?, row.int(2)?, row.text(3)?));
     }
     let principal = token(keys, Role::Principal, targets)?;
     let analyst = token(keys, Role::Analyst, targets)?;
@@ -81,50 +157,16 @@ pub async fn write_then_read(
     };
     let (_, mut numerator) = read().await?;
     let (mut written, mut after, mut moved, mut statements) = (Vec::new(), Vec::new(), 0, 0_u64);
-    for (id, version, _, _, first_day) in &before {
-        let input = serde_json::json!({ "input": {
-            "id": api::graphql::relay::encode_id("SurveyAdministration", *id),
-            "expectedVersion": version, "status": "ADMINISTERED", "administeredOn": first_day, "responseCount": 1 } });
-        let started = Instant::now();
-        let response = client
-            .post(url)
-            .bearer_auth(&principal)
-            .json(&serde_json::json!({ "query": RECORD, "variables": input }))
-            .send()
-            .await?;
-        statements = statements_of(&response);
-        let body: serde_json::Value = response.json().await?;
-        written.push(started.elapsed());
-        let payload = &body["data"]["updateSurveyAdministration"];
-        anyhow::ensure!(
-            body.get("errors").is_none() && payload["userErrors"].as_array().is_some_and(Vec::is_empty),
-            "recording administration {id}: {body}"
-        );
+    for planned in &before {
+        let (elapsed, cost) = record(client, url, &principal, planned).await?;
+        written.push(elapsed);
+        statements = cost;
         let (elapsed, now) = read().await?;
         after.push(elapsed);
         moved += usize::from(now == numerator + 1);
         numerator = now;
     }
-    // Put every administration back as it was, each by one hand-written UPDATE in autocommit:
-    // the same row written without GraphQL, the audit or the counts' upkeep, which is the
-    // write's lower bound (the triggers that mark the counts out of date run in it; the
-    // rebuild below makes them current again).
-    let mut floor = Vec::new();
-    for (id, version, status, responses, _) in &before {
-        let started = Instant::now();
-        pool.fetch(
-            "UPDATE survey_administration SET status = $1, administered_on = NULL, response_count = $2, version = $3 \
-             WHERE id = $4",
-            &[
-                Bind::Text(status.clone()),
-                Bind::Int(*responses),
-                Bind::Int(*version),
-                Bind::Int(*id),
-            ],
-        )
-        .await?;
-        floor.push(started.elapsed());
-    }
+    let floor = put_back(&pool, &before).await?;
     let (count, written, after, floor) = (
         before.len(),
         Stats::of(written, 0, Duration::ZERO),

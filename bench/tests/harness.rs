@@ -46,6 +46,7 @@ async fn the_harness_measures_every_request_and_the_import_without_a_failure(bac
     let report_file = out.path().join("report.md");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_staffgraph-bench"))
         .args(["--requests", "4", "--max-seconds", "5", "--clients", "1,3"])
+        .args(["--sockets", "200", "--subscribers", "20"])
         .arg("--import-dir")
         .arg(files.path())
         .arg("--out")
@@ -90,6 +91,18 @@ async fn the_harness_measures_every_request_and_the_import_without_a_failure(bac
     assert!(
         report.contains("The district's SFS numerator moved by one after"),
         "the write then read section:\n{report}"
+    );
+    assert!(
+        report.contains("200 idle sockets (PUBLIC, connected and acknowledged) opened in"),
+        "the sockets held:\n{report}"
+    );
+    let delivered = report
+        .lines()
+        .find(|l| l.starts_with("| 20 subscribers |"))
+        .unwrap_or_else(|| panic!("the delivery row:\n{report}"));
+    assert!(
+        report.contains("(0 subscribers missed one)"),
+        "every subscriber got every write's event: {delivered}\n{report}"
     );
     // The peer beside staffgraph on PostgreSQL, when node is there (CI installs it).
     if backend == Backend::Postgres && std::env::var_os("STAFFGRAPH_TEST_NODE").is_some() {

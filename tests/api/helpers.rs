@@ -253,11 +253,29 @@ impl TestApp {
         edge: api::config::EdgeArgs,
         cors: api::config::CorsArgs,
     ) -> Self {
+        Self::serve_live(test_db, db, edge, cors, api::config::LiveArgs::default()).await
+    }
+
+    /// A server over an empty database whose subscriptions are held to `live`.
+    pub async fn spawn_with_live(backend: Backend, live: api::config::LiveArgs) -> Self {
+        let test_db = TestDb::new(backend).await;
+        let db = test_db.migrated().await;
+        Self::serve_live(test_db, db, Self::edge(), api::config::CorsArgs::default(), live).await
+    }
+
+    async fn serve_live(
+        test_db: TestDb,
+        db: DatabaseConnection,
+        edge: api::config::EdgeArgs,
+        cors: api::config::CorsArgs,
+        live: api::config::LiveArgs,
+    ) -> Self {
         let keys = api::auth::token::Keys::from_secret(TEST_SECRET);
         let app = Application::bind("127.0.0.1:0".parse().expect("address"), db.clone(), keys.clone())
             .await
             .expect("bind port 0")
             .with_edge(edge)
+            .with_live(live)
             .with_cors(cors);
         let address = app.address();
         tokio::spawn(app.run_until_stopped());

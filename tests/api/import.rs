@@ -47,7 +47,7 @@ fn tester() -> Actor {
     }
 }
 
-async fn load_fixture(db: &DatabaseConnection) -> Vec<FileSummary> {
+pub async fn load_fixture(db: &DatabaseConnection) -> Vec<FileSummary> {
     let report = api::import::import_dir(db, &fixture_dir(), &tester(), &mut Quiet)
         .await
         .expect("the fixture directory is readable");
@@ -225,7 +225,7 @@ struct Case {
     reason: &'static str,
 }
 
-const STAFF_HEADER: &str = "employee_number,first_name,last_name,email,employee_group_code,hire_date,active";
+pub const STAFF_HEADER: &str = "employee_number,first_name,last_name,email,employee_group_code,hire_date,active";
 
 fn cases() -> Vec<Case> {
     vec![
@@ -648,7 +648,7 @@ async fn the_command_line_refuses_a_bad_file_with_a_non_zero_exit_and_each_error
 }
 
 /// POSTs `importCsv` as a GraphQL multipart request with `text` as the file.
-async fn upload(app: &TestApp, token: Option<&str>, kind: &str, text: &[u8]) -> Value {
+pub async fn upload(app: &TestApp, token: Option<&str>, kind: &str, text: &[u8]) -> Value {
     let operations = json!({
         "query": "mutation ($kind: ImportKind!, $file: Upload!) {
                     importCsv(kind: $kind, file: $file) { kind file rows inserted updated unchanged sha256 } }",

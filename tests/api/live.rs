@@ -60,6 +60,12 @@ impl Client {
         self.0.send(Message::text(message.to_string())).await.unwrap();
     }
 
+    /// Completes (stops) subscription `id`.
+    pub async fn complete(&mut self, id: &str) {
+        let message = json!({ "id": id, "type": "complete" });
+        self.0.send(Message::text(message.to_string())).await.unwrap();
+    }
+
     /// The next `next`/`error` message's payload and its id, within `within`; none when
     /// nothing came (pings are answered and skipped).
     pub async fn next_within(&mut self, within: Duration) -> Option<(String, Value)> {
@@ -319,6 +325,106 @@ async fn a_socket_closes_when_its_token_expires(backend: Backend) {
     assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
 }
 
+/// ADMIN watches an upload load: its start and its end with the rows written; a refused file
+/// ends FAILED. Nobody else may watch.
+async fn an_admin_watches_an_import_load(backend: Backend) {
+    use crate::import::{STAFF_HEADER, load_fixture, upload};
+    let app = TestApp::spawn(backend).await;
+    load_fixture(&app.db).await;
+    let admin = app.token(Role::Admin, &[], None);
+    let query = "subscription { importProgress { file rowsRead rowsWritten state } }";
+    let mut hr = Client::connect(app.address, Some(&app.token(Role::Hr, &[], None))).await;
+    hr.subscribe("hr", query, json!({})).await;
+    let (_, refused) = hr.next_within(WITHIN).await.expect("the refusal");
+    assert_eq!(refusal(&refused), "FORBIDDEN", "{refused}");
+
+    let mut socket = Client::connect(app.address, Some(&admin)).await;
+    socket.subscribe("imports", query, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let new_hires = format!("{STAFF_HEADER}\nE300,Wes,Fine,,TCH,2025-08-01,true\nE301,Ada,Lane,,TCH,2025-08-01,true\n");
+    let loaded = upload(&app, Some(&admin), "STAFF", new_hires.as_bytes()).await;
+    assert_eq!(loaded["data"]["importCsv"]["inserted"], 2, "{loaded}");
+    let mut events = Vec::new();
+    while let Some((_, event)) = socket.next_within(Duration::from_secs(2)).await {
+        let progress = event["data"]["importProgress"].clone();
+        let done = progress["state"] != "RUNNING";
+        events.push(progress);
+        if done {
+            break;
+        }
+    }
+    assert_eq!(
+        events.first().map(|e| e["state"].clone()),
+        Some(json!("RUNNING")),
+        "{events:?}"
+    );
+    assert_eq!(
+        events.last(),
+        Some(&json!({ "file": "upload.csv", "rowsRead": 2, "rowsWritten": 2, "state": "DONE" })),
+        "{events:?}"
+    );
+
+    // A refused file ends FAILED, having written nothing.
+    let refused = upload(
+        &app,
+        Some(&admin),
+        "STAFF",
+        format!("{STAFF_HEADER}\nE302,,,,NOPE,x,maybe\n").as_bytes(),
+    )
+    .await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+    let mut last = Value::Null;
+    while let Some((_, event)) = socket.next_within(Duration::from_secs(2)).await {
+        last = event["data"]["importProgress"].clone();
+        if last["state"] != "RUNNING" {
+            break;
+        }
+    }
+    assert_eq!(last["state"], "FAILED", "{last}");
+    assert_eq!(last["rowsWritten"], 0);
+}
+
+/// The caps: a socket runs at most its subscriptions (one more is RATE_LIMITED, a completed
+/// one frees its place), and a viewer holds at most their sockets (one more closes with 4429).
+async fn a_socket_and_a_viewer_are_held_to_their_caps(backend: Backend) {
+    let limits = api::config::LiveArgs {
+        ws_max_subscriptions: 2,
+        ws_max_sockets_per_viewer: 2,
+        ..api::config::LiveArgs::default()
+    };
+    let app = TestApp::spawn_with_live(backend, limits).await;
+    let admin = app.token(Role::Admin, &[], None);
+    let query = "subscription { importProgress { state } }";
+    let mut first = Client::connect(app.address, Some(&admin)).await;
+    first.subscribe("1", query, json!({})).await;
+    first.subscribe("2", query, json!({})).await;
+    first.subscribe("3", query, json!({})).await;
+    let (id, refused) = first.next_within(WITHIN).await.expect("the third is refused");
+    assert_eq!((id.as_str(), refusal(&refused)), ("3", "RATE_LIMITED"), "{refused}");
+    // Completing one gives its place to the next.
+    first.complete("1").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    first.subscribe("4", query, json!({})).await;
+    assert!(
+        first.next_within(Duration::from_millis(1500)).await.is_none(),
+        "the fourth runs (and has nothing to say yet)"
+    );
+
+    let _second = Client::connect(app.address, Some(&admin)).await;
+    let (_, answer) = Client::connect_to(app.address, json!({ "Authorization": format!("Bearer {admin}") })).await;
+    match answer {
+        Some(Message::Close(Some(frame))) => assert_eq!(u16::from(frame.code), 4429, "{frame:?}"),
+        other => panic!("a third socket of one viewer is closed, not {other:?}"),
+    }
+    // Another viewer is not held to this one's sockets.
+    let _other = Client::connect(app.address, Some(&app.token(Role::Hr, &[], None))).await;
+}
+
+crate::on_both_databases!(
+    an_admin_watches_an_import_load,
+    a_socket_and_a_viewer_are_held_to_their_caps,
+);
+
 crate::on_both_databases!(
     a_commit_made_outside_the_server_reaches_its_subscribers,
     a_socket_closes_when_its_token_expires,
@@ -410,3 +516,60 @@ async fn a_write_on_one_node_reaches_a_subscriber_of_another() {
         let _ = child.wait();
     }
 }
+
+/// Issue 19's "done when": from GraphiQL (`/`, in headless Chromium, the token in its Headers
+/// tab), a subscription to `administrationChanged` shows the event of a write made in another
+/// tab. Runs when `STAFFGRAPH_TEST_BROWSER` names a Chromium (`.ci/run` sets it after
+/// `npm ci --prefix tests/browser`); the screenshot is kept in `target/browser/`.
+async fn graphiql_shows_a_subscriptions_event_of_a_write_in_another_tab(backend: Backend) {
+    let Some(chromium) = std::env::var_os("STAFFGRAPH_TEST_BROWSER") else {
+        eprintln!("skipped: set STAFFGRAPH_TEST_BROWSER=/usr/bin/chromium after `npm ci --prefix tests/browser`");
+        return;
+    };
+    let app = TestApp::spawn_with_demo(backend).await;
+    let [(id, version, school), _] = planned_in_two_schools(&app).await;
+    let principal = app.token(Role::Principal, &[&school], None);
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser");
+    std::fs::create_dir_all(&shots).unwrap();
+    let mutation = shots.join(format!("subscription-write-{backend:?}.json"));
+    let input = json!({ "input": { "id": id, "expectedVersion": version, "status": "ADMINISTERED",
+                                   "administeredOn": "2026-03-10", "responseCount": 23 } });
+    std::fs::write(&mutation, json!({ "query": UPDATE, "variables": input }).to_string()).unwrap();
+    let subscription = format!(
+        "subscription {{ administrationChanged(school: \"{school}\", schoolYear: 2026) {{ administration {{ id status responseCount }} coverage {{ numerator denominator }} }} }}"
+    );
+    let shot = shots
+        .join(format!("graphiql-subscription-{backend:?}.png"))
+        .display()
+        .to_string();
+    let base = app.url("");
+    let args = [
+        "subscription.mjs",
+        base.trim_end_matches('/'),
+        &principal,
+        &subscription,
+        &mutation.display().to_string(),
+        "ADMINISTERED",
+        &shot,
+    ];
+    let output = crate::helpers::node("browser", "playwright-core", &args, &[("CHROMIUM", chromium)]).await;
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "GraphiQL did not show the subscription's event:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_str(&report).expect("the script prints JSON");
+    assert_eq!(
+        report["written"]["data"]["updateSurveyAdministration"]["surveyAdministration"]["status"], "ADMINISTERED",
+        "the other tab's write: {report}"
+    );
+    let result = report["result"].as_str().unwrap();
+    assert!(result.contains("\"administrationChanged\""), "{result}");
+    assert!(
+        result.contains("\"responseCount\": 23"),
+        "the event of that write: {result}"
+    );
+}
+
+crate::on_both_databases!(graphiql_shows_a_subscriptions_event_of_a_write_in_another_tab);

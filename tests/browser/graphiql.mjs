@@ -7,6 +7,7 @@
 //   node graphiql.mjs <base-url> <expected-text> <screenshot.png>
 // with CHROMIUM the browser's path (default /usr/bin/chromium).
 import { chromium } from "playwright-core";
+import { noteFailure, offlineContext } from "./offline.mjs";
 
 const [base, expected, screenshot] = process.argv.slice(2);
 if (!base || !expected) {
@@ -22,15 +23,7 @@ const browser = await chromium.launch({
 });
 const report = { elsewhere: [], errors: [], failed: [], result: null };
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.route("**/*", (route) => {
-    const url = route.request().url();
-    if (url.startsWith("data:") || new URL(url).origin === origin) {
-      return route.continue();
-    }
-    report.elsewhere.push(url);
-    return route.abort("internetdisconnected");
-  });
+  const context = await offlineContext(browser, origin, report);
   const page = await context.newPage();
   page.on("console", (message) => {
     if (message.type() === "error") report.errors.push(message.text());
@@ -53,14 +46,7 @@ try {
   report.title = await page.title();
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
 } catch (error) {
-  report.exception = String(error);
-  try {
-    const page = browser.contexts()[0].pages()[0];
-    report.shown = (await page.locator("body").innerText()).slice(0, 2000);
-    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
-  } catch (_) {
-    // the page itself is gone: the exception says why
-  }
+  await noteFailure(browser, report, error, "body", screenshot);
 } finally {
   await browser.close();
 }

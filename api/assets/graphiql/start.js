@@ -3,7 +3,8 @@
 //
 // The URL carries the editors' state (`?query=…&variables=…&operationName=…`), so a query can
 // be shared as a link; a bearer token goes in the Headers tab as
-// {"Authorization": "Bearer <token>"} and is kept by GraphiQL in this browser only.
+// {"Authorization": "Bearer <token>"} and is kept by GraphiQL in this browser only; it is sent
+// on subscriptions' sockets too.
 (function () {
   "use strict";
   var params = new URLSearchParams(window.location.search);
@@ -20,7 +21,14 @@
     };
   }
 
-  var fetcher = GraphiQL.createFetcher({ url: new URL("/graphql", window.location.href).toString() });
+  // Subscriptions go over a WebSocket to /graphql/ws (graphql-transport-ws); the Headers tab's
+  // {"Authorization": "Bearer <token>"} is sent as the connection's payload.
+  var socket = new URL("/graphql/ws", window.location.href);
+  socket.protocol = socket.protocol === "https:" ? "wss:" : "ws:";
+  var fetcher = GraphiQL.createFetcher({
+    url: new URL("/graphql", window.location.href).toString(),
+    subscriptionUrl: socket.toString(),
+  });
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
   root.render(
     React.createElement(GraphiQL, {

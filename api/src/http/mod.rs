@@ -12,7 +12,7 @@ mod ws;
 pub use graphql::{READ_AFTER_HEADER, STATEMENTS_HEADER, WRITTEN_HEADER};
 
 use crate::auth::token::Keys;
-use crate::config::{CorsArgs, EdgeArgs};
+use crate::config::{CorsArgs, EdgeArgs, LiveArgs};
 use crate::db::Pools;
 use crate::schema::AppSchema;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
@@ -36,6 +36,8 @@ struct AppState {
     edge: EdgeArgs,
     /// Where requests without a token wait their turn.
     public: lane::Lane,
+    /// The WebSockets open, and their limits.
+    sockets: Arc<ws::Sockets>,
     /// Set once a shutdown signal arrived.
     draining: Arc<AtomicBool>,
 }
@@ -122,7 +124,7 @@ fn metrics(Data(state): Data<&AppState>) -> poem::Response {
         &state.pools.primary,
         crate::measures::query::queue_state(),
         state.public.state(),
-        (ws::open_sockets(), crate::live::receivers()),
+        (state.sockets.open(), crate::live::receivers()),
     );
     poem::Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
@@ -179,6 +181,7 @@ async fn same_origin_needs_no_cors<E: Endpoint>(next: E, mut request: poem::Requ
 pub struct Settings {
     pub edge: EdgeArgs,
     pub cors: CorsArgs,
+    pub live: LiveArgs,
 }
 
 /// The routes of the server.
@@ -204,6 +207,7 @@ fn routes(
             keys,
             edge: settings.edge,
             public: lane::Lane::new(&settings.edge),
+            sockets: Arc::new(ws::Sockets::new(settings.live)),
             draining,
         })
         .with(cors(&settings.cors.cors_origins))
@@ -262,6 +266,7 @@ impl Application {
             settings: Settings {
                 edge: EdgeArgs::default(),
                 cors: CorsArgs::default(),
+                live: LiveArgs::default(),
             },
         })
     }
@@ -278,6 +283,13 @@ impl Application {
     #[must_use]
     pub fn with_replica(mut self, replica: DatabaseConnection) -> Self {
         self.pools = Pools::with_replica(self.pools.primary, replica);
+        self
+    }
+
+    /// Subscriptions are held to the limits of `live` (the defaults otherwise).
+    #[must_use]
+    pub fn with_live(mut self, live: LiveArgs) -> Self {
+        self.settings.live = live;
         self
     }
 

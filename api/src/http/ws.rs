@@ -10,15 +10,17 @@
 
 use super::AppState;
 use crate::auth::Viewer;
-use crate::error::ApiError;
+use crate::config::LiveArgs;
+use crate::error::{ApiError, Refusal};
 use crate::graphql::{Counter, RequestContext};
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
 use futures_util::{SinkExt, StreamExt};
 use poem::web::Data;
 use poem::web::websocket::{Message, WebSocket};
 use poem::{IntoResponse, handler};
+use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -27,6 +29,13 @@ const KEEPALIVE: Duration = Duration::from_secs(5 * 60);
 
 /// The close code of graphql-transport-ws for a refused `connection_init`.
 const FORBIDDEN: u16 = 4403;
+
+/// The close code for a viewer who holds the most sockets they may (graphql-transport-ws's
+/// "Too many requests").
+const TOO_MANY: u16 = 4429;
+
+/// How long one message may take to reach a client's socket before the server lets it go.
+const SEND_WITHIN: Duration = Duration::from_secs(10);
 
 /// The close code for a token that expired while the socket was open (graphql-transport-ws's
 /// "Unauthorized").
@@ -71,40 +80,126 @@ pub(super) async fn subscriptions(
             .status(poem::http::StatusCode::BAD_REQUEST)
             .body("ask for the graphql-transport-ws (or graphql-ws) subprotocol");
     };
+    let Some(open) = state.sockets.enter() else {
+        return poem::Response::builder()
+            .status(poem::http::StatusCode::SERVICE_UNAVAILABLE)
+            .header(poem::http::header::RETRY_AFTER, "5")
+            .body("the server holds the most WebSockets it may; try again shortly");
+    };
     let state = state.clone();
     socket
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(state, socket, protocol))
+        .on_upgrade(move |socket| serve(state, socket, protocol, open))
         .into_response()
 }
 
-/// Sockets open now.
-static OPEN: AtomicUsize = AtomicUsize::new(0);
-
-/// Sockets open now, for `/metrics`.
-pub(super) fn open_sockets() -> usize {
-    OPEN.load(Ordering::Relaxed)
+/// The WebSockets open on this server, by viewer, held to [`LiveArgs`]' limits.
+pub(super) struct Sockets {
+    limits: LiveArgs,
+    open: AtomicUsize,
+    /// Sockets per signed-in viewer (their token's subject, role and schools); the public's
+    /// under one key.
+    by_viewer: Mutex<HashMap<String, usize>>,
 }
 
-/// Counts a socket as open while it exists.
-struct Open;
+/// The key the public's sockets are counted under.
+const PUBLIC: &str = "PUBLIC";
+
+impl Sockets {
+    pub(super) fn new(limits: LiveArgs) -> Self {
+        Self {
+            limits,
+            open: AtomicUsize::new(0),
+            by_viewer: Mutex::default(),
+        }
+    }
+
+    /// Sockets open now, for `/metrics`.
+    pub(super) fn open(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    /// A socket opening, unless the server holds its most.
+    fn enter(self: &Arc<Self>) -> Option<Open> {
+        self.open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.limits.ws_max_sockets).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Open {
+                sockets: self.clone(),
+                viewer: Mutex::new(None),
+            })
+    }
+
+    /// The most sockets `key` may hold.
+    fn most_for(&self, key: &str) -> usize {
+        if key == PUBLIC {
+            (self.limits.ws_max_sockets / 2).max(1)
+        } else {
+            self.limits.ws_max_sockets_per_viewer
+        }
+    }
+}
+
+/// An open socket, counted while it exists (and, once its viewer is known, under them).
+struct Open {
+    sockets: Arc<Sockets>,
+    viewer: Mutex<Option<String>>,
+}
 
 impl Open {
-    fn new() -> Self {
-        OPEN.fetch_add(1, Ordering::Relaxed);
-        Self
+    /// Counts the socket under `key`: refused when the viewer holds their most already.
+    fn as_viewer(&self, key: String) -> Result<(), ApiError> {
+        let mut by_viewer = self
+            .sockets
+            .by_viewer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let most = self.sockets.most_for(&key);
+        let held = by_viewer.entry(key.clone()).or_default();
+        if *held >= most {
+            return Err(ApiError::Refused {
+                refusal: Refusal::RateLimited,
+                message: format!("this viewer holds {most} sockets, the most they may: close one first"),
+            });
+        }
+        *held += 1;
+        if let Ok(mut viewer) = self.viewer.lock() {
+            *viewer = Some(key);
+        }
+        Ok(())
     }
 }
 
 impl Drop for Open {
     fn drop(&mut self) {
-        OPEN.fetch_sub(1, Ordering::Relaxed);
+        self.sockets.open.fetch_sub(1, Ordering::AcqRel);
+        let key = self.viewer.lock().ok().and_then(|mut v| v.take());
+        if let Some(key) = key {
+            let mut by_viewer = self
+                .sockets
+                .by_viewer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(held) = by_viewer.get_mut(&key) {
+                *held = held.saturating_sub(1);
+                if *held == 0 {
+                    by_viewer.remove(&key);
+                }
+            }
+        }
     }
 }
 
 /// Runs one socket until either side closes it or its token expires.
-async fn serve(state: AppState, socket: poem::web::websocket::WebSocketStream, protocol: WebSocketProtocols) {
-    let _open = Open::new();
+async fn serve(
+    state: AppState,
+    socket: poem::web::websocket::WebSocketStream,
+    protocol: WebSocketProtocols,
+    open: Open,
+) {
+    let open = Arc::new(open);
     let (mut sink, stream) = socket.split();
     let incoming = stream
         .take_while(|message| futures_util::future::ready(message.is_ok()))
@@ -116,21 +211,31 @@ async fn serve(state: AppState, socket: poem::web::websocket::WebSocketStream, p
         });
     // Set once the token is verified: when the socket must close.
     let expires: Arc<Mutex<Option<SystemTime>>> = Arc::default();
-    // Set when connection_init is refused.
-    let refused = Arc::new(AtomicBool::new(false));
+    // The close code of a refused connection_init.
+    let refused: Arc<Mutex<Option<u16>>> = Arc::default();
     let init = {
-        let (state, expires, refused) = (state.clone(), expires.clone(), refused.clone());
+        let (state, expires, refused, open) = (state.clone(), expires.clone(), refused.clone(), open.clone());
         move |payload: serde_json::Value| async move {
-            let viewer = viewer(&state, &payload, &expires).await.map_err(|e| {
-                refused.store(true, Ordering::Relaxed);
-                e.log();
-                async_graphql::Error::new(e.to_string())
-            })?;
+            let refuse = |error: ApiError, code: u16| {
+                if let Ok(mut refused) = refused.lock() {
+                    *refused = Some(code);
+                }
+                error.log();
+                async_graphql::Error::new(error.to_string())
+            };
+            let (viewer, key) = viewer(&state, &payload, &expires)
+                .await
+                .map_err(|e| refuse(e, FORBIDDEN))?;
+            open.as_viewer(key).map_err(|e| refuse(e, TOO_MANY))?;
             // Subscriptions read the primary: the events come from it, and a replica may not
             // have replayed the write an event announces yet.
             let counter = Counter::over(&state.pools.primary, &state.pools.primary);
             let mut data = async_graphql::Data::default();
             data.insert(RequestContext::counted(counter, viewer));
+            data.insert(crate::live::Settings::new(
+                state.sockets.limits.live_interval,
+                state.sockets.limits.ws_max_subscriptions,
+            ));
             Ok(data)
         }
     };
@@ -145,8 +250,8 @@ async fn serve(state: AppState, socket: poem::web::websocket::WebSocketStream, p
             message = outgoing.next() => match message {
                 Some(WsMessage::Text(text)) => Message::text(text),
                 Some(WsMessage::Close(code, reason)) => {
-                    // A refused connection_init: graphql-transport-ws's Forbidden.
-                    let code = if refused.load(Ordering::Relaxed) { FORBIDDEN } else { code };
+                    // A refused connection_init: graphql-transport-ws's Forbidden, or too many.
+                    let code = refused.lock().ok().and_then(|r| *r).unwrap_or(code);
                     Message::close_with(code, reason)
                 }
                 None => break,
@@ -165,24 +270,30 @@ async fn serve(state: AppState, socket: poem::web::websocket::WebSocketStream, p
             }
         };
         let closing = matches!(message, Message::Close(_));
-        if sink.send(message).await.is_err() || closing {
+        // A client that does not take what it is sent within the time is let go: its
+        // subscriptions' events wait meanwhile (and resync past the hub's buffer), no one
+        // else's.
+        let sent = tokio::time::timeout(SEND_WITHIN, sink.send(message)).await;
+        if !matches!(sent, Ok(Ok(()))) || closing {
             break;
         }
     }
 }
 
-/// The socket's viewer, from the `connection_init` payload; notes when its token expires.
+/// The socket's viewer and the key its sockets are counted under, from the
+/// `connection_init` payload; notes when its token expires.
 async fn viewer(
     state: &AppState,
     payload: &serde_json::Value,
     expires: &Mutex<Option<SystemTime>>,
-) -> Result<Viewer, ApiError> {
+) -> Result<(Viewer, String), ApiError> {
     let Some(token) = token_of(payload)? else {
-        return Ok(Viewer::public());
+        return Ok((Viewer::public(), PUBLIC.to_owned()));
     };
     let claims = state.keys.verify(&token)?;
     if let Ok(mut at) = expires.lock() {
         *at = Some(UNIX_EPOCH + Duration::from_secs(claims.exp));
     }
-    Viewer::resolve(&state.pools.reads, claims).await
+    let key = format!("{:?}|{:?}|{:?}", claims.role, claims.sub, claims.schools);
+    Ok((Viewer::resolve(&state.pools.reads, claims).await?, key))
 }

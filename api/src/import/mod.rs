@@ -24,6 +24,7 @@ pub mod progress;
 mod read;
 mod spec;
 mod staged;
+pub mod subscription;
 
 pub use crate::audit::Actor;
 pub use crate::error::RowError;

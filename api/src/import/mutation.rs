@@ -1,7 +1,7 @@
 //! `importCsv`: an import file uploaded through GraphQL (the multipart request spec), for
 //! ADMIN only, with the command line's validation, transaction, summary and audit.
 
-use super::progress::Quiet;
+use super::progress::{Announce, Progress, Quiet};
 use super::{Actor, FileSummary, ImportError, ImportKind, import_source};
 use crate::auth::Role;
 use crate::error::ApiError;
@@ -35,10 +35,21 @@ impl ImportMutation {
         } else {
             upload.filename.clone()
         };
-        let summary = import_source(&request.db, kind, &name, Box::new(upload.content), &actor, &mut Quiet)
-            .await
-            .map_err(into_api_error)
-            .extend()?;
+        let mut progress = Announce::new(&request.db, Box::new(Quiet));
+        progress.start(&name, None);
+        let summary = import_source(
+            &request.db,
+            kind,
+            &name,
+            Box::new(upload.content),
+            &actor,
+            &mut progress,
+        )
+        .await;
+        progress.finish(summary.as_ref().ok());
+        let summary = summary.map_err(into_api_error);
+        progress.flushed().await;
+        let summary = summary.extend()?;
         crate::measures::maintained::refresh(&request.db).await;
         Ok(summary)
     }

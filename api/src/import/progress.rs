@@ -1,4 +1,5 @@
-//! Progress of an import: a bar on a terminal, plain lines in a log, nothing over GraphQL.
+//! Progress of an import: a bar on a terminal, plain lines in a log, and to the subscribers of
+//! `importProgress` ([`Announce`]).
 
 use super::FileSummary;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -93,6 +94,77 @@ impl Progress for Bar {
     fn finish(&mut self, _: Option<&FileSummary>) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
+        }
+    }
+}
+
+/// How often a running import's progress is announced to the subscribers at most.
+const ANNOUNCE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Reports to `inner` and announces to `importProgress`'s subscribers (`crate::live`): each
+/// file's start, its rows read at most every quarter second, and its end (done with the rows
+/// written, or failed).
+pub struct Announce {
+    inner: Box<dyn Progress>,
+    announcer: crate::live::ImportAnnouncer,
+    file: String,
+    rows: u64,
+    last: std::time::Instant,
+}
+
+impl Announce {
+    /// `inner`, and announced on `db`'s database.
+    pub fn new(db: &sea_orm::DatabaseConnection, inner: Box<dyn Progress>) -> Self {
+        Self {
+            inner,
+            announcer: crate::live::ImportAnnouncer::new(db),
+            file: String::new(),
+            rows: 0,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// Waits until every event announced has been sent (before the process exits).
+    pub async fn flushed(self) {
+        self.announcer.flushed().await;
+    }
+
+    fn announce(&self, rows_written: u64, state: crate::live::ImportState) {
+        self.announcer.announce(crate::live::ImportEvent {
+            file: self.file.clone(),
+            rows_read: self.rows,
+            rows_written,
+            state,
+        });
+    }
+}
+
+impl Progress for Announce {
+    fn start(&mut self, file: &str, bytes: Option<u64>) {
+        self.inner.start(file, bytes);
+        self.file = file.to_owned();
+        self.rows = 0;
+        self.last = std::time::Instant::now();
+        self.announce(0, crate::live::ImportState::Running);
+    }
+
+    fn advance(&mut self, rows: u64, bytes: u64) {
+        self.inner.advance(rows, bytes);
+        self.rows += rows;
+        if self.last.elapsed() >= ANNOUNCE_EVERY {
+            self.last = std::time::Instant::now();
+            self.announce(0, crate::live::ImportState::Running);
+        }
+    }
+
+    fn finish(&mut self, summary: Option<&FileSummary>) {
+        self.inner.finish(summary);
+        match summary {
+            Some(summary) => {
+                self.rows = summary.rows;
+                self.announce(summary.inserted + summary.updated, crate::live::ImportState::Done);
+            }
+            None => self.announce(0, crate::live::ImportState::Failed),
         }
     }
 }

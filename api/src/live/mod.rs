@@ -5,7 +5,8 @@
 //! write path does — a mutation, an import, a seed, a manual SQL fix — on every node: the
 //! statement triggers that already mark the measure counts out of date (migration 000008)
 //! also `NOTIFY staffgraph_change` at commit (migration 000012), with the ids of the schools
-//! whose survey administrations a statement changed, or `*` for any other measured table.
+//! whose survey administrations a statement changed, or `*` for any other measured table
+//! (so a training record does not wake the administrations' subscribers).
 //! Each node keeps one `LISTEN` connection to the primary (notifications are not replicated
 //! to standbys) and passes them on. On SQLite, one process writes at a time and there is no
 //! NOTIFY: a write announces its schools once it commits ([`announce`]), and a poll of
@@ -17,14 +18,19 @@
 //! sender never waits for a receiver, and a receiver that falls behind is told it lagged
 //! ([`Event::Resync`]) and reads the current state again instead of the events it missed.
 
+use crate::error::{ApiError, ApiResult, Refusal};
 use sea_orm::{DatabaseConnection, DbBackend};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{LazyLock, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// The PostgreSQL channel the triggers notify.
 pub const CHANNEL: &str = "staffgraph_change";
+
+/// The PostgreSQL channel imports report their progress on ([`ImportEvent`] as JSON).
+pub const IMPORT_CHANNEL: &str = "staffgraph_import";
 
 /// Events a hub holds for a receiver that has not read them yet; one that falls further
 /// behind resyncs.
@@ -33,12 +39,69 @@ const BUFFERED: usize = 1024;
 /// How often a SQLite hub checks whether another process committed.
 const POLL_EVERY: Duration = Duration::from_secs(1);
 
+/// The limits of one socket's subscriptions, in its connection data (`http/ws.rs`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The shortest time between two events of one `measureChanged`.
+    pub interval: Duration,
+    /// The subscriptions running on the socket, and the most it may run.
+    running: Arc<AtomicUsize>,
+    most: usize,
+}
+
+impl Settings {
+    /// A socket's: `interval` between measure events, at most `most` subscriptions at once.
+    pub fn new(interval: Duration, most: usize) -> Self {
+        Self {
+            interval,
+            running: Arc::default(),
+            most,
+        }
+    }
+
+    /// A place for one more subscription on the socket, held while it runs; RATE_LIMITED
+    /// when the socket runs its most.
+    pub fn take(&self) -> ApiResult<Slot> {
+        let taken = self.running.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < self.most).then_some(n + 1)
+        });
+        match taken {
+            Ok(_) => Ok(Slot(self.running.clone())),
+            Err(_) => Err(ApiError::Refused {
+                refusal: Refusal::RateLimited,
+                message: format!(
+                    "this socket runs {} subscriptions, the most it may: complete one first, or open another socket",
+                    self.most
+                ),
+            }),
+        }
+    }
+}
+
+/// A running subscription's place on its socket ([`Settings::take`]), given back when dropped.
+pub struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The place of a subscription on its socket, when it runs on one (`settings` is the socket's
+/// connection data; none when the schema is executed otherwise).
+pub fn slot(settings: Option<&Settings>) -> ApiResult<Option<Slot>> {
+    settings.map(Settings::take).transpose()
+}
+
 /// What changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// The survey administrations of these schools (ids).
     Schools(BTreeSet<i32>),
-    /// Anything: data the measures read, not known to be one school's.
+    /// Data the measures read other than survey administrations (PostgreSQL's `*`).
+    Data,
+    /// Anything, administrations included: what SQLite's poll sees, or what may have been
+    /// missed.
     Anything,
 }
 
@@ -47,16 +110,115 @@ impl Change {
     pub fn touches_school(&self, id: i32) -> bool {
         match self {
             Change::Schools(schools) => schools.contains(&id),
+            Change::Data => false,
             Change::Anything => true,
         }
     }
 
-    /// A notification's payload: `*`, or school ids separated by commas.
+    /// A notification's payload: `*` (data other than administrations), or school ids
+    /// separated by commas; anything else is taken for a change of anything.
     pub fn parse(payload: &str) -> Self {
+        if payload.trim() == "*" {
+            return Change::Data;
+        }
         let schools: Option<BTreeSet<i32>> = payload.split(',').map(|id| id.trim().parse().ok()).collect();
         match schools {
             Some(schools) if !schools.is_empty() => Change::Schools(schools),
             _ => Change::Anything,
+        }
+    }
+}
+
+/// Where an import of one file stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ImportState {
+    /// Reading and loading.
+    Running,
+    /// Committed.
+    Done,
+    /// Refused or failed: nothing of the file was kept.
+    Failed,
+}
+
+/// An import's progress: a file's name and counts, never its rows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImportEvent {
+    /// The file's name as given.
+    pub file: String,
+    /// Data rows read so far.
+    pub rows_read: u64,
+    /// Rows inserted or changed (known once it is done).
+    pub rows_written: u64,
+    /// Where it stands.
+    pub state: ImportState,
+}
+
+/// Tells the subscribers of `db`'s database on every node how an import stands: on
+/// PostgreSQL a notification on [`IMPORT_CHANNEL`], sent outside the import's transaction (so
+/// that it is heard while the import runs), in the order given; on SQLite the process's own
+/// subscribers (an import run by another process is not heard of until it commits).
+pub struct ImportAnnouncer {
+    db: DatabaseConnection,
+    notifications: Option<tokio::sync::mpsc::UnboundedSender<ImportEvent>>,
+    sending: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl ImportAnnouncer {
+    /// An announcer for imports into `db`.
+    pub fn new(db: &DatabaseConnection) -> Self {
+        let mut db = db.clone();
+        // Not the import's statements.
+        db.set_metric_callback(|_| {});
+        let mut sending = None;
+        let notifications = (db.get_database_backend() == DbBackend::Postgres).then(|| {
+            let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<ImportEvent>();
+            let db = db.clone();
+            sending = Some(tokio::spawn(async move {
+                while let Some(event) = receiver.recv().await {
+                    let Ok(payload) = serde_json::to_string(&event) else {
+                        continue;
+                    };
+                    let sent = crate::sql::Params::new()
+                        .set("channel", IMPORT_CHANNEL)
+                        .set("payload", payload)
+                        .execute(&db, "SELECT pg_notify(:channel, :payload)")
+                        .await;
+                    if let Err(error) = sent {
+                        tracing::debug!(error = %error, "an import's progress could not be announced");
+                    }
+                }
+            }));
+            sender
+        });
+        Self {
+            db,
+            notifications,
+            sending,
+        }
+    }
+
+    /// Waits (at most two seconds) until every event announced has been sent: before a
+    /// command that imported exits.
+    pub async fn flushed(mut self) {
+        self.notifications = None;
+        if let Some(sending) = self.sending.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), sending).await;
+        }
+    }
+
+    /// Announces `event`.
+    pub fn announce(&self, event: ImportEvent) {
+        match &self.notifications {
+            Some(sender) => {
+                let _ = sender.send(event);
+            }
+            None => {
+                let hub = hubs().get(&identity(&self.db)).cloned();
+                if let Some(hub) = hub {
+                    let _ = hub.imports.send(event);
+                }
+            }
         }
     }
 }
@@ -75,28 +237,41 @@ pub enum Event {
 #[derive(Clone)]
 pub struct Hub {
     sender: broadcast::Sender<Change>,
+    imports: broadcast::Sender<ImportEvent>,
 }
 
 impl Hub {
     /// A receiver of every change of `db`'s database from now on: the database's hub is made
     /// (and its source started: the `LISTEN` connection or the poll) for the first.
     pub fn subscribe(db: &DatabaseConnection) -> Receiver {
+        Receiver(Self::of(db).sender.subscribe())
+    }
+
+    /// A receiver of the progress of every import into `db`'s database from now on.
+    pub fn subscribe_imports(db: &DatabaseConnection) -> ImportReceiver {
+        ImportReceiver(Self::of(db).imports.subscribe())
+    }
+
+    /// The hub of `db`'s database, made (and its source started) if there is none.
+    fn of(db: &DatabaseConnection) -> Hub {
         let key = identity(db);
         let mut hubs = hubs();
         if let Some(hub) = hubs.get(&key) {
-            return Receiver(hub.sender.subscribe());
+            return hub.clone();
         }
-        let (sender, receiver) = broadcast::channel(BUFFERED);
-        let hub = Hub { sender };
+        let hub = Hub {
+            sender: broadcast::channel(BUFFERED).0,
+            imports: broadcast::channel(BUFFERED).0,
+        };
         hubs.insert(key.clone(), hub.clone());
-        tokio::spawn(source(db.clone(), hub, key));
-        Receiver(receiver)
+        tokio::spawn(source(db.clone(), hub.clone(), key));
+        hub
     }
 
     /// Whether nobody listens any more: then the hub is dropped and its source ends.
     fn abandoned(&self, key: &str) -> bool {
         let mut hubs = hubs();
-        if self.sender.receiver_count() > 0 {
+        if self.sender.receiver_count() + self.imports.receiver_count() > 0 {
             return false;
         }
         hubs.remove(key);
@@ -106,6 +281,23 @@ impl Hub {
     fn send(&self, change: Change) {
         // No receiver is no error: nobody is subscribed.
         let _ = self.sender.send(change);
+    }
+}
+
+/// Receives a hub's import progress.
+pub struct ImportReceiver(broadcast::Receiver<ImportEvent>);
+
+impl ImportReceiver {
+    /// The next event; none once the hub is gone. Events missed by falling behind are
+    /// skipped: the next one says where the import stands.
+    pub async fn next(&mut self) -> Option<ImportEvent> {
+        loop {
+            match self.0.recv().await {
+                Ok(event) => return Some(event),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
     }
 }
 
@@ -195,7 +387,7 @@ async fn listen(db: &DatabaseConnection, hub: &Hub, key: &str) {
     while !hub.abandoned(key) {
         let listener = async {
             let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
-            listener.listen(CHANNEL).await?;
+            listener.listen_all([CHANNEL, IMPORT_CHANNEL]).await?;
             Ok::<_, sea_orm::sqlx::Error>(listener)
         };
         let mut listener = match listener.await {
@@ -216,6 +408,11 @@ async fn listen(db: &DatabaseConnection, hub: &Hub, key: &str) {
                 continue;
             };
             match received {
+                Ok(Some(notification)) if notification.channel() == IMPORT_CHANNEL => {
+                    if let Ok(event) = serde_json::from_str(notification.payload()) {
+                        let _ = hub.imports.send(event);
+                    }
+                }
                 Ok(Some(notification)) => hub.send(Change::parse(notification.payload())),
                 // The connection was lost and made again: what came meanwhile is unknown.
                 Ok(None) => hub.send(Change::Anything),
@@ -259,5 +456,39 @@ async fn poll(db: &DatabaseConnection, hub: &Hub, key: &str) {
 
 /// The receivers of every hub of this process, for `/metrics`.
 pub fn receivers() -> usize {
-    hubs().values().map(|hub| hub.sender.receiver_count()).sum()
+    hubs()
+        .values()
+        .map(|hub| hub.sender.receiver_count() + hub.imports.receiver_count())
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_names_schools_other_data_or_anything() {
+        assert_eq!(Change::parse("3,17"), Change::Schools(BTreeSet::from([3, 17])));
+        assert_eq!(Change::parse("*"), Change::Data);
+        assert_eq!(Change::parse(""), Change::Anything);
+        assert_eq!(Change::parse("3,x"), Change::Anything);
+        assert!(Change::Schools(BTreeSet::from([3])).touches_school(3));
+        assert!(!Change::Schools(BTreeSet::from([3])).touches_school(4));
+        assert!(
+            !Change::Data.touches_school(3),
+            "a training record is no administration"
+        );
+        assert!(Change::Anything.touches_school(3));
+    }
+
+    #[test]
+    fn a_socket_runs_at_most_its_subscriptions_and_a_finished_one_frees_its_place() {
+        let settings = Settings::new(Duration::from_secs(1), 2);
+        let first = settings.take().unwrap();
+        let _second = settings.take().unwrap();
+        let refused = settings.take().map(|_| ()).unwrap_err();
+        assert_eq!(refused.code(), "RATE_LIMITED");
+        drop(first);
+        assert!(settings.take().is_ok(), "a completed subscription gives its place back");
+    }
 }

@@ -12,8 +12,8 @@ use futures_util::Stream;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The shortest time between two events of one `measureChanged` subscription: changes that
-/// come closer together are folded into one event.
+/// The shortest time between two events of one `measureChanged` subscription by default
+/// (`STAFFGRAPH_LIVE_INTERVAL`): changes that come closer together are folded into one event.
 pub const COALESCE: Duration = Duration::from_secs(1);
 
 /// The measures' subscriptions.
@@ -60,7 +60,8 @@ fn figures(results: &[MeasureResult]) -> Vec<String> {
 impl MeasuresSubscription {
     /// The figures of `codes` over `organization` in `schoolYear` whenever data under the
     /// scope changes (a mutation on any API node, an import) and a figure moved: at most one
-    /// event a second, folding the changes in between. The same measures, scope rules and
+    /// event a second (the server's `STAFFGRAPH_LIVE_INTERVAL`), folding the changes in
+    /// between. The same measures, scope rules and
     /// suppression as `planMeasures` (the public gets the district's and regions' figures,
     /// small groups withheld); an event is sent only when a figure the viewer sees changed.
     async fn measure_changed<'a>(
@@ -74,6 +75,9 @@ impl MeasuresSubscription {
         let request = RequestContext::of(ctx).extend()?;
         let year = SchoolYear::parse(school_year, "schoolYear").extend()?;
         let codes = codes.unwrap_or_default();
+        let settings = ctx.data_opt::<crate::live::Settings>();
+        let interval = settings.map_or(COALESCE, |s| s.interval);
+        let slot = crate::live::slot(settings).extend()?;
         let mut changes = Hub::subscribe(&request.primary);
         let read = async move || {
             let asked = Asked {
@@ -87,11 +91,13 @@ impl MeasuresSubscription {
         // The first read checks the scope and the codes: a refusal ends the subscription now.
         let mut last = figures(&read().await.extend()?);
         Ok(async_stream::stream! {
+            // The socket's place for this subscription, given back when it ends.
+            let _slot = slot;
             let mut sent_at = tokio::time::Instant::now();
             while let Some(event) = changes.next().await {
                 let mut resync = event == Event::Resync;
                 // Changes within the interval are one event.
-                tokio::time::sleep_until(sent_at + COALESCE).await;
+                tokio::time::sleep_until(sent_at + interval).await;
                 while let Some(more) = changes.try_next() {
                     resync |= more == Event::Resync;
                 }

@@ -12,6 +12,7 @@ use crate::evaluation::query::EvaluationQuery;
 use crate::framework::query::FrameworkQuery;
 use crate::graphql::{BatchOnIdle, Limits, PropagateNulls, QueryCost, RefuseNul};
 use crate::import::mutation::ImportMutation;
+use crate::import::subscription::ImportSubscription;
 use crate::measures::query::MeasuresQuery;
 use crate::measures::subscription::MeasuresSubscription;
 use crate::org::query::OrgQuery;
@@ -47,7 +48,7 @@ pub struct Mutation(ImportMutation, SurveyMutation, EvaluationMutation, Training
 
 /// The subscription root (over WebSocket at `/graphql/ws`): one part per area that pushes.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(SurveySubscription, MeasuresSubscription);
+pub struct Subscription(SurveySubscription, MeasuresSubscription, ImportSubscription);
 
 /// The schema type served at `/graphql` and `/graphql/ws`.
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

@@ -69,6 +69,7 @@ impl SurveySubscription {
             .extend();
         }
         let school_id = scope.organization.id;
+        let slot = crate::live::slot(ctx.data_opt::<crate::live::Settings>()).extend()?;
         // Subscribed before the first read, so that no change falls between the two.
         let mut changes = Hub::subscribe(&request.primary);
         let administrations = async move || {
@@ -77,6 +78,8 @@ impl SurveySubscription {
         };
         let mut seen = administrations().await.extend()?;
         Ok(async_stream::stream! {
+            // The socket's place for this subscription, given back when it ends.
+            let _slot = slot;
             while let Some(event) = changes.next().await {
                 if let Event::Changed(change) = &event && !change.touches_school(school_id) {
                     continue;
