@@ -180,12 +180,23 @@ async fn a_principal_hears_of_their_schools_administrations_and_no_others(backen
     assert_eq!(id, "theirs");
     assert!(["FORBIDDEN", "NOT_FOUND"].contains(&refusal(&refused)), "{refused}");
 
-    // The socket and its subscription are counted (the gauges are the process's: at least).
-    let metrics = app.metrics().await;
-    for state in ["sockets", "subscriptions"] {
-        let value = crate::helpers::metric(&metrics, &format!("staffgraph_live{{state=\"{state}\"}}"));
-        assert!(value.is_some_and(|v| v >= 1.0), "{state} in /metrics:\n{metrics}");
+    // The socket and its subscription are counted, once the subscription has started (the
+    // gauges are the process's, which runs other tests' servers too: at least one).
+    let counted = |metrics: &str| {
+        ["sockets", "subscriptions"].iter().all(|state| {
+            crate::helpers::metric(metrics, &format!("staffgraph_live{{state=\"{state}\"}}")).is_some_and(|v| v >= 1.0)
+        })
+    };
+    let mut metrics = app.metrics().await;
+    let deadline = Instant::now() + WITHIN;
+    while !counted(&metrics) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        metrics = app.metrics().await;
     }
+    assert!(counted(&metrics), "sockets and subscriptions in /metrics:\n{metrics}");
+    // A subscription reads where it starts from before it waits for changes: a write made
+    // before that read is in it, and not an event.
+    tokio::time::sleep(Duration::from_millis(500)).await;
 
     // Another school's write is not delivered; this school's is, with the new coverage.
     record(&app, &other_principal, (&theirs, their_version)).await;
@@ -236,6 +247,9 @@ async fn the_publics_measure_subscription_carries_the_publics_figures(backend: B
                    resync measures { code numerator denominator suppressed breakdown { organization { code } numerator denominator suppressed } } } }";
     let mut public = Client::connect(app.address, None).await;
     public.subscribe("district", query, json!({})).await;
+    // A second dashboard of the same figures shares their read, and gets the same event.
+    let mut beside = Client::connect(app.address, None).await;
+    beside.subscribe("beside", query, json!({})).await;
     // A school's figures are not the public's, live or not.
     public
         .subscribe(
@@ -244,9 +258,23 @@ async fn the_publics_measure_subscription_carries_the_publics_figures(backend: B
             json!({ "org": school }),
         )
         .await;
-    let (id, refused) = public.next_within(WITHIN).await.expect("the refusal");
-    assert_eq!(id, "school");
-    assert_eq!(refusal(&refused), "FORBIDDEN", "{refused}");
+    // The district's figures as they stand come first (in either order with the refusal).
+    let mut first = std::collections::HashMap::new();
+    while first.len() < 2 {
+        let (id, payload) = public
+            .next_within(WITHIN)
+            .await
+            .expect("the first figures and the refusal");
+        first.insert(id, payload);
+    }
+    assert_eq!(refusal(&first["school"]), "FORBIDDEN", "{first:?}");
+    let before = first["district"]["data"]["measureChanged"]["measures"].clone();
+    assert!(before[0]["code"] == "SFS_COVERAGE", "{first:?}");
+    let (id, _) = beside
+        .next_within(WITHIN)
+        .await
+        .expect("the second dashboard's first figures");
+    assert_eq!(id, "beside");
 
     record(&app, &principal, (&mine, version)).await;
     let (id, event) = public.next_within(WITHIN).await.expect("the district's new figure");
@@ -265,6 +293,10 @@ async fn the_publics_measure_subscription_carries_the_publics_figures(backend: B
         "{event}"
     );
     assert_eq!(event["data"]["measureChanged"]["resync"], false);
+    assert_ne!(event["data"]["measureChanged"]["measures"], before, "the figure moved");
+    let (id, shared) = beside.next_within(WITHIN).await.expect("the second dashboard's event");
+    assert_eq!(id, "beside");
+    assert_eq!(shared["data"], event["data"], "the same figures on both");
     assert_eq!(error_code(&asked), "<none>", "{asked}");
 }
 
@@ -286,7 +318,7 @@ async fn a_commit_made_outside_the_server_reaches_its_subscribers(backend: Backe
         .subscribe("mine", ADMINISTRATION_CHANGED, json!({ "school": school }))
         .await;
     // Let the subscription's first read happen before the write.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let started = Instant::now();
     app.db
         .execute_unprepared(&format!(
@@ -398,6 +430,8 @@ async fn a_socket_and_a_viewer_are_held_to_their_caps(backend: Backend) {
     let mut first = Client::connect(app.address, Some(&admin)).await;
     first.subscribe("1", query, json!({})).await;
     first.subscribe("2", query, json!({})).await;
+    // The socket's subscriptions start side by side: the first two take their places first.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     first.subscribe("3", query, json!({})).await;
     let (id, refused) = first.next_within(WITHIN).await.expect("the third is refused");
     assert_eq!((id.as_str(), refusal(&refused)), ("3", "RATE_LIMITED"), "{refused}");
@@ -490,7 +524,7 @@ async fn a_write_on_one_node_reaches_a_subscriber_of_another() {
     socket
         .subscribe("b", ADMINISTRATION_CHANGED, json!({ "school": school }))
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let input = json!({ "input": { "id": node["id"], "expectedVersion": node["version"], "status": "ADMINISTERED",
                                    "administeredOn": "2026-03-10", "responseCount": 5 } });
     let recorded = post(a, principal.clone(), UPDATE, input).await;

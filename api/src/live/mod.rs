@@ -21,7 +21,7 @@
 use crate::error::{ApiError, ApiResult, Refusal};
 use sea_orm::{DatabaseConnection, DbBackend};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -236,15 +236,24 @@ pub enum Event {
 /// The change events of one database in this process.
 #[derive(Clone)]
 pub struct Hub {
-    sender: broadcast::Sender<Change>,
+    /// Each change with its number in the hub's sequence.
+    sender: broadcast::Sender<(u64, Change)>,
     imports: broadcast::Sender<ImportEvent>,
+    /// The number of the last change sent.
+    sent: Arc<AtomicU64>,
 }
 
 impl Hub {
     /// A receiver of every change of `db`'s database from now on: the database's hub is made
     /// (and its source started: the `LISTEN` connection or the poll) for the first.
     pub fn subscribe(db: &DatabaseConnection) -> Receiver {
-        Receiver(Self::of(db).sender.subscribe())
+        let hub = Self::of(db);
+        let seen = hub.sent.load(Ordering::Acquire);
+        Receiver {
+            receiver: hub.sender.subscribe(),
+            sent: hub.sent,
+            seen,
+        }
     }
 
     /// A receiver of the progress of every import into `db`'s database from now on.
@@ -262,6 +271,7 @@ impl Hub {
         let hub = Hub {
             sender: broadcast::channel(BUFFERED).0,
             imports: broadcast::channel(BUFFERED).0,
+            sent: Arc::default(),
         };
         hubs.insert(key.clone(), hub.clone());
         tokio::spawn(source(db.clone(), hub.clone(), key));
@@ -279,8 +289,11 @@ impl Hub {
     }
 
     fn send(&self, change: Change) {
+        // Numbered under the channel's own order: the lock keeps the numbers rising in it.
+        let _order = SENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let number = self.sent.fetch_add(1, Ordering::AcqRel) + 1;
         // No receiver is no error: nobody is subscribed.
-        let _ = self.sender.send(change);
+        let _ = self.sender.send((number, change));
     }
 }
 
@@ -301,24 +314,50 @@ impl ImportReceiver {
     }
 }
 
+/// Serializes the numbering and sending of changes across the hubs of the process.
+static SENDING: Mutex<()> = Mutex::new(());
+
 /// Receives a hub's events.
-pub struct Receiver(broadcast::Receiver<Change>);
+pub struct Receiver {
+    receiver: broadcast::Receiver<(u64, Change)>,
+    sent: Arc<AtomicU64>,
+    /// The number of the last change this receiver has had (or skipped, resyncing).
+    seen: u64,
+}
 
 impl Receiver {
     /// The next event; none once the hub is gone.
     pub async fn next(&mut self) -> Option<Event> {
-        match self.0.recv().await {
-            Ok(change) => Some(Event::Changed(change)),
-            Err(broadcast::error::RecvError::Lagged(_)) => Some(Event::Resync),
-            Err(broadcast::error::RecvError::Closed) => None,
-        }
+        let received = self.receiver.recv().await;
+        self.event(received.map_err(|e| match e {
+            broadcast::error::RecvError::Lagged(n) => broadcast::error::TryRecvError::Lagged(n),
+            broadcast::error::RecvError::Closed => broadcast::error::TryRecvError::Closed,
+        }))
     }
 
     /// The next event if one is waiting.
     pub fn try_next(&mut self) -> Option<Event> {
-        match self.0.try_recv() {
-            Ok(change) => Some(Event::Changed(change)),
-            Err(broadcast::error::TryRecvError::Lagged(_)) => Some(Event::Resync),
+        let received = self.receiver.try_recv();
+        self.event(received)
+    }
+
+    /// The number of the last change this receiver has had: whatever was read after it
+    /// (on another subscription too) reflects every change up to it. Subscribers that share
+    /// a computation compare it ([`crate::measures`]' figures, `measureChanged`).
+    pub fn seen(&self) -> u64 {
+        self.seen
+    }
+
+    fn event(&mut self, received: Result<(u64, Change), broadcast::error::TryRecvError>) -> Option<Event> {
+        match received {
+            Ok((number, change)) => {
+                self.seen = self.seen.max(number);
+                Some(Event::Changed(change))
+            }
+            Err(broadcast::error::TryRecvError::Lagged(_)) => {
+                self.seen = self.sent.load(Ordering::Acquire);
+                Some(Event::Resync)
+            }
             Err(_) => None,
         }
     }
@@ -334,7 +373,7 @@ fn hubs() -> std::sync::MutexGuard<'static, HashMap<String, Hub>> {
 
 /// Which database `db` is, without a statement: the SQLite file, or PostgreSQL's host, port and
 /// database.
-fn identity(db: &DatabaseConnection) -> String {
+pub fn identity(db: &DatabaseConnection) -> String {
     match db.get_database_backend() {
         DbBackend::Postgres => {
             let options = db.get_postgres_connection_pool().connect_options();

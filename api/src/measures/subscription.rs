@@ -4,17 +4,68 @@
 use super::query::{Asked, plan_measures_for};
 use super::service::MeasureResult;
 use super::types::PlanMeasure;
+use crate::auth::policy::scope_for;
 use crate::calendar::SchoolYear;
+use crate::error::ApiResult;
 use crate::graphql::RequestContext;
 use crate::live::{Event, Hub};
+use crate::privacy::Audience;
 use async_graphql::{Context, Object, Result, ResultExt, Subscription};
 use futures_util::Stream;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 /// The shortest time between two events of one `measureChanged` subscription by default
 /// (`STAFFGRAPH_LIVE_INTERVAL`): changes that come closer together are folded into one event.
 pub const COALESCE: Duration = Duration::from_secs(1);
+
+/// The figures of one (database, audience, scope, year, codes, day), and the number of the
+/// last change of the hub they reflect ([`crate::live::Receiver::seen`]).
+struct Latest {
+    reflects: u64,
+    figures: Figures,
+}
+
+type Figures = Arc<Vec<Arc<MeasureResult>>>;
+
+/// The latest figures by what they depend on: the subscribers of one dashboard (the district's
+/// figures as the public sees them, say) share one read per change instead of each making it.
+static SHARED: LazyLock<Mutex<HashMap<String, Cell>>> = LazyLock::new(Mutex::default);
+
+/// One key's latest figures, read by one subscriber at a time.
+type Cell = Arc<tokio::sync::Mutex<Option<Latest>>>;
+
+/// Kept entries past which those no subscriber is reading are dropped.
+const SHARED_KEPT: usize = 1_000;
+
+/// The figures of `key` reflecting at least change `reflects`: the latest read if it does,
+/// else `read` (one reader at a time per key; the others wait and take its figures).
+async fn shared(
+    key: String,
+    reflects: u64,
+    read: impl AsyncFnOnce() -> ApiResult<Vec<MeasureResult>>,
+) -> ApiResult<Figures> {
+    let cell = {
+        let mut shared = SHARED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if shared.len() > SHARED_KEPT {
+            shared.retain(|_, cell| Arc::strong_count(cell) > 1);
+        }
+        shared.entry(key).or_default().clone()
+    };
+    let mut latest = cell.lock().await;
+    if let Some(latest) = latest.as_ref()
+        && latest.reflects >= reflects
+    {
+        return Ok(latest.figures.clone());
+    }
+    let figures: Figures = Arc::new(read().await?.into_iter().map(Arc::new).collect());
+    *latest = Some(Latest {
+        reflects,
+        figures: figures.clone(),
+    });
+    Ok(figures)
+}
 
 /// The measures' subscriptions.
 #[derive(Default)]
@@ -22,7 +73,7 @@ pub struct MeasuresSubscription;
 
 /// The new figures of the subscribed measures.
 pub struct MeasureChange {
-    measures: Vec<Arc<MeasureResult>>,
+    measures: Figures,
     resync: bool,
 }
 
@@ -42,7 +93,7 @@ impl MeasureChange {
 }
 
 /// The figures an event compares, in order: whether any moved.
-fn figures(results: &[MeasureResult]) -> Vec<String> {
+fn figures(results: &[Arc<MeasureResult>]) -> Vec<String> {
     results
         .iter()
         .map(|r| {
@@ -63,7 +114,9 @@ impl MeasuresSubscription {
     /// event a second (the server's `STAFFGRAPH_LIVE_INTERVAL`), folding the changes in
     /// between. The same measures, scope rules and
     /// suppression as `planMeasures` (the public gets the district's and regions' figures,
-    /// small groups withheld); an event is sent only when a figure the viewer sees changed.
+    /// small groups withheld). The first event is the figures as they stand when the
+    /// subscription starts; after it, an event is sent only when a figure the viewer sees
+    /// changed.
     async fn measure_changed<'a>(
         &self,
         ctx: &'a Context<'_>,
@@ -79,20 +132,42 @@ impl MeasuresSubscription {
         let interval = settings.map_or(COALESCE, |s| s.interval);
         let slot = crate::live::slot(settings).extend()?;
         let mut changes = Hub::subscribe(&request.primary);
-        let read = async move || {
-            let asked = Asked {
-                year,
-                organization: organization.as_deref(),
-                as_of: None,
-                codes: &codes,
-            };
-            plan_measures_for(&request.db, &request.primary, &request.viewer, asked).await
+        // What the figures depend on once the scope is authorized: the audience, the scope,
+        // the year, the codes (and the day, at each read).
+        let scope = scope_for(&request.db, &request.viewer, organization.as_deref())
+            .await
+            .extend()?;
+        let mut sorted = codes.clone();
+        sorted.sort();
+        let key = format!(
+            "{}|{:?}|{}|{}|{}",
+            crate::live::identity(&request.primary),
+            Audience::of(&request.viewer, &scope),
+            scope.organization.id,
+            year.value(),
+            sorted.join(",")
+        );
+        let read = async move |reflects: u64| {
+            let key = format!("{key}|{}", chrono::Utc::now().date_naive());
+            shared(key, reflects, async || {
+                let asked = Asked {
+                    year,
+                    organization: organization.as_deref(),
+                    as_of: None,
+                    codes: &codes,
+                };
+                plan_measures_for(&request.db, &request.primary, &request.viewer, asked).await
+            })
+            .await
         };
-        // The first read checks the scope and the codes: a refusal ends the subscription now.
-        let mut last = figures(&read().await.extend()?);
+        // The first read checks the codes: a refusal ends the subscription now.
+        let first = read(changes.seen()).await.extend()?;
+        let mut last = figures(&first);
         Ok(async_stream::stream! {
             // The socket's place for this subscription, given back when it ends.
             let _slot = slot;
+            // The figures as they stand first: a dashboard needs no query beside.
+            yield Ok(MeasureChange { measures: first, resync: false });
             let mut sent_at = tokio::time::Instant::now();
             while let Some(event) = changes.next().await {
                 let mut resync = event == Event::Resync;
@@ -101,7 +176,7 @@ impl MeasuresSubscription {
                 while let Some(more) = changes.try_next() {
                     resync |= more == Event::Resync;
                 }
-                let results = match read().await {
+                let results = match read(changes.seen()).await {
                     Ok(results) => results,
                     Err(error) => {
                         yield Err(error).extend();
@@ -114,10 +189,7 @@ impl MeasuresSubscription {
                 }
                 last = now;
                 sent_at = tokio::time::Instant::now();
-                yield Ok(MeasureChange {
-                    measures: results.into_iter().map(Arc::new).collect(),
-                    resync,
-                });
+                yield Ok(MeasureChange { measures: results, resync });
             }
         })
     }
