@@ -89,9 +89,30 @@ pub(super) async fn subscriptions(
     let state = state.clone();
     socket
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .config(buffers())
         .on_upgrade(move |socket| serve(state, socket, protocol, open))
         .into_response()
 }
+
+/// A socket's buffers, bounded: tungstenite's defaults (128 KiB each way, allocated at once)
+/// made an idle socket cost the server 132 KiB, 1.3 GB for 10,000 (the harness). A client's
+/// messages are a `subscribe` at most (its query within the edge's size limit) and the
+/// server's one event at a time, written at once.
+fn buffers() -> poem::web::websocket::WebSocketConfig {
+    let mut config = poem::web::websocket::WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_OUTGOING);
+    config.max_message_size = Some(MAX_MESSAGE);
+    config.max_frame_size = Some(MAX_MESSAGE);
+    config
+}
+
+/// The largest message a client may send (a `subscribe` with its query).
+const MAX_MESSAGE: usize = 1024 * 1024;
+
+/// The most the server holds unsent for a socket (an event is far smaller).
+const MAX_OUTGOING: usize = 8 * 1024 * 1024;
 
 /// The WebSockets open on this server, by viewer, held to [`LiveArgs`]' limits.
 pub(super) struct Sockets {
@@ -210,7 +231,8 @@ async fn serve(
             })
         });
     // Set once the token is verified: when the socket must close.
-    let expires: Arc<Mutex<Option<SystemTime>>> = Arc::default();
+    let (expires, mut expiry) = tokio::sync::watch::channel::<Option<SystemTime>>(None);
+    let expires = Arc::new(expires);
     // The close code of a refused connection_init.
     let refused: Arc<Mutex<Option<u16>>> = Arc::default();
     let init = {
@@ -244,7 +266,9 @@ async fn serve(
             .on_connection_init(init)
             .keepalive_timeout(KEEPALIVE)
     );
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // Woken when the token expires (no timer before the token is known, nor a tick a
+    // second: ten thousand idle sockets cost no wake-ups).
+    let mut deadline = Box::pin(tokio::time::sleep(Duration::MAX / 4));
     loop {
         let message = tokio::select! {
             message = outgoing.next() => match message {
@@ -256,15 +280,14 @@ async fn serve(
                 }
                 None => break,
             },
-            _ = tick.tick() => {
-                let expired = expires
-                    .lock()
-                    .ok()
-                    .and_then(|at| *at)
-                    .is_some_and(|at| at <= SystemTime::now());
-                if !expired {
-                    continue;
+            Ok(()) = expiry.changed() => {
+                if let Some(at) = *expiry.borrow_and_update() {
+                    let left = at.duration_since(SystemTime::now()).unwrap_or_default();
+                    deadline.as_mut().reset(tokio::time::Instant::now() + left);
                 }
+                continue;
+            }
+            () = &mut deadline => {
                 let _ = sink.send(Message::close_with(EXPIRED, "token expired")).await;
                 break;
             }
@@ -285,15 +308,13 @@ async fn serve(
 async fn viewer(
     state: &AppState,
     payload: &serde_json::Value,
-    expires: &Mutex<Option<SystemTime>>,
+    expires: &tokio::sync::watch::Sender<Option<SystemTime>>,
 ) -> Result<(Viewer, String), ApiError> {
     let Some(token) = token_of(payload)? else {
         return Ok((Viewer::public(), PUBLIC.to_owned()));
     };
     let claims = state.keys.verify(&token)?;
-    if let Ok(mut at) = expires.lock() {
-        *at = Some(UNIX_EPOCH + Duration::from_secs(claims.exp));
-    }
+    expires.send_replace(Some(UNIX_EPOCH + Duration::from_secs(claims.exp)));
     let key = format!("{:?}|{:?}|{:?}", claims.role, claims.sub, claims.schools);
     Ok((Viewer::resolve(&state.pools.reads, claims).await?, key))
 }

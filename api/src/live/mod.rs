@@ -93,6 +93,52 @@ pub fn slot(settings: Option<&Settings>) -> ApiResult<Option<Slot>> {
     settings.map(Settings::take).transpose()
 }
 
+/// What subscribers that want the same reading share: per key, the latest value read and
+/// the number of the last change it reflects ([`Receiver::seen`]). A subscriber asking for a
+/// value reflecting change N gets the latest if it reflects N or later, else reads it itself
+/// while the others wait and then take its value: a thousand subscribers of one school's
+/// administrations, or of the district's figures, make one read per change, not a thousand.
+/// The key must hold everything the value depends on (the database, the audience, …).
+pub struct Shared<T> {
+    values: Mutex<HashMap<String, SharedCell<T>>>,
+}
+
+type SharedCell<T> = Arc<tokio::sync::Mutex<Option<(u64, Arc<T>)>>>;
+
+/// Keys past which those no subscriber is reading are dropped.
+const SHARED_KEPT: usize = 1_000;
+
+impl<T> Default for Shared<T> {
+    fn default() -> Self {
+        Self {
+            values: Mutex::default(),
+        }
+    }
+}
+
+impl<T> Shared<T> {
+    /// The value of `key` reflecting at least change `reflects`: the latest read if it does,
+    /// else what `read` reads (one reader at a time per key).
+    pub async fn get(&self, key: String, reflects: u64, read: impl AsyncFnOnce() -> ApiResult<T>) -> ApiResult<Arc<T>> {
+        let cell = {
+            let mut values = self.values.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if values.len() > SHARED_KEPT {
+                values.retain(|_, cell| Arc::strong_count(cell) > 1);
+            }
+            values.entry(key).or_default().clone()
+        };
+        let mut latest = cell.lock().await;
+        if let Some((read_at, value)) = latest.as_ref()
+            && *read_at >= reflects
+        {
+            return Ok(value.clone());
+        }
+        let value = Arc::new(read().await?);
+        *latest = Some((reflects, value.clone()));
+        Ok(value)
+    }
+}
+
 /// What changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -518,6 +564,39 @@ mod tests {
             "a training record is no administration"
         );
         assert!(Change::Anything.touches_school(3));
+    }
+
+    #[tokio::test]
+    async fn subscribers_share_a_reading_until_a_later_change_asks_for_a_new_one() {
+        let shared: Shared<u32> = Shared::default();
+        let reads = AtomicUsize::new(0);
+        let read = async || {
+            let n = reads.fetch_add(1, Ordering::SeqCst) + 1;
+            Ok(u32::try_from(n).unwrap_or_default())
+        };
+        let key = || "db|school 3".to_owned();
+        assert_eq!(*shared.get(key(), 1, read).await.unwrap(), 1);
+        assert_eq!(
+            *shared.get(key(), 1, read).await.unwrap(),
+            1,
+            "change 1's reading, shared"
+        );
+        assert_eq!(
+            *shared.get(key(), 0, read).await.unwrap(),
+            1,
+            "a later reading serves an earlier change"
+        );
+        assert_eq!(
+            *shared.get(key(), 2, read).await.unwrap(),
+            2,
+            "change 2 needs a reading of its own"
+        );
+        assert_eq!(
+            *shared.get("db|school 4".to_owned(), 2, read).await.unwrap(),
+            3,
+            "keys share nothing"
+        );
+        assert_eq!(reads.load(Ordering::SeqCst), 3);
     }
 
     #[test]

@@ -6,66 +6,24 @@ use super::service::MeasureResult;
 use super::types::PlanMeasure;
 use crate::auth::policy::scope_for;
 use crate::calendar::SchoolYear;
-use crate::error::ApiResult;
 use crate::graphql::RequestContext;
-use crate::live::{Event, Hub};
+use crate::live::{Event, Hub, Shared};
 use crate::privacy::Audience;
 use async_graphql::{Context, Object, Result, ResultExt, Subscription};
 use futures_util::Stream;
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 /// The shortest time between two events of one `measureChanged` subscription by default
 /// (`STAFFGRAPH_LIVE_INTERVAL`): changes that come closer together are folded into one event.
 pub const COALESCE: Duration = Duration::from_secs(1);
 
-/// The figures of one (database, audience, scope, year, codes, day), and the number of the
-/// last change of the hub they reflect ([`crate::live::Receiver::seen`]).
-struct Latest {
-    reflects: u64,
-    figures: Figures,
-}
+type Figures = Vec<Arc<MeasureResult>>;
 
-type Figures = Arc<Vec<Arc<MeasureResult>>>;
-
-/// The latest figures by what they depend on: the subscribers of one dashboard (the district's
-/// figures as the public sees them, say) share one read per change instead of each making it.
-static SHARED: LazyLock<Mutex<HashMap<String, Cell>>> = LazyLock::new(Mutex::default);
-
-/// One key's latest figures, read by one subscriber at a time.
-type Cell = Arc<tokio::sync::Mutex<Option<Latest>>>;
-
-/// Kept entries past which those no subscriber is reading are dropped.
-const SHARED_KEPT: usize = 1_000;
-
-/// The figures of `key` reflecting at least change `reflects`: the latest read if it does,
-/// else `read` (one reader at a time per key; the others wait and take its figures).
-async fn shared(
-    key: String,
-    reflects: u64,
-    read: impl AsyncFnOnce() -> ApiResult<Vec<MeasureResult>>,
-) -> ApiResult<Figures> {
-    let cell = {
-        let mut shared = SHARED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if shared.len() > SHARED_KEPT {
-            shared.retain(|_, cell| Arc::strong_count(cell) > 1);
-        }
-        shared.entry(key).or_default().clone()
-    };
-    let mut latest = cell.lock().await;
-    if let Some(latest) = latest.as_ref()
-        && latest.reflects >= reflects
-    {
-        return Ok(latest.figures.clone());
-    }
-    let figures: Figures = Arc::new(read().await?.into_iter().map(Arc::new).collect());
-    *latest = Some(Latest {
-        reflects,
-        figures: figures.clone(),
-    });
-    Ok(figures)
-}
+/// The latest figures by what they depend on (database, audience, scope, year, codes, day):
+/// the subscribers of one dashboard (the district's figures as the public sees them, say)
+/// share one read per change instead of each making it.
+static SHARED: LazyLock<Shared<Figures>> = LazyLock::new(Shared::default);
 
 /// The measures' subscriptions.
 #[derive(Default)]
@@ -73,7 +31,7 @@ pub struct MeasuresSubscription;
 
 /// The new figures of the subscribed measures.
 pub struct MeasureChange {
-    measures: Figures,
+    measures: Arc<Figures>,
     resync: bool,
 }
 
@@ -149,16 +107,18 @@ impl MeasuresSubscription {
         );
         let read = async move |reflects: u64| {
             let key = format!("{key}|{}", chrono::Utc::now().date_naive());
-            shared(key, reflects, async || {
-                let asked = Asked {
-                    year,
-                    organization: organization.as_deref(),
-                    as_of: None,
-                    codes: &codes,
-                };
-                plan_measures_for(&request.db, &request.primary, &request.viewer, asked).await
-            })
-            .await
+            SHARED
+                .get(key, reflects, async || {
+                    let asked = Asked {
+                        year,
+                        organization: organization.as_deref(),
+                        as_of: None,
+                        codes: &codes,
+                    };
+                    let results = plan_measures_for(&request.db, &request.primary, &request.viewer, asked).await?;
+                    Ok(results.into_iter().map(Arc::new).collect())
+                })
+                .await
         };
         // The first read checks the codes: a refusal ends the subscription now.
         let first = read(changes.seen()).await.extend()?;

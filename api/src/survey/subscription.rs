@@ -7,7 +7,7 @@ use crate::auth::Role;
 use crate::auth::policy::scope_for;
 use crate::calendar::SchoolYear;
 use crate::graphql::RequestContext;
-use crate::live::{Event, Hub};
+use crate::live::{Event, Hub, Shared};
 use crate::measures::query::measure;
 use crate::measures::types::PlanMeasure;
 use async_graphql::{Context, Object, Result, ResultExt, Subscription};
@@ -15,7 +15,16 @@ use entity::enums::OrganizationKind;
 use entity::survey_administration;
 use futures_util::Stream;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+/// A school's administrations (by id) and its SFS coverage, as one change left them.
+struct School {
+    administrations: HashMap<i32, survey_administration::Model>,
+    coverage: Arc<crate::measures::service::MeasureResult>,
+}
+
+/// The latest reading of each school by (database, school, year, role): see [`Shared`].
+static SHARED: LazyLock<Shared<School>> = LazyLock::new(Shared::default);
 
 /// The survey area's subscriptions.
 #[derive(Default)]
@@ -72,11 +81,30 @@ impl SurveySubscription {
         let slot = crate::live::slot(ctx.data_opt::<crate::live::Settings>()).extend()?;
         // Subscribed before the first read, so that no change falls between the two.
         let mut changes = Hub::subscribe(&request.primary);
-        let administrations = async move || {
-            let rows = service::administrations_of_school(&request.db, &request.viewer, school_id, year).await?;
-            Ok::<_, crate::error::ApiError>(rows.into_iter().map(|row| (row.id, row)).collect::<HashMap<_, _>>())
+        // What every subscriber of the school with this role reads alike: its administrations
+        // and its coverage, read once per change for all of them.
+        let key = format!(
+            "{}|{school_id}|{}|{:?}",
+            crate::live::identity(&request.primary),
+            year.value(),
+            request.viewer.role
+        );
+        let read = async move |reflects: u64| {
+            SHARED
+                .get(key.clone(), reflects, async || {
+                    let rows =
+                        service::administrations_of_school(&request.db, &request.viewer, school_id, year).await?;
+                    let (coverage, _, _) = measure(ctx, "SFS_COVERAGE", school_year, Some(school.as_str()))
+                        .await
+                        .map_err(|e| crate::error::ApiError::internal(anyhow::anyhow!("{}", e.message)))?;
+                    Ok(School {
+                        administrations: rows.into_iter().map(|row| (row.id, row)).collect(),
+                        coverage,
+                    })
+                })
+                .await
         };
-        let mut seen = administrations().await.extend()?;
+        let mut seen = read(changes.seen()).await.extend()?;
         Ok(async_stream::stream! {
             // The socket's place for this subscription, given back when it ends.
             let _slot = slot;
@@ -84,28 +112,24 @@ impl SurveySubscription {
                 if let Event::Changed(change) = &event && !change.touches_school(school_id) {
                     continue;
                 }
-                let now = match administrations().await {
+                let now = match read(changes.seen()).await {
                     Ok(now) => now,
                     Err(error) => {
                         yield Err(error).extend();
                         continue;
                     }
                 };
-                let mut changed: Vec<&survey_administration::Model> =
-                    now.values().filter(|row| seen.get(&row.id) != Some(*row)).collect();
+                let mut changed: Vec<&survey_administration::Model> = now
+                    .administrations
+                    .values()
+                    .filter(|row| seen.administrations.get(&row.id) != Some(*row))
+                    .collect();
                 changed.sort_by_key(|row| row.id);
-                if !changed.is_empty() {
-                    match measure(ctx, "SFS_COVERAGE", school_year, Some(&school)).await {
-                        Ok((coverage, _, _)) => {
-                            for row in changed {
-                                yield Ok(AdministrationChanged {
-                                    administration: row.clone(),
-                                    coverage: PlanMeasure(Arc::clone(&coverage)),
-                                });
-                            }
-                        }
-                        Err(error) => yield Err(error),
-                    }
+                for row in changed {
+                    yield Ok(AdministrationChanged {
+                        administration: row.clone(),
+                        coverage: PlanMeasure(Arc::clone(&now.coverage)),
+                    });
                 }
                 seen = now;
             }
