@@ -36,6 +36,7 @@ mod m20261202_000009_versions_and_idempotency;
 mod m20261202_000010_process_versions_and_audit_rows;
 mod m20261204_000011_measure_count_upkeep;
 mod m20261204_000012_announce_changes;
+mod m20261204_000013_kept_changes;
 pub mod reference;
 mod spec;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_process_versions_and_audit_rows::Migration),
             Box::new(m20261204_000011_measure_count_upkeep::Migration),
             Box::new(m20261204_000012_announce_changes::Migration),
+            Box::new(m20261204_000013_kept_changes::Migration),
         ]
     }
 }

@@ -389,7 +389,7 @@ impl Receiver {
 
     /// The number of the last change this receiver has had: whatever was read after it
     /// (on another subscription too) reflects every change up to it. Subscribers that share
-    /// a computation compare it ([`crate::measures`]' figures, `measureChanged`).
+    /// a computation compare it (`measureChanged`'s figures, say).
     pub fn seen(&self) -> u64 {
         self.seen
     }

@@ -110,10 +110,12 @@ pub async fn readable(db: &impl ConnectionTrait, year: SchoolYear) -> ApiResult<
 /// saw every committed write.
 fn current_condition(backend: DbBackend) -> &'static str {
     match backend {
+        // Every change the build did not see was kept for this very build by its writer.
         DbBackend::Postgres => {
             "s.built_snapshot IS NOT NULL AND NOT EXISTS (SELECT 1 FROM data_change c \
              WHERE c.txid >= pg_snapshot_xmin(CAST(s.built_snapshot AS pg_snapshot)) \
-             AND NOT pg_visible_in_snapshot(c.txid, CAST(s.built_snapshot AS pg_snapshot)))"
+             AND NOT pg_visible_in_snapshot(c.txid, CAST(s.built_snapshot AS pg_snapshot)) \
+             AND c.kept_for IS DISTINCT FROM s.built_snapshot)"
         }
         _ => "s.built_version = (SELECT v.version FROM data_version v WHERE v.id = 1)",
     }
@@ -552,14 +554,16 @@ pub struct Touch {
 /// names and no other: called before the write changes any row, it counts those subjects as
 /// they are; at the end of the write's transaction they are counted again and the difference is
 /// added to `measure_count` — so the read after the commit is served from the counts, exact,
-/// on every node (the write takes itself off `data_change` / moves the built version on).
+/// on every node (the write marks its row of `data_change` kept for the build it began with /
+/// moves the built version on).
 ///
 /// **Exact under concurrency.** The writes that keep the counts run their upkeep one at a time
 /// (PostgreSQL: an advisory lock held from here to the commit; SQLite has one writer). The
 /// difference is added as rows of its own (`upkeep = 1`), never by updating a count in place,
-/// so a rebuild running beside the write neither waits for it nor loses it: the rebuild
-/// deletes only the rows its snapshot saw, and the write's rows, committed after that snapshot,
-/// stay on top of counts that do not include its change. A write that finds another
+/// so a rebuild running beside the write does not wait for it. A rebuild that commits after
+/// the write began leaves the counts out of date on PostgreSQL (its snapshot may not have seen
+/// the write, whose change was kept for the build before; migration 000013) until the next
+/// rebuild, which the next read starts. A write that finds another
 /// transaction committed meanwhile a change the counts have not seen (an import, a manual fix),
 /// or a rebuild committed, leaves the counts out of date — as if it had not kept them — and the
 /// next read rebuilds. Past [`UPKEEP_ROWS`] added rows, the write starts a rebuild, which
@@ -621,8 +625,8 @@ struct Upkeep {
 /// What the counts were built from when the write began, to tell at its end whether they
 /// still describe everything committed but the write itself.
 enum Mark {
-    /// The snapshot the upkeep began with, and the counts' built snapshot then.
-    Postgres { snapshot: String, built: Option<String> },
+    /// The counts' built snapshot when the upkeep began.
+    Postgres { built: Option<String> },
     /// The data version when the write began.
     Sqlite { version: i64 },
 }
@@ -633,22 +637,18 @@ impl Mark {
         if tx.get_database_backend() == DbBackend::Postgres {
             #[derive(FromQueryResult)]
             struct Row {
-                snapshot: String,
                 built: Option<String>,
             }
             let rows: Vec<Row> = Params::new()
                 .set("lock", UPKEEP_LOCK)
                 .rows(
                     tx,
-                    "SELECT CAST(pg_current_snapshot() AS TEXT) AS snapshot, s.built_snapshot AS built \
+                    "SELECT s.built_snapshot AS built \
                      FROM (SELECT pg_advisory_xact_lock(:lock)) l, measure_state s WHERE s.id = 1",
                 )
                 .await?;
             let row = only_row(rows, "measure_state")?;
-            return Ok(Self::Postgres {
-                snapshot: row.snapshot,
-                built: row.built,
-            });
+            return Ok(Self::Postgres { built: row.built });
         }
         #[derive(FromQueryResult)]
         struct Row {
@@ -665,19 +665,20 @@ impl Mark {
     /// meanwhile (see [`keep`]): one statement.
     async fn settle(&self, tx: &DatabaseTransaction) -> ApiResult<()> {
         match self {
-            Self::Postgres { snapshot, built } => {
-                Params::new()
-                    .set("snapshot", snapshot.as_str())
-                    .set("built", built.clone())
-                    .execute(
-                        tx,
-                        "DELETE FROM data_change WHERE txid = pg_current_xact_id() \
-                         AND NOT EXISTS (SELECT 1 FROM data_change c WHERE c.txid <> pg_current_xact_id() \
-                           AND NOT pg_visible_in_snapshot(c.txid, CAST(:snapshot AS pg_snapshot))) \
-                         AND EXISTS (SELECT 1 FROM measure_state s WHERE s.id = 1 \
-                           AND s.built_snapshot IS NOT DISTINCT FROM CAST(:built AS TEXT))",
-                    )
-                    .await?;
+            // The write's change is kept for the build it began with: the counts are current
+            // with it while that build is the one read (a rebuild committed since, whose
+            // snapshot may not see the write, makes them out of date), and while no other
+            // change went unkept (an import's, a manual fix's: their rows stay unkept).
+            Self::Postgres { built } => {
+                if let Some(built) = built {
+                    Params::new()
+                        .set("built", built.as_str())
+                        .execute(
+                            tx,
+                            "UPDATE data_change SET kept_for = :built WHERE txid = pg_current_xact_id()",
+                        )
+                        .await?;
+                }
             }
             // Current when the write began (one writer at a time: nothing else has committed).
             Self::Sqlite { version } => {
@@ -799,9 +800,16 @@ impl BeforeCommit for Upkeep {
         struct Added {
             added: i64,
         }
-        let counted: Vec<Added> = Params::new()
-            .rows(tx, "SELECT COUNT(*) AS added FROM measure_count WHERE upkeep = 1")
-            .await?;
+        // The rows the upkeeps added, and on PostgreSQL the changes kept since the build (each
+        // read's freshness check passes over them): past the bound, a rebuild folds both away.
+        let sql = match tx.get_database_backend() {
+            DbBackend::Postgres => {
+                "SELECT (SELECT COUNT(*) FROM measure_count WHERE upkeep = 1) \
+                 + (SELECT COUNT(*) FROM data_change) AS added"
+            }
+            _ => "SELECT COUNT(*) AS added FROM measure_count WHERE upkeep = 1",
+        };
+        let counted: Vec<Added> = Params::new().rows(tx, sql).await?;
         if counted.first().is_none_or(|c| c.added <= UPKEEP_ROWS) {
             return Ok(None);
         }
