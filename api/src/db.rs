@@ -183,7 +183,8 @@ impl Pools {
         self.replica
     }
 
-    /// The primary's write position (its WAL's end, as `0/16B3748`) once a write committed:
+    /// The primary's write position (its WAL's insert position, as `0/16B3748`: past the
+    /// commit record even with `synchronous_commit` off) once a write committed:
     /// a read after it that names it ([`Pools::replayed`]) sees the write.
     pub async fn write_position(db: &DatabaseConnection) -> ApiResult<WalPosition> {
         #[derive(FromQueryResult)]
@@ -191,7 +192,7 @@ impl Pools {
             position: String,
         }
         let rows: Vec<Position> = Params::new()
-            .rows(db, "SELECT CAST(pg_current_wal_lsn() AS TEXT) AS position")
+            .rows(db, "SELECT CAST(pg_current_wal_insert_lsn() AS TEXT) AS position")
             .await?;
         let position = rows.into_iter().next().map(|p| p.position).unwrap_or_default();
         WalPosition::parse(&position)

@@ -37,6 +37,7 @@ mod m20261202_000010_process_versions_and_audit_rows;
 mod m20261204_000011_measure_count_upkeep;
 mod m20261204_000012_announce_changes;
 mod m20261204_000013_kept_changes;
+mod m20261204_000014_announce_all;
 pub mod reference;
 mod spec;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_measure_count_upkeep::Migration),
             Box::new(m20261204_000012_announce_changes::Migration),
             Box::new(m20261204_000013_kept_changes::Migration),
+            Box::new(m20261204_000014_announce_all::Migration),
         ]
     }
 }

@@ -24,14 +24,19 @@ impl Client {
     /// Connects to `app`'s `/graphql/ws` and opens the connection with `init` as the
     /// `connection_init` payload; the server's answer (the first message) is returned beside.
     pub async fn connect_to(address: std::net::SocketAddr, init: Value) -> (Client, Option<Message>) {
+        Self::speaking(address, "graphql-transport-ws", init).await
+    }
+
+    /// [`connect_to`](Self::connect_to) asking for `protocol`.
+    async fn speaking(address: std::net::SocketAddr, protocol: &str, init: Value) -> (Client, Option<Message>) {
         let mut request = format!("ws://{address}/graphql/ws").into_client_request().unwrap();
         request
             .headers_mut()
-            .insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+            .insert("sec-websocket-protocol", protocol.parse().unwrap());
         let (mut socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
         assert_eq!(
             response.headers()["sec-websocket-protocol"],
-            "graphql-transport-ws",
+            protocol,
             "the server speaks the subprotocol asked for"
         );
         let init = json!({ "type": "connection_init", "payload": init });
@@ -109,7 +114,7 @@ const UPDATE: &str = "mutation ($input: UpdateSurveyAdministrationInput!) {
 
 const ADMINISTRATION_CHANGED: &str = "subscription ($school: String!) {
     administrationChanged(school: $school, schoolYear: 2026) {
-      administration { id status section { sectionCode } } coverage { numerator denominator } } }";
+      administration { id status section { sectionCode } } coverage { numerator denominator } resync } }";
 
 /// Two PLANNED administrations of two different schools of the demo: (id, version, school).
 async fn planned_in_two_schools(app: &TestApp) -> [(String, i64, String); 2] {
@@ -209,6 +214,7 @@ async fn a_principal_hears_of_their_schools_administrations_and_no_others(backen
     let changed = &event["data"]["administrationChanged"];
     assert_eq!(changed["administration"]["id"], mine.as_str(), "{event}");
     assert_eq!(changed["administration"]["status"], "ADMINISTERED");
+    assert_eq!(changed["resync"], false, "nothing was missed");
     assert_eq!(
         (
             changed["coverage"]["numerator"].as_i64(),
@@ -454,7 +460,76 @@ async fn a_socket_and_a_viewer_are_held_to_their_caps(backend: Backend) {
     let _other = Client::connect(app.address, Some(&app.token(Role::Hr, &[], None))).await;
 }
 
+/// The legacy subprotocol (`graphql-ws`, of subscriptions-transport-ws) works as the current
+/// one does, and graphql-transport-ws's ping is answered with a pong.
+async fn the_legacy_subprotocol_and_the_keep_alive_work(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.token(Role::Admin, &[], None);
+    let init = json!({ "Authorization": format!("Bearer {admin}") });
+    let (mut legacy, answer) = Client::speaking(app.address, "graphql-ws", init).await;
+    let answer: Value = serde_json::from_str(answer.expect("an answer").to_text().unwrap()).unwrap();
+    assert_eq!(answer["type"], "connection_ack", "{answer}");
+    let start =
+        json!({ "id": "1", "type": "start", "payload": { "query": "subscription { importProgress { file state } }" } });
+    legacy.0.send(Message::text(start.to_string())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let file = format!("{}\n", crate::import::STAFF_HEADER);
+    crate::import::upload(&app, Some(&admin), "STAFF", file.as_bytes()).await;
+    let event = loop {
+        let message = tokio::time::timeout(WITHIN, legacy.0.next())
+            .await
+            .expect("an event")
+            .unwrap()
+            .unwrap();
+        let message: Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
+        if message["type"] == "data" {
+            break message;
+        }
+    };
+    assert_eq!(event["id"], "1");
+    assert_eq!(
+        event["payload"]["data"]["importProgress"]["file"], "upload.csv",
+        "{event}"
+    );
+
+    let mut current = Client::connect(app.address, Some(&admin)).await;
+    current.0.send(Message::text(r#"{"type":"ping"}"#)).await.unwrap();
+    let pong = loop {
+        let message = tokio::time::timeout(WITHIN, current.0.next())
+            .await
+            .expect("a pong")
+            .unwrap()
+            .unwrap();
+        if let Message::Text(text) = message {
+            break serde_json::from_str::<Value>(&text).unwrap();
+        }
+    };
+    assert_eq!(pong["type"], "pong", "{pong}");
+
+    // A socket that never says connection_init is closed with 4408 after 10 s.
+    let mut request = format!("ws://{}/graphql/ws", app.address)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut silent, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            match silent.next().await {
+                Some(Ok(Message::Close(frame))) => break frame,
+                Some(Ok(_)) => continue,
+                other => panic!("a close frame, not {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("closed within 15 s");
+    assert_eq!(closed.map(|f| u16::from(f.code)), Some(4408));
+}
+
 crate::on_both_databases!(
+    the_legacy_subprotocol_and_the_keep_alive_work,
     an_admin_watches_an_import_load,
     a_socket_and_a_viewer_are_held_to_their_caps,
 );

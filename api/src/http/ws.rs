@@ -5,8 +5,13 @@
 //! token is PUBLIC, as on HTTP, and a bad one refuses the connection (`4403` on
 //! graphql-transport-ws). The viewer is resolved once, as on HTTP, and every subscription of the
 //! socket runs with it, through the same services and rules as the matching query. When the
-//! token expires the socket is closed with `4401` ("token expired"). A client's `ping` is
-//! answered with `pong`; a socket that sends nothing for the keep-alive time is closed.
+//! token expires the socket is closed with `4401` ("token expired"), and one that sends no
+//! `connection_init` within 10 s with `4408`. A client's `ping` is answered with `pong`; the
+//! server pings a graphql-transport-ws socket every minute (the legacy protocol gets its `ka`)
+//! and closes one that sends nothing, not even a pong, for five minutes. Each socket has a
+//! writer of its own behind a bounded queue, so that its subscriptions — and the readings
+//! they share with other sockets' — never wait on a slow client; a client that lets the queue
+//! fill up, or takes 10 s over one message, is let go.
 
 use super::AppState;
 use crate::auth::Viewer;
@@ -36,6 +41,21 @@ const TOO_MANY: u16 = 4429;
 
 /// How long one message may take to reach a client's socket before the server lets it go.
 const SEND_WITHIN: Duration = Duration::from_secs(10);
+
+/// Messages a socket's writer holds for a client that is slow to take them; one more and the
+/// client is let go.
+const OUTGOING_QUEUE: usize = 256;
+
+/// How long a socket may stay open without `connection_init` (graphql-transport-ws closes
+/// it with 4408).
+const INIT_WITHIN: Duration = Duration::from_secs(10);
+
+/// The close code of a socket that never sent `connection_init`.
+const INIT_TIMEOUT: u16 = 4408;
+
+/// How often the server pings a quiet socket (graphql-transport-ws's `ping`; the legacy
+/// protocol's keep-alive `ka`).
+const PING_EVERY: Duration = Duration::from_secs(60);
 
 /// The close code for a token that expired while the socket was open (graphql-transport-ws's
 /// "Unauthorized").
@@ -170,6 +190,13 @@ struct Open {
 }
 
 impl Open {
+    /// Whether the socket's viewer is known (its `connection_init` was accepted).
+    fn initialised(&self) -> bool {
+        self.viewer.lock().is_ok_and(|v| v.is_some())
+    }
+}
+
+impl Open {
     /// Counts the socket under `key`: refused when the viewer holds their most already.
     fn as_viewer(&self, key: String) -> Result<(), ApiError> {
         let mut by_viewer = self
@@ -261,14 +288,34 @@ async fn serve(
             Ok(data)
         }
     };
-    let mut outgoing = std::pin::pin!(
-        async_graphql::http::WebSocket::new(state.schema.clone(), incoming, protocol)
-            .on_connection_init(init)
-            .keepalive_timeout(KEEPALIVE)
-    );
+    let legacy = protocol == WebSocketProtocols::SubscriptionsTransportWS;
+    let mut outgoing =
+        async_graphql::http::WebSocket::new(state.schema.clone(), incoming, protocol).on_connection_init(init);
+    if !legacy {
+        // graphql-transport-ws clients answer the server's pings: silence means they are gone.
+        outgoing = outgoing.keepalive_timeout(KEEPALIVE);
+    }
+    let mut outgoing = std::pin::pin!(outgoing);
+    // The socket's writer, apart: the events are always taken from the subscriptions (a
+    // reading shared with other sockets' subscribers never waits on this client), into a
+    // bounded queue; a client that lets it fill up is let go.
+    let (queue, mut queued) = tokio::sync::mpsc::channel::<Message>(OUTGOING_QUEUE);
+    let writer = tokio::spawn(async move {
+        while let Some(message) = queued.recv().await {
+            let closing = matches!(message, Message::Close(_));
+            let sent = tokio::time::timeout(SEND_WITHIN, sink.send(message)).await;
+            if !matches!(sent, Ok(Ok(()))) || closing {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
     // Woken when the token expires (no timer before the token is known, nor a tick a
     // second: ten thousand idle sockets cost no wake-ups).
     let mut deadline = Box::pin(tokio::time::sleep(Duration::MAX / 4));
+    let init_by = tokio::time::sleep(INIT_WITHIN);
+    tokio::pin!(init_by);
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     loop {
         let message = tokio::select! {
             message = outgoing.next() => match message {
@@ -287,20 +334,20 @@ async fn serve(
                 }
                 continue;
             }
-            () = &mut deadline => {
-                let _ = sink.send(Message::close_with(EXPIRED, "token expired")).await;
-                break;
+            () = &mut deadline => Message::close_with(EXPIRED, "token expired"),
+            () = &mut init_by, if !open.initialised() => {
+                Message::close_with(INIT_TIMEOUT, "connection_init did not come in time")
             }
+            _ = ping.tick() => Message::text(if legacy { r#"{"type":"ka"}"# } else { r#"{"type":"ping"}"# }),
         };
         let closing = matches!(message, Message::Close(_));
-        // A client that does not take what it is sent within the time is let go: its
-        // subscriptions' events wait meanwhile (and resync past the hub's buffer), no one
-        // else's.
-        let sent = tokio::time::timeout(SEND_WITHIN, sink.send(message)).await;
-        if !matches!(sent, Ok(Ok(()))) || closing {
+        if queue.try_send(message).is_err() || closing {
+            // A full queue is a client that does not read; a closed one, a client gone.
             break;
         }
     }
+    drop(queue);
+    let _ = writer.await;
 }
 
 /// The socket's viewer and the key its sockets are counted under, from the

@@ -161,8 +161,9 @@ impl Change {
         }
     }
 
-    /// A notification's payload: `*` (data other than administrations), or school ids
-    /// separated by commas; anything else is taken for a change of anything.
+    /// A notification's payload: `*` (data other than administrations), school ids separated
+    /// by commas, or `all` (too many schools for a payload, a TRUNCATE): anything but the
+    /// first two is taken for a change of anything.
     pub fn parse(payload: &str) -> Self {
         if payload.trim() == "*" {
             return Change::Data;
@@ -203,7 +204,8 @@ pub struct ImportEvent {
 /// Tells the subscribers of `db`'s database on every node how an import stands: on
 /// PostgreSQL a notification on [`IMPORT_CHANNEL`], sent outside the import's transaction (so
 /// that it is heard while the import runs), in the order given; on SQLite the process's own
-/// subscribers (an import run by another process is not heard of until it commits).
+/// subscribers (an import run by another process is never heard on `importProgress`; its
+/// commit reaches the other subscriptions through the poll).
 pub struct ImportAnnouncer {
     db: DatabaseConnection,
     notifications: Option<tokio::sync::mpsc::UnboundedSender<ImportEvent>>,
@@ -285,43 +287,47 @@ pub struct Hub {
     /// Each change with its number in the hub's sequence.
     sender: broadcast::Sender<(u64, Change)>,
     imports: broadcast::Sender<ImportEvent>,
-    /// The number of the last change sent.
-    sent: Arc<AtomicU64>,
 }
+
+/// The number of the last change sent by any hub of the process: one sequence for all, so
+/// that a hub made again after its last subscriber left never numbers a change below what a
+/// [`Shared`] reading already reflects.
+static SENT: AtomicU64 = AtomicU64::new(0);
 
 impl Hub {
     /// A receiver of every change of `db`'s database from now on: the database's hub is made
     /// (and its source started: the `LISTEN` connection or the poll) for the first.
     pub fn subscribe(db: &DatabaseConnection) -> Receiver {
-        let hub = Self::of(db);
-        let seen = hub.sent.load(Ordering::Acquire);
-        Receiver {
-            receiver: hub.sender.subscribe(),
-            sent: hub.sent,
-            seen,
-        }
+        // Subscribed before the number is read, under the hubs' lock: no change falls between
+        // the two, and the hub cannot be dropped before its receiver exists.
+        let (receiver, seen) = Self::of(db, |hub| {
+            let receiver = hub.sender.subscribe();
+            (receiver, SENT.load(Ordering::Acquire))
+        });
+        Receiver { receiver, seen }
     }
 
     /// A receiver of the progress of every import into `db`'s database from now on.
     pub fn subscribe_imports(db: &DatabaseConnection) -> ImportReceiver {
-        ImportReceiver(Self::of(db).imports.subscribe())
+        ImportReceiver(Self::of(db, |hub| hub.imports.subscribe()))
     }
 
-    /// The hub of `db`'s database, made (and its source started) if there is none.
-    fn of(db: &DatabaseConnection) -> Hub {
+    /// `then` of the hub of `db`'s database, made (and its source started) if there is none,
+    /// under the hubs' lock.
+    fn of<T>(db: &DatabaseConnection, then: impl FnOnce(&Hub) -> T) -> T {
         let key = identity(db);
         let mut hubs = hubs();
         if let Some(hub) = hubs.get(&key) {
-            return hub.clone();
+            return then(hub);
         }
         let hub = Hub {
             sender: broadcast::channel(BUFFERED).0,
             imports: broadcast::channel(BUFFERED).0,
-            sent: Arc::default(),
         };
+        let value = then(&hub);
         hubs.insert(key.clone(), hub.clone());
-        tokio::spawn(source(db.clone(), hub.clone(), key));
-        hub
+        tokio::spawn(source(db.clone(), hub, key));
+        value
     }
 
     /// Whether nobody listens any more: then the hub is dropped and its source ends.
@@ -337,7 +343,7 @@ impl Hub {
     fn send(&self, change: Change) {
         // Numbered under the channel's own order: the lock keeps the numbers rising in it.
         let _order = SENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let number = self.sent.fetch_add(1, Ordering::AcqRel) + 1;
+        let number = SENT.fetch_add(1, Ordering::AcqRel) + 1;
         // No receiver is no error: nobody is subscribed.
         let _ = self.sender.send((number, change));
     }
@@ -366,7 +372,6 @@ static SENDING: Mutex<()> = Mutex::new(());
 /// Receives a hub's events.
 pub struct Receiver {
     receiver: broadcast::Receiver<(u64, Change)>,
-    sent: Arc<AtomicU64>,
     /// The number of the last change this receiver has had (or skipped, resyncing).
     seen: u64,
 }
@@ -401,7 +406,7 @@ impl Receiver {
                 Some(Event::Changed(change))
             }
             Err(broadcast::error::TryRecvError::Lagged(_)) => {
-                self.seen = self.sent.load(Ordering::Acquire);
+                self.seen = SENT.load(Ordering::Acquire);
                 Some(Event::Resync)
             }
             Err(_) => None,
@@ -472,6 +477,9 @@ async fn listen(db: &DatabaseConnection, hub: &Hub, key: &str) {
     while !hub.abandoned(key) {
         let listener = async {
             let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+            // A lost connection is made again here, explicitly, not inside a receive that a
+            // timeout may cancel.
+            listener.eager_reconnect(false);
             listener.listen_all([CHANNEL, IMPORT_CHANNEL]).await?;
             Ok::<_, sea_orm::sqlx::Error>(listener)
         };
@@ -485,6 +493,9 @@ async fn listen(db: &DatabaseConnection, hub: &Hub, key: &str) {
             }
         };
         pause = Duration::from_millis(500);
+        // Listening from now: whatever committed before it (while the connection was being
+        // made, or lost) was not heard, so every subscriber reads again.
+        hub.send(Change::Anything);
         loop {
             let Ok(received) = tokio::time::timeout(POLL_EVERY, listener.try_recv()).await else {
                 if hub.abandoned(key) {
@@ -499,11 +510,13 @@ async fn listen(db: &DatabaseConnection, hub: &Hub, key: &str) {
                     }
                 }
                 Ok(Some(notification)) => hub.send(Change::parse(notification.payload())),
-                // The connection was lost and made again: what came meanwhile is unknown.
-                Ok(None) => hub.send(Change::Anything),
+                // The connection was lost: made again above, then a resync.
+                Ok(None) => {
+                    tracing::warn!("the LISTEN connection for change events was lost; reconnecting");
+                    break;
+                }
                 Err(error) => {
                     tracing::warn!(%error, "the LISTEN connection for change events failed; reconnecting");
-                    hub.send(Change::Anything);
                     break;
                 }
             }
@@ -527,6 +540,8 @@ async fn poll(db: &DatabaseConnection, hub: &Hub, key: &str) {
         rows.first().map(|v| v.version)
     };
     let mut seen = read(db).await;
+    // Watching from now: a commit before the first read was not seen by it.
+    hub.send(Change::Anything);
     let mut every = tokio::time::interval(POLL_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while !hub.abandoned(key) {
@@ -556,6 +571,7 @@ mod tests {
         assert_eq!(Change::parse("3,17"), Change::Schools(BTreeSet::from([3, 17])));
         assert_eq!(Change::parse("*"), Change::Data);
         assert_eq!(Change::parse(""), Change::Anything);
+        assert_eq!(Change::parse("all"), Change::Anything);
         assert_eq!(Change::parse("3,x"), Change::Anything);
         assert!(Change::Schools(BTreeSet::from([3])).touches_school(3));
         assert!(!Change::Schools(BTreeSet::from([3])).touches_school(4));
@@ -564,6 +580,34 @@ mod tests {
             "a training record is no administration"
         );
         assert!(Change::Anything.touches_school(3));
+    }
+
+    /// A receiver that falls further behind than the hub holds is told to resync, and counts
+    /// every change up to the last sent as seen (what it reads next reflects them all).
+    #[tokio::test]
+    async fn a_receiver_that_falls_behind_resyncs() {
+        let hub = Hub {
+            sender: broadcast::channel(4).0,
+            imports: broadcast::channel(4).0,
+        };
+        let mut receiver = Receiver {
+            receiver: hub.sender.subscribe(),
+            seen: 0,
+        };
+        hub.send(Change::Data);
+        assert_eq!(receiver.next().await, Some(Event::Changed(Change::Data)));
+        let first = receiver.seen();
+        assert!(first > 0);
+        for school in 0..10 {
+            hub.send(Change::Schools(BTreeSet::from([school])));
+        }
+        assert_eq!(receiver.next().await, Some(Event::Resync), "10 changes past a hub of 4");
+        // (Other tests' hubs share the sequence: at least the ten sent since.)
+        let resynced = receiver.seen();
+        assert!(resynced >= first + 10, "{resynced} after {first}");
+        // What is still held comes after, without moving `seen` back.
+        assert!(matches!(receiver.try_next(), Some(Event::Changed(_))));
+        assert_eq!(receiver.seen(), resynced);
     }
 
     #[tokio::test]

@@ -34,6 +34,7 @@ pub struct SurveySubscription;
 pub struct AdministrationChanged {
     administration: survey_administration::Model,
     coverage: PlanMeasure,
+    resync: bool,
 }
 
 /// One administration of the school that changed — created, recorded, corrected — and the
@@ -47,6 +48,12 @@ impl AdministrationChanged {
     /// The school's SFS coverage of the year, as `sfsCoverage(organization:)` reads it now.
     async fn coverage(&self) -> PlanMeasure {
         PlanMeasure(self.coverage.0.clone())
+    }
+    /// True when changes may have been missed (the subscriber fell behind, or the server's
+    /// connection that hears of changes was lost): the school was read again, and this is one
+    /// of its administrations that differ from the last events.
+    async fn resync(&self) -> bool {
+        self.resync
     }
 }
 
@@ -112,6 +119,7 @@ impl SurveySubscription {
                 if let Event::Changed(change) = &event && !change.touches_school(school_id) {
                     continue;
                 }
+                let resync = event == Event::Resync;
                 let now = match read(changes.seen()).await {
                     Ok(now) => now,
                     Err(error) => {
@@ -129,6 +137,7 @@ impl SurveySubscription {
                     yield Ok(AdministrationChanged {
                         administration: row.clone(),
                         coverage: PlanMeasure(Arc::clone(&now.coverage)),
+                        resync,
                     });
                 }
                 seen = now;
