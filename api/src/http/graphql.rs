@@ -38,12 +38,8 @@ async fn viewer(
     let Some(header) = request.headers().get(poem::http::header::AUTHORIZATION) else {
         return Ok(Viewer::public());
     };
-    let token = header
-        .to_str()
-        .ok()
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-        .ok_or_else(|| ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
-    let claims = state.keys.verify(token.trim())?;
+    let token = super::bearer(header.to_str().ok(), "header")?;
+    let claims = state.keys.verify(token)?;
     Viewer::resolve(db, claims).await
 }
 

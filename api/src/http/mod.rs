@@ -42,6 +42,18 @@ struct AppState {
     draining: Arc<AtomicBool>,
 }
 
+/// The token of an `Authorization` value (`Bearer <token>`, the scheme in either case), from a
+/// request's header or a WebSocket's `connection_init`; UNAUTHENTICATED naming `what` for any
+/// other value.
+fn bearer<'a>(value: Option<&'a str>, what: &str) -> Result<&'a str, crate::error::ApiError> {
+    value
+        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .map(str::trim)
+        .ok_or_else(|| {
+            crate::error::ApiError::Unauthenticated(format!("the Authorization {what} must be `Bearer <token>`"))
+        })
+}
+
 #[handler]
 fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))

@@ -19,12 +19,12 @@ use crate::config::LiveArgs;
 use crate::error::{ApiError, Refusal};
 use crate::graphql::{Counter, RequestContext};
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
+use async_graphql_poem::GraphQLProtocol;
 use futures_util::{SinkExt, StreamExt};
 use poem::web::Data;
 use poem::web::websocket::{Message, WebSocket};
 use poem::{IntoResponse, handler};
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -73,29 +73,16 @@ fn token_of(payload: &serde_json::Value) -> Result<Option<String>, ApiError> {
     let Some((_, header)) = object.iter().find(|(key, _)| key.eq_ignore_ascii_case("authorization")) else {
         return Ok(None);
     };
-    header
-        .as_str()
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-        .map(|t| Some(t.trim().to_owned()))
-        .ok_or_else(|| ApiError::Unauthenticated("the Authorization entry must be `Bearer <token>`".into()))
+    super::bearer(header.as_str(), "entry").map(|t| Some(t.to_owned()))
 }
 
 #[handler]
 pub(super) async fn subscriptions(
     Data(state): Data<&AppState>,
-    http: &poem::Request,
+    protocol: poem::Result<GraphQLProtocol>,
     socket: WebSocket,
 ) -> poem::Response {
-    let protocol = http
-        .headers()
-        .get(poem::http::header::SEC_WEBSOCKET_PROTOCOL)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|protocols| {
-            protocols
-                .split(',')
-                .find_map(|p| WebSocketProtocols::from_str(p.trim()).ok())
-        });
-    let Some(protocol) = protocol else {
+    let Ok(GraphQLProtocol(protocol)) = protocol else {
         return poem::Response::builder()
             .status(poem::http::StatusCode::BAD_REQUEST)
             .body("ask for the graphql-transport-ws (or graphql-ws) subprotocol");

@@ -2,7 +2,7 @@
 //! district team watching coverage climb during the survey window.
 
 use super::query::{Asked, plan_measures_for};
-use super::service::MeasureResult;
+use super::service::{Figure, MeasureResult};
 use super::types::PlanMeasure;
 use crate::auth::policy::scope_for;
 use crate::calendar::SchoolYear;
@@ -50,18 +50,14 @@ impl MeasureChange {
     }
 }
 
+/// What an event compares, measure by measure: the headline, the prior year and each cell.
+type Compared = Vec<(Figure, Figure, Vec<(i32, Figure)>)>;
+
 /// The figures an event compares, in order: whether any moved.
-fn figures(results: &[Arc<MeasureResult>]) -> Vec<String> {
+fn figures(results: &[Arc<MeasureResult>]) -> Compared {
     results
         .iter()
-        .map(|r| {
-            format!(
-                "{:?}|{:?}|{:?}",
-                r.figure,
-                r.prior,
-                r.breakdown.iter().map(|(o, f)| (o.id, *f)).collect::<Vec<_>>()
-            )
-        })
+        .map(|r| (r.figure, r.prior, r.breakdown.iter().map(|(o, f)| (o.id, *f)).collect()))
         .collect()
 }
 
@@ -70,9 +66,8 @@ impl MeasuresSubscription {
     /// The figures of `codes` over `organization` in `schoolYear` whenever data under the
     /// scope changes (a mutation on any API node, an import) and a figure moved: at most one
     /// event a second (the server's `STAFFGRAPH_LIVE_INTERVAL`), folding the changes in
-    /// between. The same measures, scope rules and
-    /// suppression as `planMeasures` (the public gets the district's and regions' figures,
-    /// small groups withheld). The first event is the figures as they stand when the
+    /// between. The same measures, scope rules and suppression as `planMeasures` (the public
+    /// gets the district's and regions' figures, small groups withheld). The first event is the figures as they stand when the
     /// subscription starts; after it, an event is sent only when a figure the viewer sees
     /// changed.
     async fn measure_changed<'a>(
