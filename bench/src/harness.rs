@@ -226,9 +226,24 @@ async fn probe(client: &reqwest::Client, url: &str, token: &str, scenario: &Scen
     Ok(statements)
 }
 
+/// `target` as every party of a run connects to it — the server, the lower bound's pool and
+/// PostGraphile: on PostgreSQL without TLS unless the URL names an `sslmode`. node-postgres
+/// connects in the clear when the URL names none, where sqlx negotiates TLS (`prefer`): on a
+/// server with TLS enabled (Debian's default) staffgraph and the hand-written SQL paid for
+/// encryption on every statement and PostGraphile did not.
+fn one_transport(target: &DatabaseTarget) -> DatabaseTarget {
+    let mut target = target.clone();
+    if !target.is_sqlite() && !target.url.contains("sslmode=") {
+        let separator = if target.url.contains('?') { '&' } else { '?' };
+        target.url = format!("{}{separator}sslmode=disable", target.url);
+    }
+    target
+}
+
 /// Runs the benchmark against the database `target`; returns the report (Markdown) and
 /// whether every check held (statements independent of page size).
 pub async fn run(target: &DatabaseTarget, options: &Options) -> anyhow::Result<(String, bool)> {
+    let target = &one_transport(target);
     let db = api::db::connect(target).await?;
     let pool = Pool::of(&db);
     let backend = match pool {

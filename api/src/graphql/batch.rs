@@ -14,24 +14,17 @@
 //! counts the tests pin — at the price of running sibling batches of different depths one
 //! after the other rather than overlapped.
 //!
-//! Who drives: the schema's [`BatchOnIdle`] extension drives every operation and every
-//! subscription stream, so the schema works however it is executed (`Schema::execute`,
-//! `execute_batch`, `execute_stream`, a WebSocket). The HTTP handler drives a whole batch of
-//! operations at once ([`Batched`] via `RequestContext::execute`), so that the operations of
-//! one JSON batch share their batches too; the extension then stands aside.
+//! Who drives: the request rules (`engine`) drive every execution — a query or mutation in
+//! [`Batched`], a subscription's stream in [`BatchedStream`], a JSON batch of operations as
+//! one [`Batched`] so that its operations share their batches — whichever way it arrives
+//! (HTTP, a WebSocket, a test).
 
-use super::RequestContext;
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextSubscribe,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response, ServerResult, Variables};
 use futures_util::future::BoxFuture;
-use futures_util::stream::{BoxStream, Stream, StreamExt};
+use futures_util::stream::{Stream, StreamExt};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
 /// The batches of one request: queued until the request is idle, then sent.
@@ -43,8 +36,6 @@ pub struct Batches {
     /// stream that shares the context), woken when a batch has finished so that they can
     /// send the next ones.
     waiting: Mutex<Vec<Waker>>,
-    /// An outer [`Batched`] drives the whole request; the extension stands aside.
-    driven_outside: AtomicBool,
 }
 
 impl Batches {
@@ -138,9 +129,8 @@ pub struct Batched<F> {
 }
 
 impl<F: Future> Batched<F> {
-    /// Drives `inner`, and tells the [`BatchOnIdle`] extension of its operations to stand aside.
+    /// Drives `inner`.
     pub fn new(inner: F, batches: Arc<Batches>) -> Self {
-        batches.driven_outside.store(true, Ordering::SeqCst);
         Self {
             inner: Box::pin(inner),
             batches,
@@ -157,116 +147,28 @@ impl<F: Future> Future for Batched<F> {
     }
 }
 
-/// One operation's execution, driven unless an outer [`Batched`] drives the request.
-struct Driven<F> {
-    inner: Pin<Box<F>>,
+/// A subscription's stream of responses, sending its batches whenever it waits for them.
+pub struct BatchedStream<S> {
+    inner: Pin<Box<S>>,
     batches: Arc<Batches>,
 }
 
-impl<F: Future> Future for Driven<F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        if self.batches.driven_outside.load(Ordering::SeqCst) {
-            return self.inner.as_mut().poll(cx);
+impl<S: Stream> BatchedStream<S> {
+    /// Drives `inner`.
+    pub fn new(inner: S, batches: Arc<Batches>) -> Self {
+        Self {
+            inner: Box::pin(inner),
+            batches,
         }
+    }
+}
+
+impl<S: Stream> Stream for BatchedStream<S> {
+    type Item = S::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let batches = Arc::clone(&self.batches);
-        poll_driving(&batches, cx, |cx| self.inner.as_mut().poll(cx))
-    }
-}
-
-/// A subscription's stream of responses, driven once its request context is known (the
-/// context is attached to the request after the stream is made, see [`BatchOnIdle`]).
-struct DrivenStream<'s> {
-    inner: BoxStream<'s, Response>,
-    batches: Arc<OnceLock<Arc<Batches>>>,
-}
-
-impl Stream for DrivenStream<'_> {
-    type Item = Response;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Response>> {
-        match self.batches.get().cloned() {
-            Some(batches) if !batches.driven_outside.load(Ordering::SeqCst) => {
-                poll_driving(&batches, cx, |cx| self.inner.poll_next_unpin(cx))
-            }
-            _ => self.inner.poll_next_unpin(cx),
-        }
-    }
-}
-
-/// The schema extension that sends each request's loader batches when the request is idle:
-/// every query, mutation and subscription whose data holds a [`RequestContext`] is driven,
-/// whichever way the schema is executed.
-pub struct BatchOnIdle;
-
-impl ExtensionFactory for BatchOnIdle {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(BatchOnIdleExtension::default())
-    }
-}
-
-/// One request's instance of [`BatchOnIdle`].
-#[derive(Default)]
-struct BatchOnIdleExtension {
-    /// The request's batches, once its data is known.
-    batches: Arc<OnceLock<Arc<Batches>>>,
-}
-
-impl BatchOnIdleExtension {
-    fn learn(&self, ctx: &ExtensionContext<'_>) {
-        if let Some(request) = ctx.data_opt::<RequestContext>() {
-            let _ = self.batches.set(Arc::clone(&request.batches));
-        }
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for BatchOnIdleExtension {
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        // Session data (a WebSocket's `connection_init`) is known now; request data only once
-        // the stream starts, when `parse_query` below learns it.
-        self.learn(ctx);
-        let driven = DrivenStream {
-            inner: stream,
-            batches: Arc::clone(&self.batches),
-        };
-        next.run(ctx, driven.boxed())
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        self.learn(ctx);
-        next.run(ctx, query, variables).await
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let execution = next.run(ctx, operation_name);
-        match ctx.data_opt::<RequestContext>() {
-            Some(request) => {
-                Driven {
-                    inner: Box::pin(execution),
-                    batches: Arc::clone(&request.batches),
-                }
-                .await
-            }
-            None => execution.await,
-        }
+        poll_driving(&batches, cx, |cx| self.inner.as_mut().poll_next_unpin(cx))
     }
 }
 

@@ -1,11 +1,11 @@
 //! The request context: what every resolver of one GraphQL request may use.
 
-use super::batch::{Batched, Batches};
+use super::batch::Batches;
 use super::loader::DbLoader;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{BatchRequest, BatchResponse, Context, ObjectType, Schema, SubscriptionType};
+use async_graphql::{BatchRequest, BatchResponse, Context, ObjectType, SubscriptionType};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,8 +21,7 @@ const LOADER_MAX_BATCH: usize = 10_000;
 /// nothing is cached across requests or viewers.
 ///
 /// Attach it to the request as data (`Request::data(context)`) and execute the request with
-/// any of async-graphql's entry points (`execute`, `execute_batch`, `execute_stream`): the
-/// schema's [`BatchOnIdle`](super::BatchOnIdle) extension sends the loader's batches.
+/// the [`Engine`](super::Engine), which sends the loader's batches.
 #[derive(Clone)]
 pub struct RequestContext {
     /// Who is asking.
@@ -137,13 +136,13 @@ impl RequestContext {
 
     /// Executes a (batch) request with this context, the operations of a batch sharing their
     /// loader batches (see [`batch`](super::batch)).
-    pub async fn execute<Q, M, S>(&self, schema: &Schema<Q, M, S>, request: BatchRequest) -> BatchResponse
+    pub async fn execute<Q, M, S>(&self, engine: &super::Engine<Q, M, S>, request: BatchRequest) -> BatchResponse
     where
         Q: ObjectType + 'static,
         M: ObjectType + 'static,
         S: SubscriptionType + 'static,
     {
-        Batched::new(schema.execute_batch(request.data(self.clone())), self.batches.clone()).await
+        engine.execute_batch(request, self).await
     }
 
     /// SQL statements this request has run so far.

@@ -3,8 +3,8 @@
 //! each object it asks for 1 (a row, a page, a list; scalars come with their row), a field
 //! that computes something large (the measures) its weight, and a connection's children
 //! multiplied by the page it asks for (`first`/`last`, or the default page) — are checked in
-//! `prepare_request`, before async-graphql's own checks and validation, whose work grows with
-//! them.
+//! [`Pricing::admit`], before async-graphql's own checks and validation, whose work grows
+//! with them.
 //! A request over a limit gets one coded error and runs nothing. Every response carries
 //! `extensions.cost`: `requested` (the estimate), `actual` (the fields resolved, weighted the
 //! same way) and `limit`.
@@ -13,20 +13,13 @@
 //! `GRAPHQL_VALIDATION_FAILED`, `QUERY_TOO_DEEP`), so that every error has `extensions.code`.
 
 use super::relay::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use super::shape::{self, Shape};
 use crate::error::{ApiError, Refusal};
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest, NextResolve, NextValidation,
-    ResolveInfo,
+use async_graphql::parser::types::{
+    ExecutableDocument, Field, OperationDefinition, OperationType, Selection, SelectionSet,
 };
-use async_graphql::parser::types::{ExecutableDocument, Field, OperationDefinition, Selection, SelectionSet};
-use async_graphql::registry::{MetaType, MetaTypeName, Registry};
-use async_graphql::{
-    ErrorExtensions, Pos, QueryPathSegment, Request, Response, ServerError, ServerResult, ValidationResult, Value,
-    Variables,
-};
+use async_graphql::{ErrorExtensions, Pos, Request, Response, ServerError, Value, Variables};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The limits a request is held to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,13 +52,8 @@ impl Default for Limits {
     }
 }
 
-/// The schema extension that prices and limits requests.
-pub struct QueryCost {
-    shared: Arc<Pricing>,
-}
-
-/// The limits and the weights of expensive fields.
-struct Pricing {
+/// What requests may cost: the limits and the weights of expensive fields.
+pub struct Pricing {
     limits: Limits,
     /// Weight of a field, by (type, field); 1 when absent.
     weights: HashMap<(&'static str, &'static str), u64>,
@@ -81,9 +69,7 @@ impl Pricing {
             .copied()
             .unwrap_or_else(|| u64::from(!field.selection_set.node.items.is_empty()))
     }
-}
 
-impl QueryCost {
     /// Requests held to `limits`, the fields of `weights` — (type, field, weight) — costing
     /// their weight instead of 1 (their children come on top).
     pub fn new<'a>(limits: Limits, weights: impl IntoIterator<Item = &'a (&'static str, &'static str, u64)>) -> Self {
@@ -91,26 +77,151 @@ impl QueryCost {
             .into_iter()
             .map(|&(parent, field, weight)| ((parent, field), weight))
             .collect();
-        Self {
-            shared: Arc::new(Pricing { limits, weights }),
+        Self { limits, weights }
+    }
+
+    /// The limits requests are held to.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Admits `request` or refuses it with one coded error, before async-graphql parses and
+    /// checks it: its own recursion check expands every fragment spread (2^20 visits for a
+    /// 645-byte query of nested spreads, 0.8 s of CPU in a debug build), so the size of the
+    /// expansion is judged here first, each fragment counted once. The document is parsed
+    /// here, kept on the request (async-graphql does not parse it again), and the estimate —
+    /// the request's `requested` cost — returned.
+    pub fn admit(&self, request: &mut Request, shape: &Shape) -> Result<u64, ServerError> {
+        let limits = self.limits;
+        let bytes = request.query.len() as u64;
+        if bytes > limits.max_query_bytes {
+            return Err(refused(
+                Refusal::QueryTooLarge,
+                format!(
+                    "the query is {bytes} bytes; at most {} are accepted",
+                    limits.max_query_bytes
+                ),
+            ));
+        }
+        let variables = request.variables.clone();
+        let document = request
+            .parsed_query()
+            .map_err(|e| coded(e.clone(), "GRAPHQL_PARSE_FAILED"))?;
+        let estimate = estimate(document, shape, self, &variables);
+        let checks = [
+            (
+                estimate.aliases > limits.max_aliases,
+                Refusal::TooManyAliases,
+                format!(
+                    "the query has {} aliases; at most {} are accepted",
+                    estimate.aliases, limits.max_aliases
+                ),
+            ),
+            (
+                estimate.selections > limits.max_selections,
+                Refusal::QueryTooLarge,
+                format!(
+                    "the query selects {} fields once its fragments are expanded; at most {} are accepted",
+                    estimate.selections, limits.max_selections
+                ),
+            ),
+            (
+                estimate.cost > limits.max_cost,
+                Refusal::QueryTooComplex,
+                format!(
+                    "the query would cost {}; at most {} is accepted (each object 1, the measures more, \
+                     a connection's objects times its page size)",
+                    estimate.cost, limits.max_cost
+                ),
+            ),
+        ];
+        if let Some((_, refusal, message)) = checks.into_iter().find(|(over, _, _)| *over) {
+            return Err(refused(refusal, message));
+        }
+        Ok(estimate.cost)
+    }
+
+    /// What operation `operation` of `document` resolved into `data`, priced as the estimate
+    /// prices what it asks: each field present in the response its weight.
+    pub fn actual(&self, document: &ExecutableDocument, shape: &Shape, operation: Option<&str>, data: &Value) -> u64 {
+        let Some((_, chosen)) = document
+            .operations
+            .iter()
+            .find(|(name, _)| operation.is_none() || name.map(|n| n.as_str()) == operation)
+        else {
+            return 0;
+        };
+        let root = root_of(chosen.node.ty);
+        self.resolved(document, shape, Some(root), &chosen.node.selection_set.node, data)
+    }
+
+    fn resolved(
+        &self,
+        document: &ExecutableDocument,
+        shape: &Shape,
+        on: Option<&str>,
+        set: &SelectionSet,
+        value: &Value,
+    ) -> u64 {
+        match value {
+            Value::List(items) => items
+                .iter()
+                .map(|item| self.resolved(document, shape, on, set, item))
+                .fold(0, u64::saturating_add),
+            Value::Object(fields) => fields
+                .iter()
+                .map(|(key, value)| {
+                    let Some((field, parent)) = shape::selected(document, set, key.as_str(), on) else {
+                        return 0;
+                    };
+                    let ty = parent.and_then(|p| shape.field_type(p, field.name.node.as_str()));
+                    let children =
+                        self.resolved(document, shape, ty.map(Shape::named), &field.selection_set.node, value);
+                    self.weight(parent, field).saturating_add(children)
+                })
+                .fold(0, u64::saturating_add),
+            _ => 0,
         }
     }
 }
 
-impl ExtensionFactory for QueryCost {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostExtension {
-            pricing: self.shared.clone(),
-            requested: AtomicU64::new(0),
-            actual: AtomicU64::new(0),
-        })
+/// The root type of an operation.
+fn root_of(ty: OperationType) -> &'static str {
+    match ty {
+        OperationType::Query => shape::QUERY,
+        OperationType::Mutation => shape::MUTATION,
+        OperationType::Subscription => shape::SUBSCRIPTION,
     }
 }
 
-struct CostExtension {
-    pricing: Arc<Pricing>,
-    requested: AtomicU64,
-    actual: AtomicU64,
+/// Gives every error of `response` a code: async-graphql's errors of a request that did not
+/// run (`request_error`: it did not validate, a variable could not be coerced) the codes of
+/// validation (`QUERY_TOO_DEEP`, `BAD_USER_INPUT`, `GRAPHQL_VALIDATION_FAILED`), the rest
+/// `BAD_USER_INPUT` or `INTERNAL`; a code a resolver set stays.
+pub fn code_errors(response: &mut Response, request_error: bool) {
+    response.errors = std::mem::take(&mut response.errors)
+        .into_iter()
+        .map(|e| {
+            let code = if !request_error {
+                input_or(&e, "INTERNAL")
+            } else if e.message.contains("nested too deep") {
+                "QUERY_TOO_DEEP"
+            } else {
+                input_or(&e, "GRAPHQL_VALIDATION_FAILED")
+            };
+            coded(e, code)
+        })
+        .collect();
+}
+
+/// Sets `extensions.cost` of a response: `requested`, `actual` and the limit.
+pub fn stamp(response: &mut Response, requested: u64, actual: u64, limit: u64) {
+    let cost = async_graphql::value!({
+        "requested": requested,
+        "actual": actual,
+        "limit": limit,
+    });
+    response.extensions.insert("cost".to_owned(), cost);
 }
 
 /// A coded error at the start of the query.
@@ -159,7 +270,7 @@ impl Estimate {
 /// The walk over a document: each fragment priced once however often it is spread.
 struct Walk<'a> {
     document: &'a ExecutableDocument,
-    registry: &'a Registry,
+    shape: &'a Shape,
     pricing: &'a Pricing,
     variables: &'a Variables,
     defaults: HashMap<&'a str, Value>,
@@ -170,11 +281,7 @@ struct Walk<'a> {
 impl<'a> Walk<'a> {
     /// The type of `field` on `parent`, when the schema knows both.
     fn field_type(&self, parent: Option<&str>, field: &str) -> Option<&'a str> {
-        let fields = match self.registry.types.get(parent?)? {
-            MetaType::Object { fields, .. } | MetaType::Interface { fields, .. } => fields,
-            _ => return None,
-        };
-        Some(MetaTypeName::concrete_typename(&fields.get(field)?.ty))
+        self.shape.field_type(parent?, field).map(Shape::named)
     }
 
     /// The page a connection field asks for: `first` or `last` (a literal or a variable), or
@@ -223,12 +330,7 @@ impl<'a> Walk<'a> {
                     });
                 }
                 Selection::InlineFragment(fragment) => {
-                    let on = fragment
-                        .node
-                        .type_condition
-                        .as_ref()
-                        .map(|c| c.node.on.node.as_str())
-                        .or(parent);
+                    let on = shape::inline_on(&fragment.node, parent);
                     let inner = self.set(on, &fragment.node.selection_set.node);
                     total.add(inner);
                 }
@@ -266,24 +368,15 @@ impl<'a> Walk<'a> {
             .iter()
             .filter_map(|d| Some((d.node.name.node.as_str(), d.node.default_value.as_ref()?.node.clone())))
             .collect();
-        let root = match operation.ty {
-            async_graphql::parser::types::OperationType::Query => self.registry.query_type.as_str(),
-            async_graphql::parser::types::OperationType::Mutation => {
-                self.registry.mutation_type.as_deref().unwrap_or_default()
-            }
-            async_graphql::parser::types::OperationType::Subscription => {
-                self.registry.subscription_type.as_deref().unwrap_or_default()
-            }
-        };
-        self.set(Some(root), &operation.selection_set.node)
+        self.set(Some(root_of(operation.ty)), &operation.selection_set.node)
     }
 }
 
 /// The estimate of `document`: its costliest operation (the one that runs is not known yet).
-fn estimate(document: &ExecutableDocument, registry: &Registry, pricing: &Pricing, variables: &Variables) -> Estimate {
+fn estimate(document: &ExecutableDocument, shape: &Shape, pricing: &Pricing, variables: &Variables) -> Estimate {
     let mut walk = Walk {
         document,
-        registry,
+        shape,
         pricing,
         variables,
         defaults: HashMap::new(),
@@ -299,126 +392,6 @@ fn estimate(document: &ExecutableDocument, registry: &Registry, pricing: &Pricin
             selections: most.selections.max(e.selections),
             aliases: most.aliases.max(e.aliases),
         })
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for CostExtension {
-    /// Before async-graphql parses and checks the document: its own recursion check expands
-    /// every fragment spread (2^20 visits for a 645-byte query of nested spreads, 0.8 s of
-    /// CPU in a debug build), so the size of the expansion is judged here first, each fragment
-    /// counted once. The parsed document is kept on the request and not parsed again.
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let limits = self.pricing.limits;
-        let bytes = request.query.len() as u64;
-        if bytes > limits.max_query_bytes {
-            return Err(refused(
-                Refusal::QueryTooLarge,
-                format!(
-                    "the query is {bytes} bytes; at most {} are accepted",
-                    limits.max_query_bytes
-                ),
-            ));
-        }
-        let variables = request.variables.clone();
-        let document = request
-            .parsed_query()
-            .map_err(|e| coded(e.clone(), "GRAPHQL_PARSE_FAILED"))?;
-        let estimate = estimate(document, &ctx.schema_env.registry, &self.pricing, &variables);
-        self.requested.store(estimate.cost, Ordering::Relaxed);
-        let checks = [
-            (
-                estimate.aliases > limits.max_aliases,
-                Refusal::TooManyAliases,
-                format!(
-                    "the query has {} aliases; at most {} are accepted",
-                    estimate.aliases, limits.max_aliases
-                ),
-            ),
-            (
-                estimate.selections > limits.max_selections,
-                Refusal::QueryTooLarge,
-                format!(
-                    "the query selects {} fields once its fragments are expanded; at most {} are accepted",
-                    estimate.selections, limits.max_selections
-                ),
-            ),
-            (
-                estimate.cost > limits.max_cost,
-                Refusal::QueryTooComplex,
-                format!(
-                    "the query would cost {}; at most {} is accepted (each object 1, the measures more, \
-                     a connection's objects times its page size)",
-                    estimate.cost, limits.max_cost
-                ),
-            ),
-        ];
-        if let Some((_, refusal, message)) = checks.into_iter().find(|(over, _, _)| *over) {
-            return Err(refused(refusal, message));
-        }
-        next.run(ctx, request).await
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| {
-                    let code = if e.message.contains("nested too deep") {
-                        "QUERY_TOO_DEEP"
-                    } else {
-                        input_or(&e, "GRAPHQL_VALIDATION_FAILED")
-                    };
-                    coded(e, code)
-                })
-                .collect()
-        })
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        // Fields, not the items of a list (the estimate counts a list's fields per row too).
-        if matches!(info.path_node.segment, QueryPathSegment::Name(_)) {
-            let weight = self.pricing.weight(Some(info.parent_type), info.field);
-            self.actual.fetch_add(weight, Ordering::Relaxed);
-        }
-        next.run(ctx, info).await
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        response.errors = std::mem::take(&mut response.errors)
-            .into_iter()
-            .map(|e| {
-                let code = input_or(&e, "INTERNAL");
-                coded(e, code)
-            })
-            .collect();
-        let cost = async_graphql::value!({
-            "requested": self.requested.load(Ordering::Relaxed),
-            "actual": self.actual.load(Ordering::Relaxed),
-            "limit": self.pricing.limits.max_cost,
-        });
-        response.extensions.insert("cost".to_owned(), cost);
-        response
-    }
 }
 
 #[cfg(test)]

@@ -4,21 +4,8 @@
 //! it is BAD_USER_INPUT naming the argument or variable, on both (DESIGN.md §5).
 
 use crate::error::ApiError;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensions, Name, Pos, ServerError, ServerResult, Value, Variables};
-use std::sync::Arc;
-
-/// The schema extension that refuses NUL characters in string input.
-pub struct RefuseNul;
-
-impl ExtensionFactory for RefuseNul {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RefuseNulExtension)
-    }
-}
-
-struct RefuseNulExtension;
+use async_graphql::{ErrorExtensions, Name, Pos, ServerError, Value, Variables};
 
 /// Whether a value holds a string with a NUL anywhere inside it.
 fn has_nul(value: &Value) -> bool {
@@ -51,32 +38,24 @@ fn refused(field: &str, pos: Pos) -> ServerError {
         .into_server_error(pos)
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for RefuseNulExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        if let Some((name, _)) = variables.iter().find(|(_, value)| has_nul(value)) {
-            return Err(refused(name, Pos::default()));
-        }
-        let document = next.run(ctx, query, variables).await?;
-        let found = document
-            .operations
-            .iter()
-            .find_map(|(_, operation)| argument_with_nul(&operation.node.selection_set.node))
-            .or_else(|| {
-                document
-                    .fragments
-                    .values()
-                    .find_map(|fragment| argument_with_nul(&fragment.node.selection_set.node))
-            });
-        match found {
-            Some((name, pos)) => Err(refused(&name, pos)),
-            None => Ok(document),
-        }
+/// Refuses a request whose variables or literal arguments hold a NUL character:
+/// BAD_USER_INPUT naming the variable or the argument.
+pub fn refuse_nul(document: &ExecutableDocument, variables: &Variables) -> Result<(), ServerError> {
+    if let Some((name, _)) = variables.iter().find(|(_, value)| has_nul(value)) {
+        return Err(refused(name, Pos::default()));
+    }
+    let found = document
+        .operations
+        .iter()
+        .find_map(|(_, operation)| argument_with_nul(&operation.node.selection_set.node))
+        .or_else(|| {
+            document
+                .fragments
+                .values()
+                .find_map(|fragment| argument_with_nul(&fragment.node.selection_set.node))
+        });
+    match found {
+        Some((name, pos)) => Err(refused(&name, pos)),
+        None => Ok(()),
     }
 }

@@ -11,15 +11,15 @@
 pub mod batch;
 mod context;
 pub mod cost;
+mod engine;
 pub mod guard;
 pub mod loader;
 pub mod nulls;
 pub mod payload;
 pub mod relay;
 pub mod scalars;
+pub mod shape;
 
-pub use batch::BatchOnIdle;
 pub use context::{Counter, RequestContext};
-pub use cost::{Limits, QueryCost};
-pub use guard::RefuseNul;
-pub use nulls::PropagateNulls;
+pub use cost::{Limits, Pricing};
+pub use engine::Engine;

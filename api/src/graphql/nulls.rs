@@ -2,55 +2,14 @@
 //! when a field of a non-null type errors, its parent becomes null — and so on up to the
 //! nearest nullable position, or `data` itself. async-graphql leaves such a field out of its
 //! parent instead, so a typed client finds a key missing where the schema promised a value.
-//! This extension repairs the response after execution: for each error with a path, it finds
+//! The request rules (`engine`) repair the response after execution: for each error with a path, it finds
 //! the fields on the path in the operation (aliases, fragments and all) and their types in
 //! the schema, and nulls the nearest nullable position at or above the failed field.
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery};
-use async_graphql::parser::types::{ExecutableDocument, Field, OperationType, Selection, SelectionSet};
-use async_graphql::registry::{MetaType, MetaTypeName, Registry};
-use async_graphql::{PathSegment, Response, ServerResult, Value, Variables};
-use std::sync::{Arc, Mutex};
-
-/// The schema extension that propagates nulls.
-pub struct PropagateNulls;
-
-impl ExtensionFactory for PropagateNulls {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PropagateNullsExtension {
-            document: Mutex::new(None),
-        })
-    }
-}
-
-struct PropagateNullsExtension {
-    document: Mutex<Option<ExecutableDocument>>,
-}
-
-/// The field answering `key` in `set` (looking into fragments), if any.
-fn field_at<'a>(document: &'a ExecutableDocument, set: &'a SelectionSet, key: &str, depth: usize) -> Option<&'a Field> {
-    if depth > 32 {
-        return None;
-    }
-    set.items.iter().find_map(|item| match &item.node {
-        Selection::Field(field) => (field.node.response_key().node.as_str() == key).then_some(&field.node),
-        Selection::InlineFragment(fragment) => field_at(document, &fragment.node.selection_set.node, key, depth + 1),
-        Selection::FragmentSpread(spread) => document
-            .fragments
-            .get(&spread.node.fragment_name.node)
-            .and_then(|f| field_at(document, &f.node.selection_set.node, key, depth + 1)),
-    })
-}
-
-/// The declared type of field `name` on the named type `parent` (an object or interface; for
-/// a union, the first member that has it).
-fn field_type<'a>(registry: &'a Registry, parent: &str, name: &str) -> Option<&'a str> {
-    match registry.types.get(parent)? {
-        MetaType::Object { fields, .. } | MetaType::Interface { fields, .. } => fields.get(name).map(|f| f.ty.as_str()),
-        MetaType::Union { possible_types, .. } => possible_types.iter().find_map(|t| field_type(registry, t, name)),
-        _ => None,
-    }
-}
+use super::shape::{self, Shape};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::registry::MetaTypeName;
+use async_graphql::{PathSegment, Response, Value};
 
 /// The type a list type's items have (`[T!]!` → `T!`).
 fn item_type(ty: &str) -> Option<&str> {
@@ -65,7 +24,7 @@ fn item_type(ty: &str) -> Option<&str> {
 /// when the path leaves the operation or the schema.
 fn path_types<'a>(
     document: &'a ExecutableDocument,
-    registry: &'a Registry,
+    shape: &'a Shape,
     operation: Option<&str>,
     path: &[PathSegment],
 ) -> Option<Vec<&'a str>> {
@@ -74,19 +33,19 @@ fn path_types<'a>(
         .iter()
         .find(|(name, _)| operation.is_none() || name.map(|n| n.as_str()) == operation)?;
     let root = match chosen.node.ty {
-        OperationType::Query => registry.query_type.as_str(),
-        OperationType::Mutation => registry.mutation_type.as_deref()?,
-        OperationType::Subscription => registry.subscription_type.as_deref()?,
+        OperationType::Query => shape::QUERY,
+        OperationType::Mutation => shape::MUTATION,
+        OperationType::Subscription => shape::SUBSCRIPTION,
     };
     let (mut set, mut named, mut current) = (&chosen.node.selection_set.node, root, root);
     let mut types = Vec::with_capacity(path.len());
     for segment in path {
         match segment {
             PathSegment::Field(key) => {
-                let field = field_at(document, set, key, 0)?;
-                let ty = field_type(registry, named, field.name.node.as_str())?;
+                let (field, _) = shape::selected(document, set, key, None)?;
+                let ty = shape.field_type(named, field.name.node.as_str())?;
                 types.push(ty);
-                (set, named, current) = (&field.selection_set.node, MetaTypeName::concrete_typename(ty), ty);
+                (set, named, current) = (&field.selection_set.node, Shape::named(ty), ty);
             }
             PathSegment::Index(_) => {
                 let ty = item_type(current)?;
@@ -144,45 +103,16 @@ fn propagate(data: &mut Value, path: &[PathSegment], types: &[&str]) {
     }
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for PropagateNullsExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        if let Ok(mut kept) = self.document.lock() {
-            *kept = Some(document.clone());
+/// Repairs `response` of operation `operation` of `document`: for each error with a path,
+/// nulls the nearest nullable position at or above the failed field.
+pub fn propagate_nulls(response: &mut Response, document: &ExecutableDocument, shape: &Shape, operation: Option<&str>) {
+    for error in &response.errors {
+        if error.path.is_empty() || response.data == Value::Null {
+            continue;
         }
-        Ok(document)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        if response.errors.is_empty() {
-            return response;
+        if let Some(types) = path_types(document, shape, operation, &error.path) {
+            propagate(&mut response.data, &error.path, &types);
         }
-        let Some(document) = self.document.lock().ok().and_then(|mut d| d.take()) else {
-            return response;
-        };
-        let registry = &ctx.schema_env.registry;
-        for error in &response.errors {
-            if error.path.is_empty() || response.data == Value::Null {
-                continue;
-            }
-            if let Some(types) = path_types(&document, registry, operation_name, &error.path) {
-                propagate(&mut response.data, &error.path, &types);
-            }
-        }
-        response
     }
 }
 

@@ -10,7 +10,7 @@ use crate::audit::query::AuditQuery;
 use crate::evaluation::mutation::EvaluationMutation;
 use crate::evaluation::query::EvaluationQuery;
 use crate::framework::query::FrameworkQuery;
-use crate::graphql::{BatchOnIdle, Limits, PropagateNulls, QueryCost, RefuseNul};
+use crate::graphql::{Engine, Limits, Pricing};
 use crate::import::mutation::ImportMutation;
 use crate::import::subscription::ImportSubscription;
 use crate::measures::query::MeasuresQuery;
@@ -50,8 +50,8 @@ pub struct Mutation(ImportMutation, SurveyMutation, EvaluationMutation, Training
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(SurveySubscription, MeasuresSubscription, ImportSubscription);
 
-/// The schema type served at `/graphql` and `/graphql/ws`.
-pub type AppSchema = Schema<Query, Mutation, Subscription>;
+/// The schema served at `/graphql` and `/graphql/ws`, with the request rules around it.
+pub type AppSchema = Engine<Query, Mutation, Subscription>;
 
 /// Builds the schema with the default limits. No I/O.
 pub fn build() -> AppSchema {
@@ -64,20 +64,19 @@ pub fn build_with(limits: Limits) -> AppSchema {
         .iter()
         .chain(survey::query::COSTS)
         .chain(wellness::query::COSTS);
-    let costs = QueryCost::new(limits, weights);
-    Schema::build(Query::default(), Mutation::default(), Subscription::default())
+    // No extension at all: with one, async-graphql sends every field through the extension
+    // chain (`graphql::engine`). No per-field tracing span either (async-graphql's `Tracing`,
+    // about 5% of the CPU under load for spans nothing reads); the request's own span
+    // (operation, statements, outcome) stays.
+    let schema = Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(16)
-        // No per-field tracing span (async-graphql's `Tracing`): it looked every field's type
-        // up and made a span for each object field, about 5% of the server's CPU under load (perf), for
-        // spans nothing reads; the request's own span (operation, statements, outcome) stays.
-        .extension(costs)
-        .extension(PropagateNulls)
-        .extension(RefuseNul)
-        .extension(BatchOnIdle)
-        .finish()
+        .finish();
+    Engine::new(schema, Pricing::new(limits, weights))
 }
 
 /// The SDL of the schema, fields sorted so that it is stable across builds.
 pub fn sdl() -> String {
-    build().sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+    build()
+        .schema()
+        .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }
