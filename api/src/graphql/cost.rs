@@ -70,8 +70,8 @@ impl Pricing {
             .unwrap_or_else(|| u64::from(!field.selection_set.node.items.is_empty()))
     }
 
-    /// Requests held to `limits`, the fields of `weights` — (type, field, weight) — costing
-    /// their weight instead of 1 (their children come on top).
+    /// Requests held to `limits`, the fields of `weights` — (type, field, weight), fields that
+    /// return objects — costing their weight instead of 1 (their children come on top).
     pub fn new<'a>(limits: Limits, weights: impl IntoIterator<Item = &'a (&'static str, &'static str, u64)>) -> Self {
         let weights = weights
             .into_iter()
@@ -174,6 +174,10 @@ impl Pricing {
                     let Some((field, parent)) = shape::selected(document, set, key.as_str(), on) else {
                         return 0;
                     };
+                    // A leaf (a scalar, an enum) comes with its row: no weight, nothing below.
+                    if field.selection_set.node.items.is_empty() {
+                        return 0;
+                    }
                     let ty = parent.and_then(|p| shape.field_type(p, field.name.node.as_str()));
                     let children =
                         self.resolved(document, shape, ty.map(Shape::named), &field.selection_set.node, value);

@@ -140,13 +140,16 @@ impl Sort {
     }
 
     /// The cursor of a row.
-    pub fn cursor_of<M: ModelTrait + HasId>(&self, model: &M) -> ApiResult<String> {
+    pub fn cursor_of<M: ModelTrait + HasId>(&self, model: &M) -> ApiResult<PageCursor> {
         let value = if self.by_id() {
             SortValue::Int(i64::from(model.id()))
         } else {
             self.value_of(model)?
         };
-        Ok(Cursor { value, id: model.id() }.encode(self))
+        Ok(PageCursor {
+            cursor: Cursor { value, id: model.id() },
+            sort: *self,
+        })
     }
 
     /// The rows after `cursor` in this order, with columns read from `table`.
@@ -238,12 +241,36 @@ impl Cursor {
 }
 
 /// The cursor of a row `id` in creation order (lists computed in SQL are keyed this way).
-pub fn id_cursor(id: i32) -> String {
-    Cursor {
-        value: SortValue::Int(i64::from(id)),
-        id,
+pub fn id_cursor(id: i32) -> PageCursor {
+    PageCursor {
+        cursor: Cursor {
+            value: SortValue::Int(i64::from(id)),
+            id,
+        },
+        sort: Sort::BY_ID,
     }
-    .encode(&Sort::BY_ID)
+}
+
+/// An edge's cursor, encoded only when a client selects it (`cursor`, `pageInfo`'s
+/// `startCursor`/`endCursor`): a page of 100 rows whose cursors nobody reads encoded 100
+/// base64 strings for nothing.
+pub struct PageCursor {
+    cursor: Cursor,
+    sort: Sort,
+}
+
+impl async_graphql::connection::CursorType for PageCursor {
+    type Error = ApiError;
+
+    /// Never called: the connections read their `after`/`before` with [`PageRequest`],
+    /// which checks the cursor belongs to the connection's order.
+    fn decode_cursor(_: &str) -> Result<Self, ApiError> {
+        Err(ApiError::bad_input("after", "not a cursor of this connection"))
+    }
+
+    fn encode_cursor(&self) -> String {
+        self.cursor.encode(&self.sort)
+    }
 }
 
 /// The paging arguments of a connection field, as given: `first`/`after` page forward,
@@ -373,7 +400,7 @@ impl PageRequest {
 
 /// A page of a connection: `Connection` with a description of its own in the schema (the
 /// type async-graphql makes has none).
-pub struct Page<N: OutputType>(pub Connection<String, N, ConnectionFields>);
+pub struct Page<N: OutputType>(pub Connection<PageCursor, N, ConnectionFields>);
 
 impl<N: OutputType> Page<N> {
     /// A page of `rows` (already in page order) with cursors in `page`'s order.
@@ -403,11 +430,11 @@ fn describe(registry: &mut Registry, name: &str, text: String) {
 
 impl<N: OutputType> OutputType for Page<N> {
     fn type_name() -> Cow<'static, str> {
-        <Connection<String, N, ConnectionFields> as OutputType>::type_name()
+        <Connection<PageCursor, N, ConnectionFields> as OutputType>::type_name()
     }
 
     fn create_type_info(registry: &mut Registry) -> String {
-        let qualified = <Connection<String, N, ConnectionFields> as OutputType>::create_type_info(registry);
+        let qualified = <Connection<PageCursor, N, ConnectionFields> as OutputType>::create_type_info(registry);
         let node = N::type_name();
         describe(
             registry,
