@@ -101,6 +101,9 @@ pub async fn connect_for_rebuild(target: &DatabaseTarget) -> anyhow::Result<Data
         .map_err(|e| unreachable_context(e, target))
 }
 
+/// How long a pooled connection may sit unused before it is pinged on its next acquire.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
+
 async fn open(target: &DatabaseTarget, bounds: Bounds, rebuild: bool) -> Result<DatabaseConnection, DbErr> {
     let statement_timeout = bounds.statement_timeout;
     let busy_timeout = bounds.busy_timeout;
@@ -108,7 +111,11 @@ async fn open(target: &DatabaseTarget, bounds: Bounds, rebuild: bool) -> Result<
     options
         .sqlx_logging(false)
         .connect_timeout(bounds.acquire_timeout.min(Duration::from_secs(5)))
-        .acquire_timeout(bounds.acquire_timeout);
+        .acquire_timeout(bounds.acquire_timeout)
+        // A connection is pinged before use only once it has been idle a while (one the
+        // server, a proxy or a restart may have dropped meanwhile): pinging on every acquire,
+        // sea-orm's default, was a round trip before each of a request's statements.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING);
     if target.is_sqlite() {
         options
             .max_connections(if rebuild { 1 } else { 8 })
