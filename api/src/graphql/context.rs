@@ -4,8 +4,8 @@ use super::batch::Batches;
 use super::loader::DbLoader;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
+use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{BatchRequest, BatchResponse, Context, ObjectType, SubscriptionType};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -132,17 +132,6 @@ impl RequestContext {
             batches,
             statements,
         }
-    }
-
-    /// Executes a (batch) request with this context, the operations of a batch sharing their
-    /// loader batches (see [`batch`](super::batch)).
-    pub async fn execute<Q, M, S>(&self, engine: &super::Engine<Q, M, S>, request: BatchRequest) -> BatchResponse
-    where
-        Q: ObjectType + 'static,
-        M: ObjectType + 'static,
-        S: SubscriptionType + 'static,
-    {
-        engine.execute_batch(request, self).await
     }
 
     /// SQL statements this request has run so far.

@@ -15,9 +15,7 @@
 use super::relay::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use super::shape::{self, Shape};
 use crate::error::{ApiError, Refusal};
-use async_graphql::parser::types::{
-    ExecutableDocument, Field, OperationDefinition, OperationType, Selection, SelectionSet,
-};
+use async_graphql::parser::types::{ExecutableDocument, Field, OperationDefinition, Selection, SelectionSet};
 use async_graphql::{ErrorExtensions, Pos, Request, Response, ServerError, Value, Variables};
 use std::collections::{HashMap, HashSet};
 
@@ -144,15 +142,10 @@ impl Pricing {
     /// What operation `operation` of `document` resolved into `data`, priced as the estimate
     /// prices what it asks: each field present in the response its weight.
     pub fn actual(&self, document: &ExecutableDocument, shape: &Shape, operation: Option<&str>, data: &Value) -> u64 {
-        let Some((_, chosen)) = document
-            .operations
-            .iter()
-            .find(|(name, _)| operation.is_none() || name.map(|n| n.as_str()) == operation)
-        else {
+        let Some((chosen, root)) = shape::operation(document, operation) else {
             return 0;
         };
-        let root = root_of(chosen.node.ty);
-        self.resolved(document, shape, Some(root), &chosen.node.selection_set.node, data)
+        self.resolved(document, shape, Some(root), &chosen.selection_set.node, data)
     }
 
     fn resolved(
@@ -186,15 +179,6 @@ impl Pricing {
                 .fold(0, u64::saturating_add),
             _ => 0,
         }
-    }
-}
-
-/// The root type of an operation.
-fn root_of(ty: OperationType) -> &'static str {
-    match ty {
-        OperationType::Query => shape::QUERY,
-        OperationType::Mutation => shape::MUTATION,
-        OperationType::Subscription => shape::SUBSCRIPTION,
     }
 }
 
@@ -372,7 +356,7 @@ impl<'a> Walk<'a> {
             .iter()
             .filter_map(|d| Some((d.node.name.node.as_str(), d.node.default_value.as_ref()?.node.clone())))
             .collect();
-        self.set(Some(root_of(operation.ty)), &operation.selection_set.node)
+        self.set(Some(shape::root_of(operation.ty)), &operation.selection_set.node)
     }
 }
 

@@ -72,9 +72,7 @@ impl Rules {
     /// The response as clients get it: every error coded; for a request that ran, its cost
     /// and its nulls propagated.
     fn finish(&self, mut response: Response, admitted: &Admitted) -> Response {
-        let request_error = !response.errors.is_empty()
-            && response.data == Value::Null
-            && response.errors.iter().all(|e| e.path.is_empty());
+        let request_error = is_request_error(&response);
         cost::code_errors(&mut response, request_error);
         if request_error {
             return response;
@@ -94,6 +92,13 @@ impl Rules {
         );
         response
     }
+}
+
+/// Whether `response` is a request error: nothing was executed, so no error has a path and
+/// there is no data (the document did not parse or validate, a variable could not be
+/// coerced, a limit refused it).
+pub fn is_request_error(response: &Response) -> bool {
+    !response.errors.is_empty() && response.data == Value::Null && response.errors.iter().all(|e| e.path.is_empty())
 }
 
 /// The loader batches of the request context in `data`, if it holds one.

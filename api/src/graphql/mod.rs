@@ -22,4 +22,4 @@ pub mod shape;
 
 pub use context::{Counter, RequestContext};
 pub use cost::{Limits, Pricing};
-pub use engine::Engine;
+pub use engine::{Engine, is_request_error};

@@ -2,12 +2,13 @@
 //! when a field of a non-null type errors, its parent becomes null — and so on up to the
 //! nearest nullable position, or `data` itself. async-graphql leaves such a field out of its
 //! parent instead, so a typed client finds a key missing where the schema promised a value.
-//! The request rules (`engine`) repair the response after execution: for each error with a path, it finds
-//! the fields on the path in the operation (aliases, fragments and all) and their types in
-//! the schema, and nulls the nearest nullable position at or above the failed field.
+//! The request rules (`engine`) repair the response after execution: for each error with a
+//! path, they find the fields on the path in the operation (aliases, fragments and all) and
+//! their types in the schema, and null the nearest nullable position at or above the failed
+//! field.
 
 use super::shape::{self, Shape};
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::registry::MetaTypeName;
 use async_graphql::{PathSegment, Response, Value};
 
@@ -28,16 +29,8 @@ fn path_types<'a>(
     operation: Option<&str>,
     path: &[PathSegment],
 ) -> Option<Vec<&'a str>> {
-    let (_, chosen) = document
-        .operations
-        .iter()
-        .find(|(name, _)| operation.is_none() || name.map(|n| n.as_str()) == operation)?;
-    let root = match chosen.node.ty {
-        OperationType::Query => shape::QUERY,
-        OperationType::Mutation => shape::MUTATION,
-        OperationType::Subscription => shape::SUBSCRIPTION,
-    };
-    let (mut set, mut named, mut current) = (&chosen.node.selection_set.node, root, root);
+    let (chosen, root) = shape::operation(document, operation)?;
+    let (mut set, mut named, mut current) = (&chosen.selection_set.node, root, root);
     let mut types = Vec::with_capacity(path.len());
     for segment in path {
         match segment {

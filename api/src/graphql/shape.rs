@@ -5,7 +5,8 @@
 //! puts every field of every response through the extension chain (see `engine`).
 
 use async_graphql::parser::types::{
-    ExecutableDocument, Field, InlineFragment, Selection, SelectionSet, TypeKind, TypeSystemDefinition,
+    ExecutableDocument, Field, InlineFragment, OperationDefinition, OperationType, Selection, SelectionSet, TypeKind,
+    TypeSystemDefinition,
 };
 use async_graphql::registry::MetaTypeName;
 use std::collections::HashMap;
@@ -73,6 +74,28 @@ impl Shape {
     /// The named type under a declared type's lists and non-nulls (`[Staff!]!` → `Staff`).
     pub fn named(ty: &str) -> &str {
         MetaTypeName::concrete_typename(ty)
+    }
+}
+
+/// The operation of `document` named `name` (the first, when no name is given), with the
+/// root type its selections are on.
+pub fn operation<'a>(
+    document: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<(&'a OperationDefinition, &'static str)> {
+    let (_, chosen) = document
+        .operations
+        .iter()
+        .find(|(given, _)| name.is_none() || given.map(|n| n.as_str()) == name)?;
+    Some((&chosen.node, root_of(chosen.node.ty)))
+}
+
+/// The root type of a kind of operation.
+pub fn root_of(ty: OperationType) -> &'static str {
+    match ty {
+        OperationType::Query => QUERY,
+        OperationType::Mutation => MUTATION,
+        OperationType::Subscription => SUBSCRIPTION,
     }
 }
 

@@ -262,14 +262,6 @@ fn accepts_graphql_response(http: &poem::Request) -> bool {
         })
 }
 
-/// A request error: nothing was executed, so no error has a path and there is no data (the
-/// document did not parse or validate, a variable could not be coerced, a limit refused it).
-fn is_request_error(response: &async_graphql::Response) -> bool {
-    !response.errors.is_empty()
-        && response.data == async_graphql::Value::Null
-        && response.errors.iter().all(|e| e.path.is_empty())
-}
-
 /// The HTTP response of a GraphQL response: as `application/graphql-response+json` when the
 /// client accepts it — a request error then 400, without `data` — else as `application/json`,
 /// 200.
@@ -287,7 +279,7 @@ fn respond(mut batch: async_graphql::BatchResponse, graphql_response: bool, id: 
         }
     }
     let request_error = match &batch {
-        async_graphql::BatchResponse::Single(one) => is_request_error(one),
+        async_graphql::BatchResponse::Single(one) => crate::graphql::is_request_error(one),
         async_graphql::BatchResponse::Batch(_) => false,
     };
     // Serialized straight from the response, so that every object's keys keep the order of
@@ -407,7 +399,7 @@ pub(super) async fn graphql(Data(state): Data<&AppState>, http: &poem::Request, 
     };
     let context = RequestContext::counted(counter.clone(), viewer);
     let span = tracing::info_span!("graphql", operation = %operation, sql_statements = tracing::field::Empty);
-    let running = context.execute(&state.schema, request).instrument(span.clone());
+    let running = state.schema.execute_batch(request, &context).instrument(span.clone());
     let Ok(response) = tokio::time::timeout(limit, running).await else {
         span.in_scope(|| tracing::warn!(limit = ?limit, "graphql request stopped at its time limit"));
         let seconds = started.elapsed().as_secs_f64();
