@@ -36,6 +36,9 @@ pub struct Options {
     pub sockets: usize,
     /// Subscribers a write is delivered to.
     pub subscribers: usize,
+    /// When not empty, only the requests whose names contain one of these, and none of the
+    /// sections after the table.
+    pub only: Vec<String>,
 }
 
 /// Latencies of a bounded run.
@@ -279,6 +282,10 @@ pub async fn run(target: &DatabaseTarget, options: &Options) -> anyhow::Result<(
         scenarios::teacher_evaluation(&targets),
         scenarios::node_batch(&targets),
     ];
+    let all: Vec<Scenario> = all
+        .into_iter()
+        .filter(|s| options.only.is_empty() || options.only.iter().any(|o| s.name.contains(o.as_str())))
+        .collect();
     writeln!(
         report,
         "| request | clients | GraphQL p50 / p95 / p99 ms | GraphQL req/s | SQL p50 / p95 / p99 ms | SQL req/s | p50 ratio | statements | failed (GraphQL / SQL) |"
@@ -363,6 +370,13 @@ pub async fn run(target: &DatabaseTarget, options: &Options) -> anyhow::Result<(
         "GraphQL ÷ SQL at p50 ≤ 1.5 for every row: {}.",
         if ratios_ok { "yes" } else { "no (see the ratio column)" }
     )?;
+    if !options.only.is_empty() {
+        writeln!(
+            report,
+            "Only the requests named by `--only` were measured: not PostGraphile, the writes or the subscriptions."
+        )?;
+        return Ok((report, constant));
+    }
     if matches!(pool, Pool::Postgres(_)) {
         report.push_str(&crate::peer::compare(&client, &graphql_url, &keys, &targets, &target.url, options).await?);
     }

@@ -13,6 +13,7 @@ on_both_databases!(
     a_list_counts_its_rows_only_when_total_count_is_asked_for,
     a_child_connection_counts_its_rows_only_when_total_count_is_asked_for,
     the_viewers_resolution_is_counted_with_the_request,
+    hr_s_list_is_its_page_and_count_in_one_statement_and_counts_only_when_asked,
     a_batch_of_node_lookups_costs_one_statement_per_type,
     plan_measures_cost_the_same_statements_for_50_000_staff_as_for_a_handful,
     the_schema_executed_without_the_http_handler_still_batches_each_level,
@@ -329,8 +330,8 @@ async fn a_list_counts_its_rows_only_when_total_count_is_asked_for(backend: Back
 }
 
 /// Every statement of a request is counted, the token's resolution to a viewer included: a
-/// principal's employee number and schools cost a statement each before the query runs
-/// (issue 20: the principal's page sent 7 statements and counted 5).
+/// principal's employee number and schools cost one statement before the query runs (issue
+/// 20: the principal's page sent 7 statements and counted 5; the two look-ups were two).
 async fn the_viewers_resolution_is_counted_with_the_request(backend: Backend) {
     let app = TestApp::spawn_with_demo(backend).await;
     let (_, admin) = app.query_counted("{ __typename }", json!({})).await;
@@ -339,7 +340,37 @@ async fn the_viewers_resolution_is_counted_with_the_request(backend: Backend) {
     let (_, cost) = app
         .query_counted_as(Some(&principal), "{ __typename }", json!({}))
         .await;
-    assert_eq!(cost, 2, "the staff member and the school");
+    assert_eq!(cost, 1, "the staff member and the school, in one statement");
+    let employee = app.token(Role::Employee, &[], Some("E100001"));
+    let (_, cost) = app.query_counted_as(Some(&employee), "{ __typename }", json!({})).await;
+    assert_eq!(cost, 1, "the staff member");
+}
+
+/// HR's list of supervisory entries in one status (issue 20): the scope (the district and its
+/// children: 2), the training window (1), and the page with its total in one statement (1) —
+/// the same for every status; the counts by status are a statement of their own, run only
+/// when `counts` or `rate` is read, and once for both.
+async fn hr_s_list_is_its_page_and_count_in_one_statement_and_counts_only_when_asked(backend: Backend) {
+    let app = TestApp::spawn_with_demo(backend).await;
+    let hr = app.token(Role::Hr, &[], None);
+    let query = |status: &str, more: &str| {
+        format!(
+            r#"{{ supervisorTraining(schoolYear: 2026, asOf: "2026-03-01") {{ {more}
+                 entries(status: {status}, first: 5) {{ totalCount nodes {{ position }} }} }} }}"#
+        )
+    };
+    for status in ["ON_TIME", "LATE", "OVERDUE", "PENDING"] {
+        let (_, cost) = app.query_counted_as(Some(&hr), &query(status, ""), json!({})).await;
+        assert_eq!(cost, 4, "{status}");
+    }
+    let (_, cost) = app
+        .query_counted_as(Some(&hr), &query("OVERDUE", "counts { count }"), json!({}))
+        .await;
+    assert_eq!(cost, 5, "the counts: one more");
+    let (_, cost) = app
+        .query_counted_as(Some(&hr), &query("OVERDUE", "counts { count } rate"), json!({}))
+        .await;
+    assert_eq!(cost, 5, "the rate reads the same counts");
 }
 
 /// A child connection's page is the same whether or not `totalCount` is asked (its statement

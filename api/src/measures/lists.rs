@@ -24,26 +24,25 @@ pub struct KeyedPage<T> {
     pub total: u64,
 }
 
-/// The key of a keyed row.
+/// The first columns of a keyed page's row: the total, and the key (NULL on the one row of
+/// an empty page).
 #[derive(FromQueryResult)]
-struct Key {
-    key: i32,
+struct Keyed {
+    total: i64,
+    key: Option<i32>,
 }
 
-/// Runs a count and a page of `sql` (which selects `key` and the columns of `T`).
+/// Runs a page of `sql` (which selects `key` and the columns of `T`) and counts all its rows,
+/// in one statement: `sql` once as `k`, its count beside its page (the page left-joined to
+/// the count, so that an empty page still says the total). One round trip and one plan where
+/// a count and a page took two; PostgreSQL computes `k` once (a common table expression read
+/// twice is materialized).
 async fn keyed_page<T: FromQueryResult>(
     db: &DatabaseConnection,
     params: Params,
     sql: &str,
     page: &PageRequest,
 ) -> ApiResult<KeyedPage<T>> {
-    let count: Vec<Count> = params
-        .rows(
-            db,
-            &format!("{TREE} SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ({sql}) k"),
-        )
-        .await?;
-    let total = count.first().map_or(0, |c| c.value());
     let after = page.cursor.as_ref().map_or(i32::MIN, |cursor| cursor.id);
     let limit = i64::try_from(page.probe()).unwrap_or(i64::MAX);
     let rows = params
@@ -51,17 +50,27 @@ async fn keyed_page<T: FromQueryResult>(
         .set("limit", limit)
         .query(
             db,
-            &format!("{TREE} SELECT k.* FROM ({sql}) k WHERE k.key > :after ORDER BY k.key LIMIT :limit"),
+            &format!(
+                "{TREE}, k AS ({sql}) \
+                 SELECT c.total AS total, p.* FROM (SELECT CAST(COUNT(*) AS BIGINT) AS total FROM k) c \
+                 LEFT JOIN (SELECT * FROM k WHERE k.key > :after ORDER BY k.key LIMIT :limit) p ON 1 = 1 \
+                 ORDER BY p.key"
+            ),
         )
         .await?;
-    let has_next_page = rows.len() as u64 > page.limit;
-    let rows = rows
-        .iter()
-        .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
-        .map(|row| Ok((Key::from_query_result(row, "")?.key, T::from_query_result(row, "")?)))
-        .collect::<ApiResult<Vec<_>>>()?;
+    let mut total = 0;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let keyed = Keyed::from_query_result(row, "")?;
+        total = Count { n: keyed.total }.value();
+        if let Some(key) = keyed.key {
+            found.push((key, T::from_query_result(row, "")?));
+        }
+    }
+    let has_next_page = found.len() as u64 > page.limit;
+    found.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
     Ok(KeyedPage {
-        rows,
+        rows: found,
         has_next_page,
         total,
     })
@@ -130,25 +139,46 @@ pub struct Entry {
     pub days_overdue: i64,
 }
 
-/// The window and scope of a supervisory-entry list.
+/// The window and scope of a supervisory-entry list, and the training requirement's days
+/// ([`EntryWindow::new`] reads them once for the list and its counts).
 #[derive(Debug, Clone, Copy)]
 pub struct EntryWindow {
     pub scope: i32,
     pub as_of: NaiveDate,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// (days to complete the training, days a completion before the entry counts).
+    training: (i32, i32),
 }
 
 impl EntryWindow {
-    async fn params(&self, db: &DatabaseConnection) -> ApiResult<Params> {
-        let (window, prior_valid) = training_window(db).await?;
-        Ok(Params::new()
+    /// The entries at `scope` beginning from `from` to `to`, as of `as_of`, with the training
+    /// requirement read (one statement).
+    pub async fn new(
+        db: &DatabaseConnection,
+        scope: i32,
+        as_of: NaiveDate,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ApiResult<Self> {
+        Ok(Self {
+            scope,
+            as_of,
+            from,
+            to,
+            training: training_window(db).await?,
+        })
+    }
+
+    fn params(&self) -> Params {
+        let (window, prior_valid) = self.training;
+        Params::new()
             .set("scope", self.scope)
             .set("start", self.from)
             .set("end", self.to)
             .set("asof", self.as_of)
             .set("window", window)
-            .set("prior_valid", prior_valid))
+            .set("prior_valid", prior_valid)
     }
 }
 
@@ -156,14 +186,14 @@ impl EntryWindow {
 pub async fn entry_counts(db: &DatabaseConnection, window: EntryWindow) -> ApiResult<BTreeMap<String, u64>> {
     let sql = format!(
         "{TREE} SELECT x.status AS status, CAST(COUNT(*) AS BIGINT) AS n FROM ({}) x GROUP BY x.status",
-        scoped_entries(Dialect::of(db))
+        scoped_entries(Dialect::of(db), None)
     );
     #[derive(FromQueryResult)]
     struct ByStatus {
         status: String,
         n: i64,
     }
-    let rows: Vec<ByStatus> = window.params(db).await?.rows(db, &sql).await?;
+    let rows: Vec<ByStatus> = window.params().rows(db, &sql).await?;
     Ok(rows
         .into_iter()
         .map(|row| (row.status, Count { n: row.n }.value()))
@@ -185,9 +215,9 @@ pub async fn entries(
     };
     let sql = format!(
         "SELECT x.assignment_id AS key, x.* FROM ({}) x {status_filter}",
-        scoped_entries(Dialect::of(db))
+        scoped_entries(Dialect::of(db), status)
     );
-    let mut params = window.params(db).await?;
+    let mut params = window.params();
     if let Some(status) = status {
         params = params.set("status", status);
     }

@@ -253,14 +253,13 @@ impl MeasuresQuery {
         let scope = scope_for(&request.db, &request.viewer, organization.as_deref())
             .await
             .extend()?;
-        let window = EntryWindow {
-            scope: scope.organization.id,
-            as_of,
-            from,
-            to,
-        };
-        let counts = lists::entry_counts(&request.db, window).await.extend()?;
-        Ok(SupervisorTraining { window, counts })
+        let window = EntryWindow::new(&request.db, scope.organization.id, as_of, from, to)
+            .await
+            .extend()?;
+        Ok(SupervisorTraining {
+            window,
+            counts: tokio::sync::OnceCell::new(),
+        })
     }
 
     /// Multiple-measures evaluation: each certificated group covered or not and by which
@@ -333,12 +332,24 @@ impl SfsCoverage {
 /// Supervisory entries in a window and their training.
 pub struct SupervisorTraining {
     window: EntryWindow,
-    counts: std::collections::BTreeMap<String, u64>,
+    /// The entries counted by status: one statement, run when `counts` or `rate` is first
+    /// read (HR's list of the overdue asks for neither).
+    counts: tokio::sync::OnceCell<std::collections::BTreeMap<String, u64>>,
 }
 
 impl SupervisorTraining {
-    fn count(&self, status: TrainingStatus) -> u64 {
-        self.counts.get(status.sql()).copied().unwrap_or_default()
+    /// The entries in each of `statuses`.
+    async fn count(&self, ctx: &Context<'_>, statuses: &[TrainingStatus]) -> Result<Vec<u64>> {
+        let request = RequestContext::of(ctx).extend()?;
+        let counts = self
+            .counts
+            .get_or_try_init(|| lists::entry_counts(&request.db, self.window))
+            .await
+            .extend()?;
+        Ok(statuses
+            .iter()
+            .map(|status| counts.get(status.sql()).copied().unwrap_or_default())
+            .collect())
     }
 }
 
@@ -358,25 +369,30 @@ impl SupervisorTraining {
         Date(self.window.to)
     }
     /// Entries in each status.
-    async fn counts(&self) -> Vec<StatusCount> {
-        [
+    async fn counts(&self, ctx: &Context<'_>) -> Result<Vec<StatusCount>> {
+        let statuses = [
             TrainingStatus::OnTime,
             TrainingStatus::Late,
             TrainingStatus::Overdue,
             TrainingStatus::Pending,
-        ]
-        .into_iter()
-        .map(|status| StatusCount {
-            status,
-            count: self.count(status),
-        })
-        .collect()
+        ];
+        let counts = self.count(ctx, &statuses).await?;
+        Ok(statuses
+            .into_iter()
+            .zip(counts)
+            .map(|(status, count)| StatusCount { status, count })
+            .collect())
     }
     /// ON_TIME ÷ (ON_TIME + LATE + OVERDUE); null when no entry is decided yet.
-    async fn rate(&self) -> Option<f64> {
-        let on_time = self.count(TrainingStatus::OnTime);
-        let decided = on_time + self.count(TrainingStatus::Late) + self.count(TrainingStatus::Overdue);
-        (decided > 0).then(|| on_time as f64 / decided as f64)
+    async fn rate(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
+        let counts = self
+            .count(
+                ctx,
+                &[TrainingStatus::OnTime, TrainingStatus::Late, TrainingStatus::Overdue],
+            )
+            .await?;
+        let (on_time, decided) = (counts.first().copied().unwrap_or_default(), counts.iter().sum::<u64>());
+        Ok((decided > 0).then(|| on_time as f64 / decided as f64))
     }
     /// The entries, by assignment.
     async fn entries(

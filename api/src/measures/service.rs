@@ -566,13 +566,12 @@ pub async fn training_window(db: &impl sea_orm::ConnectionTrait) -> ApiResult<(i
     Ok(requirement.map_or((180, 365), |r| (r.window_days, r.prior_valid_days)))
 }
 
-/// The supervisory entries of a scope as SQL selecting every column of
-/// [`supervisory_entries`] plus `unit_id`, for the lists.
-pub fn scoped_entries(dialect: Dialect) -> String {
-    format!(
-        "SELECT x.*, t.unit_id AS unit_id FROM ({}) x JOIN tree t ON t.org_id = x.organization_id",
-        supervisory_entries(dialect)
-    )
+/// The supervisory entries at the scope's organizations (`tree`), optionally of one status, as
+/// SQL selecting every column of [`supervisory_entries`], for the lists. The scope is a filter
+/// on the assignment, not a join: PostgreSQL ran the join as a nested loop over the whole
+/// tree for every entry (31,248 rows compared for HR's 31 overdue entries, 7 ms).
+pub fn scoped_entries(dialect: Dialect, status: Option<&str>) -> String {
+    supervisory_entries(dialect, status, " AND a.organization_id IN (SELECT org_id FROM tree)")
 }
 
 #[cfg(test)]

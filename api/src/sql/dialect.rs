@@ -28,6 +28,17 @@ impl Dialect {
         }
     }
 
+    /// Appended to a subquery in `FROM`: keeps the planner from merging it into the query
+    /// around it (an `OFFSET 0`, which both databases take as "do not flatten"). For a
+    /// subquery whose columns the outer query reads several times each: merged, each reading
+    /// would be a copy of the column's own subqueries, to plan (and, on a `CASE`, run) apiece.
+    pub fn fence(self) -> &'static str {
+        match self.0 {
+            DbBackend::Postgres => " OFFSET 0",
+            _ => " LIMIT -1 OFFSET 0",
+        }
+    }
+
     /// The earliest date there is, as a literal: the day a subject that counts whatever the
     /// date counts from (see `measures::definitions`).
     pub fn always(self) -> &'static str {

@@ -6,7 +6,7 @@ use super::Params;
 use crate::error::{ApiError, ApiResult};
 use entity::enums::OrganizationKind;
 use entity::organization;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// `tree(org_id, unit_id)`: every organization in the scope's subtree (`:scope` is its id)
 /// and the child of the scope it lies under — the unit of the breakdown; NULL for the scope
@@ -37,21 +37,6 @@ pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> ApiResult<Option<
     Ok(organization::Entity::find()
         .filter(organization::Column::Code.eq(code))
         .one(db)
-        .await?)
-}
-
-/// The ids of the organizations with these codes (codes that name nothing are left out).
-#[tracing::instrument(skip_all, fields(codes = codes.len()))]
-pub async fn ids_by_codes(db: &impl ConnectionTrait, codes: &[String]) -> ApiResult<Vec<i32>> {
-    if codes.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(organization::Entity::find()
-        .select_only()
-        .column(organization::Column::Id)
-        .filter(organization::Column::Code.is_in(codes.iter().cloned()))
-        .into_tuple::<i32>()
-        .all(db)
         .await?)
 }
 
