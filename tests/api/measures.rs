@@ -519,6 +519,39 @@ async fn the_measure_lists_page_forward_and_filter(backend: Backend) {
             .iter()
             .all(|e| e["status"] == "ON_TIME" && e["daysOverdue"] == 0)
     );
+    // The same below the district and at other dates: a region's lists (the scope a filter on
+    // the assignment) each hold their status's count, together all of the region's entries,
+    // fewer than the district's.
+    for (region, as_of) in [("RGN-N", "2026-06-30"), ("RGN-N", "2025-10-15")] {
+        let data = app
+            .query_ok(
+                &format!(
+                    r#"{{ supervisorTraining(schoolYear: 2026, asOf: "{as_of}", organization: "{region}") {{
+                      counts {{ status count }} all: entries(first: 100) {{ totalCount }}
+                      ON_TIME: entries(status: ON_TIME, first: 100) {{ totalCount edges {{ node {{ status }} }} }}
+                      LATE: entries(status: LATE, first: 100) {{ totalCount edges {{ node {{ status }} }} }}
+                      OVERDUE: entries(status: OVERDUE, first: 100) {{ totalCount edges {{ node {{ status }} }} }}
+                      PENDING: entries(status: PENDING, first: 100) {{ totalCount edges {{ node {{ status }} }} }} }} }}"#
+                ),
+                json!({}),
+            )
+            .await;
+        let scoped = &data["supervisorTraining"];
+        let all = scoped["all"]["totalCount"].as_u64().unwrap();
+        assert!(
+            all > 0 && all < total,
+            "{region} {as_of}: {all} of the district's {total}"
+        );
+        let mut listed = 0;
+        for counted in scoped["counts"].as_array().unwrap() {
+            let status = counted["status"].as_str().unwrap();
+            let list = &scoped[status];
+            assert_eq!(list["totalCount"], counted["count"], "{region} {as_of} {status}");
+            assert!(nodes(list).iter().all(|e| e["status"] == status));
+            listed += list["totalCount"].as_u64().unwrap();
+        }
+        assert_eq!(listed, all, "{region} {as_of}");
+    }
     let overdue = nodes(&training["overdue"]);
     assert_eq!(overdue.len() as u64, count("OVERDUE"));
     assert!(overdue.iter().all(|e| e["status"] == "OVERDUE"
